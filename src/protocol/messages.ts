@@ -1,0 +1,128 @@
+// FromRadio/ToRadio helpers over @meshtastic/protobufs, shared by the radio link and the
+// simulated radio. The rest of the code never sees a protobuf: radio/ turns these into
+// domain events.
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { Admin, Mesh, Portnums } from "@meshtastic/protobufs";
+
+export type FromRadio = Mesh.FromRadio;
+export type ToRadio = Mesh.ToRadio;
+export type MeshPacket = Mesh.MeshPacket;
+export type NodeInfo = Mesh.NodeInfo;
+export type User = Mesh.User;
+export type Routing = Mesh.Routing;
+export type FromRadioInit = MessageInitShape<typeof Mesh.FromRadioSchema>;
+export type ToRadioInit = MessageInitShape<typeof Mesh.ToRadioSchema>;
+export type MeshPacketInit = MessageInitShape<typeof Mesh.MeshPacketSchema>;
+export type NodeInfoInit = MessageInitShape<typeof Mesh.NodeInfoSchema>;
+export type UserInit = MessageInitShape<typeof Mesh.UserSchema>;
+export type AdminMessage = Admin.AdminMessage;
+
+/** PhoneAPI.cpp SPECIAL_NONCE_ONLY_CONFIG: everything but the other nodes. */
+export const NONCE_ONLY_CONFIG = 69420;
+/** PhoneAPI.cpp SPECIAL_NONCE_ONLY_NODES: own node_info, every other node_info, complete. */
+export const NONCE_ONLY_NODES = 69421;
+export const BROADCAST_NUM = 0xffffffff;
+export const PUBLIC_KEY_LENGTH = 32;
+
+export const PortNum = {
+  TEXT_MESSAGE_APP: Portnums.PortNum.TEXT_MESSAGE_APP,
+  POSITION_APP: Portnums.PortNum.POSITION_APP,
+  NODEINFO_APP: Portnums.PortNum.NODEINFO_APP,
+  ROUTING_APP: Portnums.PortNum.ROUTING_APP,
+  ADMIN_APP: Portnums.PortNum.ADMIN_APP,
+  TELEMETRY_APP: Portnums.PortNum.TELEMETRY_APP,
+} as const;
+
+export const RoutingError = {
+  NONE: Mesh.Routing_Error.NONE,
+  NO_ROUTE: Mesh.Routing_Error.NO_ROUTE,
+  MAX_RETRANSMIT: Mesh.Routing_Error.MAX_RETRANSMIT,
+  TIMEOUT: Mesh.Routing_Error.TIMEOUT,
+  PKI_FAILED: Mesh.Routing_Error.PKI_FAILED,
+  PKI_UNKNOWN_PUBKEY: Mesh.Routing_Error.PKI_UNKNOWN_PUBKEY,
+  PKI_SEND_FAIL_PUBLIC_KEY: Mesh.Routing_Error.PKI_SEND_FAIL_PUBLIC_KEY,
+} as const;
+
+/** The name protobufs give a routing error, e.g. "PKI_FAILED"; numbers we don't know stay numbers. */
+export function routingErrorName(code: number): string {
+  return Mesh.Routing_Error[code] ?? `ERROR_${code}`;
+}
+
+export function decodeFromRadio(bytes: Uint8Array): FromRadio {
+  return fromBinary(Mesh.FromRadioSchema, bytes);
+}
+
+export function encodeFromRadio(init: FromRadioInit): Uint8Array {
+  return toBinary(Mesh.FromRadioSchema, create(Mesh.FromRadioSchema, init));
+}
+
+export function decodeToRadio(bytes: Uint8Array): ToRadio {
+  return fromBinary(Mesh.ToRadioSchema, bytes);
+}
+
+export function encodeToRadio(init: ToRadioInit): Uint8Array {
+  return toBinary(Mesh.ToRadioSchema, create(Mesh.ToRadioSchema, init));
+}
+
+export function wantConfig(nonce: number): Uint8Array {
+  return encodeToRadio({ payloadVariant: { case: "wantConfigId", value: nonce } });
+}
+
+/**
+ * Heartbeat with nonce 0: current firmware makes the radio broadcast its own NodeInfo over
+ * the air for a heartbeat with nonce 1 (FIRMWARE.md), which we must never cause.
+ */
+export function heartbeat(): Uint8Array {
+  return encodeToRadio({ payloadVariant: { case: "heartbeat", value: { nonce: 0 } } });
+}
+
+export function decodeUser(bytes: Uint8Array): User {
+  return fromBinary(Mesh.UserSchema, bytes);
+}
+
+export function encodeUser(init: UserInit): Uint8Array {
+  return toBinary(Mesh.UserSchema, create(Mesh.UserSchema, init));
+}
+
+export function decodeRouting(bytes: Uint8Array): Routing {
+  return fromBinary(Mesh.RoutingSchema, bytes);
+}
+
+export function encodeRoutingError(code: number): Uint8Array {
+  return toBinary(
+    Mesh.RoutingSchema,
+    create(Mesh.RoutingSchema, { variant: { case: "errorReason", value: code } }),
+  );
+}
+
+export function decodeAdmin(bytes: Uint8Array): AdminMessage {
+  return fromBinary(Admin.AdminMessageSchema, bytes);
+}
+
+export function encodeAdmin(init: MessageInitShape<typeof Admin.AdminMessageSchema>): Uint8Array {
+  return toBinary(Admin.AdminMessageSchema, create(Admin.AdminMessageSchema, init));
+}
+
+export function createNodeInfo(init: NodeInfoInit): NodeInfo {
+  return create(Mesh.NodeInfoSchema, init);
+}
+
+/** A text DM the radio must PKI-encrypt with the key in its own NodeDB (Router.cpp perhapsEncode). */
+export function pkiTextPacket(to: number, id: number, text: string): Uint8Array {
+  return encodeToRadio({
+    payloadVariant: {
+      case: "packet",
+      value: {
+        to,
+        id,
+        wantAck: true,
+        pkiEncrypted: true,
+        channel: 0,
+        payloadVariant: {
+          case: "decoded",
+          value: { portnum: PortNum.TEXT_MESSAGE_APP, payload: new TextEncoder().encode(text) },
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,100 @@
+// The radio as the rest of the service sees it: domain events and a few requests, with no
+// protobuf and no socket in sight. radio/meshtastic.ts implements it over TCP.
+import type { EventEmitter } from "node:events";
+
+/** A node as the radio's NodeDB or a live packet describes it. */
+export interface RemoteNode {
+  num: number;
+  /** "!a76f40da" */
+  id: string;
+  longName: string;
+  shortName: string;
+  /** Exactly 32 bytes (X25519), or null when the radio holds no key for the node. */
+  publicKey: Uint8Array | null;
+  /** NodeInfo.is_key_manually_verified */
+  verified: boolean;
+  /** NodeInfo.is_ignored */
+  ignored: boolean;
+  /** Unix seconds the radio last heard the node; 0 when unknown. */
+  lastHeard: number;
+}
+
+/** One complete NodeDB download. A dump that did not reach config_complete_id is never reported. */
+export interface NodeDbDump {
+  /** "handshake": the dump of the connection's config handshake; "refresh": a nodes-only re-read. */
+  kind: "handshake" | "refresh";
+  /** The radio's own node, when it sent one. */
+  own: RemoteNode | null;
+  /** Every other node, in the order the radio sent them. */
+  nodes: RemoteNode[];
+  durationMs: number;
+  /** Epoch milliseconds of config_complete_id. */
+  completedAt: number;
+}
+
+export interface RadioInfo {
+  host: string;
+  port: number;
+  myNodeNum: number;
+  firmware: string | null;
+}
+
+export type RadioStatus =
+  | { state: "connecting"; reason?: string }
+  | { state: "connected" }
+  | { state: "disconnected"; reason: string };
+
+/** A public key learned from a live packet rather than a NodeDB dump. */
+export interface KeySeen {
+  num: number;
+  publicKey: Uint8Array;
+  /** "nodeinfo": a NODEINFO_APP packet; "pki": MeshPacket.public_key of a PKI-decrypted packet. */
+  via: "nodeinfo" | "pki";
+  longName?: string;
+  shortName?: string;
+}
+
+/** A live packet from another node. `replayed` marks the 2.8 burst of cached packets after a dump. */
+export interface NodeSeen {
+  num: number;
+  replayed: boolean;
+  /** The packet reached us still encrypted: the radio had no channel or key to open it. */
+  encrypted: boolean;
+}
+
+export type RoutingErrorName = "PKI_FAILED" | "PKI_UNKNOWN_PUBKEY" | "PKI_SEND_FAIL_PUBLIC_KEY" | string;
+
+export interface RoutingErrorEvent {
+  /** The id of our packet this error answers. */
+  requestId: number;
+  /** The node our packet was addressed to, when we sent it on this connection. */
+  to: number | null;
+  error: RoutingErrorName;
+  code: number;
+}
+
+export type SendResult =
+  | { ok: true; id: number }
+  | { ok: false; id: number; error: RoutingErrorName; code: number };
+
+export interface RadioEvents {
+  status: [RadioStatus];
+  dump: [NodeDbDump];
+  nodeSeen: [NodeSeen];
+  keySeen: [KeySeen];
+  routingError: [RoutingErrorEvent];
+}
+
+export interface Radio extends EventEmitter<RadioEvents> {
+  readonly status: RadioStatus;
+  /** Known once the handshake has completed; kept across reconnects. */
+  readonly info: RadioInfo | null;
+  /** Connects, and keeps reconnecting with capped backoff after any drop, until stop(). */
+  start(): void;
+  /** Closes the connection and every timer; resolves when nothing is left open. */
+  stop(): Promise<void>;
+  /** Re-reads the whole NodeDB on the current connection (nonce 69421). */
+  requestNodeDb(signal?: AbortSignal): Promise<NodeDbDump>;
+  /** Asks the radio for a PKI-encrypted DM; resolves with the radio's routing result. */
+  sendText(to: number, text: string, timeoutMs: number): Promise<SendResult>;
+}

@@ -1,0 +1,114 @@
+// Collects one NodeDB download (a handshake or a nodes-only refresh) until its
+// config_complete_id. A download that never completes is never reported as a result.
+import { performance } from "node:perf_hooks";
+import type { FromRadio } from "../protocol/messages.js";
+import { remoteNodeFromInfo } from "./packets.js";
+import type { NodeDbDump, RemoteNode } from "./link.js";
+
+type DumpContent = Extract<FromRadio["payloadVariant"], { case: "myInfo" | "metadata" | "nodeInfo" }>;
+
+interface Waiter {
+  resolve: (dump: NodeDbDump) => void;
+  reject: (err: Error) => void;
+}
+
+export class DumpCollector {
+  private own: RemoteNode | null = null;
+  private readonly nodes: RemoteNode[] = [];
+  private firmware: string | null = null;
+  private readonly waiters = new Set<Waiter>();
+  private readonly startedAt = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private settled = false;
+
+  constructor(
+    readonly kind: NodeDbDump["kind"],
+    readonly nonce: number,
+    public myNodeNum: number,
+    timeoutMs: number,
+    onTimeout: (reason: string) => void,
+  ) {
+    this.timer = setTimeout(() => {
+      const reason = `NodeDB download (nonce ${nonce}) not complete after ${timeoutMs} ms`;
+      this.fail(new Error(reason));
+      onTimeout(reason);
+    }, timeoutMs);
+  }
+
+  add(content: DumpContent): void {
+    switch (content.case) {
+      case "myInfo":
+        this.myNodeNum = content.value.myNodeNum;
+        return;
+      case "metadata":
+        this.firmware = content.value.firmwareVersion || null;
+        return;
+      case "nodeInfo": {
+        const node = remoteNodeFromInfo(content.value);
+        if (!node) return;
+        // The radio sends its own node_info first (PhoneAPI.cpp); a nodes-only download
+        // carries no my_info, so the first node stands for our own when we know no number.
+        if (node.num === this.myNodeNum || (this.myNodeNum === 0 && this.own === null && this.nodes.length === 0)) {
+          this.own = node;
+          this.myNodeNum = node.num;
+        } else {
+          this.nodes.push(node);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Waits for the result; an aborted waiter leaves, the download goes on for the others. */
+  wait(signal?: AbortSignal): Promise<NodeDbDump> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new Error("NodeDB request aborted"));
+        return;
+      }
+      const waiter: Waiter = {
+        resolve: (dump) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(dump);
+        },
+        reject: (err) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      };
+      const onAbort = (): void => {
+        this.waiters.delete(waiter);
+        reject(new Error("NodeDB request aborted"));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.add(waiter);
+    });
+  }
+
+  finish(completedAt: number): { dump: NodeDbDump; myNodeNum: number; firmware: string | null } {
+    clearTimeout(this.timer);
+    const dump: NodeDbDump = {
+      kind: this.kind,
+      own: this.own,
+      nodes: this.nodes,
+      durationMs: performance.now() - this.startedAt,
+      completedAt,
+    };
+    return { dump, myNodeNum: this.myNodeNum, firmware: this.firmware };
+  }
+
+  resolve(dump: NodeDbDump): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (const waiter of this.waiters) waiter.resolve(dump);
+    this.waiters.clear();
+  }
+
+  fail(err: Error): void {
+    clearTimeout(this.timer);
+    if (this.settled) return;
+    this.settled = true;
+    for (const waiter of this.waiters) waiter.reject(err);
+    this.waiters.clear();
+  }
+}

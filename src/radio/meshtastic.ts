@@ -1,0 +1,254 @@
+// The Radio over a Meshtastic TCP API (port 4403).
+//
+// Why neither @meshtastic/core's MeshDevice nor @meshtastic/transport-node is used here
+// (measured against 2.6.7 / 0.0.2, see the README's "Radio link" notes):
+// - transport-node's reader hunts for 0x94 0xC3 inside payloads and drops frames that hold
+//   it: random public keys do, about once in 2,000 keys. Our protocol/frames.ts trusts the
+//   length, as the firmware's StreamAPI.cpp does.
+// - MeshDevice bundles protobufs older than the radios we talk to (no
+//   NodeInfo.is_key_manually_verified, which CONTRACT's `verified` needs), its queue sleeps
+//   200 ms before each write and holds a 60 s timer per item (the process can't exit after a
+//   disconnect), and configure() only settles on that timeout. The handshake, the nodes-only
+//   refresh, heartbeats and DMs are all single frames we write ourselves, so what would be
+//   left of MeshDevice is decoding, which protocol/messages.ts does with current protobufs.
+import { EventEmitter } from "node:events";
+import { randomInt } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, pkiTextPacket, wantConfig, type FromRadio } from "../protocol/messages.js";
+import { silentLog, type LogPort } from "../log-port.js";
+import { RadioConnection, type ConnectionOptions } from "./connection.js";
+import { DumpCollector } from "./dump.js";
+import { packetFacts } from "./packets.js";
+import type { NodeDbDump, Radio, RadioEvents, RadioInfo, RadioStatus, SendResult } from "./link.js";
+
+export interface MeshtasticRadioOptions {
+  host: string;
+  port: number;
+  connectTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  /** A NodeDB download that has not completed by then is abandoned. */
+  dumpTimeoutMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  /** Packets this soon after a dump, stamped well before it, are the 2.8 replay burst. */
+  replayWindowMs?: number;
+  log?: LogPort;
+}
+
+const DEFAULTS = {
+  connectTimeoutMs: 10_000,
+  heartbeatIntervalMs: 60_000,
+  heartbeatTimeoutMs: 15_000,
+  dumpTimeoutMs: 120_000,
+  backoffMinMs: 1_000,
+  backoffMaxMs: 60_000,
+  replayWindowMs: 10_000,
+};
+
+interface PendingSend {
+  to: number;
+  resolve: (result: SendResult) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio {
+  status: RadioStatus = { state: "disconnected", reason: "not started" };
+  info: RadioInfo | null = null;
+  private readonly opts: Required<Omit<MeshtasticRadioOptions, "log">>;
+  private readonly log: LogPort;
+  private conn: RadioConnection | null = null;
+  private dump: DumpCollector | null = null;
+  private readonly sends = new Map<number, PendingSend>();
+  private lastCompleteAt = 0;
+  private loop: { abort: AbortController; done: Promise<void> } | null = null;
+
+  constructor(options: MeshtasticRadioOptions) {
+    super();
+    const { log, ...rest } = options;
+    this.opts = { ...DEFAULTS, ...rest };
+    this.log = log ?? silentLog;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    const abort = new AbortController();
+    this.loop = { abort, done: this.run(abort.signal) };
+  }
+
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    loop.abort.abort();
+    await this.conn?.close("stopped");
+    await loop.done;
+    this.loop = null;
+    this.setStatus({ state: "disconnected", reason: "stopped" });
+  }
+
+  requestNodeDb(signal?: AbortSignal): Promise<NodeDbDump> {
+    const conn = this.conn;
+    if (this.dump) return this.dump.wait(signal);
+    if (!conn || this.status.state !== "connected") {
+      return Promise.reject(new Error(`radio not connected (${describe(this.status)})`));
+    }
+    // The nodes-only nonce re-reads the NodeDB on the connection we hold: a second TCP
+    // connection would make the firmware force-close this one (ServerAPI.cpp).
+    this.dump = this.newDump("refresh", NONCE_ONLY_NODES, conn);
+    const waiting = this.dump.wait(signal);
+    conn.write(wantConfig(NONCE_ONLY_NODES));
+    return waiting;
+  }
+
+  sendText(to: number, text: string, timeoutMs: number): Promise<SendResult> {
+    const conn = this.conn;
+    if (!conn || this.status.state !== "connected") {
+      return Promise.reject(new Error(`radio not connected (${describe(this.status)})`));
+    }
+    const id = randomInt(1, 0x7fffffff);
+    const frame = pkiTextPacket(to, id, text);
+    return new Promise<SendResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.sends.delete(id);
+        reject(new Error(`no routing result from the radio within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.sends.set(id, { to, resolve, reject, timer });
+      try {
+        conn.write(frame);
+      } catch (err) {
+        this.settleSend(id, null, err as Error);
+      }
+    });
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted) {
+      this.setStatus({ state: "connecting" });
+      let conn: RadioConnection;
+      try {
+        conn = await RadioConnection.open(this.connectionOptions(), signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        this.setStatus({ state: "disconnected", reason: (err as Error).message });
+        await this.backoff(attempt++, signal);
+        continue;
+      }
+      const reason = await this.serve(conn);
+      if (this.lastCompleteAt > 0 && this.info) attempt = 0;
+      this.setStatus({ state: "disconnected", reason });
+      if (!signal.aborted) await this.backoff(attempt++, signal);
+    }
+  }
+
+  /** Runs one connection until it closes; returns why it closed. */
+  private serve(conn: RadioConnection): Promise<string> {
+    this.conn = conn;
+    this.lastCompleteAt = 0;
+    const closed = new Promise<string>((resolve) => conn.once("close", resolve));
+    conn.on("message", (message) => this.onMessage(message));
+    let nonce = randomInt(1, 0x7fffffff);
+    while (nonce === NONCE_ONLY_CONFIG || nonce === NONCE_ONLY_NODES) nonce = randomInt(1, 0x7fffffff);
+    this.dump = this.newDump("handshake", nonce, conn);
+    conn.write(wantConfig(nonce));
+    return closed.then((reason) => {
+      this.conn = null;
+      this.dump?.fail(new Error(`connection lost during the NodeDB download: ${reason}`));
+      this.dump = null;
+      for (const id of [...this.sends.keys()]) this.settleSend(id, null, new Error(`connection lost: ${reason}`));
+      return reason;
+    });
+  }
+
+  private newDump(kind: NodeDbDump["kind"], nonce: number, conn: RadioConnection): DumpCollector {
+    return new DumpCollector(kind, nonce, this.info?.myNodeNum ?? 0, this.opts.dumpTimeoutMs, (reason) => {
+      this.dump = null;
+      // A handshake that never completes leaves the link useless: start over.
+      if (kind === "handshake") void conn.close(reason);
+    });
+  }
+
+  private onMessage(message: FromRadio): void {
+    const variant = message.payloadVariant;
+    switch (variant.case) {
+      case "myInfo":
+      case "metadata":
+      case "nodeInfo":
+        this.dump?.add(variant);
+        return;
+      case "configCompleteId":
+        this.onConfigComplete(variant.value);
+        return;
+      case "packet": {
+        const myNum = this.info?.myNodeNum ?? this.dump?.myNodeNum ?? 0;
+        const facts = packetFacts(variant.value, myNum, this.isReplay(variant.value.rxTime));
+        if (facts.seen) this.emit("nodeSeen", facts.seen);
+        if (facts.key) this.emit("keySeen", facts.key);
+        if (facts.routing) this.settleSend(facts.routing.requestId, facts.routing, null);
+        return;
+      }
+      default:
+        // Channels, config and module config are never kept: the security config carries
+        // the radio's private key, which must not leave this function.
+        return;
+    }
+  }
+
+  private onConfigComplete(nonce: number): void {
+    const collector = this.dump;
+    if (!collector || collector.nonce !== nonce) {
+      this.log.debug({ nonce }, "config_complete_id for no download of ours; ignored");
+      return;
+    }
+    this.dump = null;
+    const { dump, myNodeNum, firmware } = collector.finish(Date.now());
+    this.lastCompleteAt = dump.completedAt;
+    if (dump.kind === "handshake") {
+      this.info = { host: this.opts.host, port: this.opts.port, myNodeNum, firmware: firmware ?? this.info?.firmware ?? null };
+      this.setStatus({ state: "connected" });
+    }
+    this.emit("dump", dump);
+    collector.resolve(dump);
+  }
+
+  /** 2.8 firmware replays cached packets after config_complete_id; their rxTime is old. */
+  private isReplay(rxTime: number): boolean {
+    if (this.lastCompleteAt === 0 || Date.now() - this.lastCompleteAt > this.opts.replayWindowMs) return false;
+    return rxTime !== 0 && rxTime * 1000 < this.lastCompleteAt - 30_000;
+  }
+
+  private settleSend(id: number, routing: { code: number; error: string } | null, err: Error | null): void {
+    const pending = this.sends.get(id);
+    if (routing && routing.code !== 0) {
+      this.emit("routingError", { requestId: id, to: pending?.to ?? null, error: routing.error, code: routing.code });
+    }
+    if (!pending) return;
+    this.sends.delete(id);
+    clearTimeout(pending.timer);
+    if (err) pending.reject(err);
+    else if (routing && routing.code === 0) pending.resolve({ ok: true, id });
+    else if (routing) pending.resolve({ ok: false, id, error: routing.error, code: routing.code });
+  }
+
+  private setStatus(status: RadioStatus): void {
+    if (describe(status) === describe(this.status)) return;
+    this.status = status;
+    this.log.info({ radio: `${this.opts.host}:${this.opts.port}`, ...status }, "radio link");
+    this.emit("status", status);
+  }
+
+  private async backoff(attempt: number, signal: AbortSignal): Promise<void> {
+    const ms = Math.min(this.opts.backoffMaxMs, this.opts.backoffMinMs * 2 ** Math.min(attempt, 16));
+    await sleep(ms, undefined, { signal }).catch(() => undefined);
+  }
+
+  private connectionOptions(): ConnectionOptions {
+    const { host, port, connectTimeoutMs, heartbeatIntervalMs, heartbeatTimeoutMs } = this.opts;
+    return { host, port, connectTimeoutMs, heartbeatIntervalMs, heartbeatTimeoutMs };
+  }
+}
+
+function describe(status: RadioStatus): string {
+  return "reason" in status && status.reason ? `${status.state}: ${status.reason}` : status.state;
+}

@@ -1,0 +1,107 @@
+// Pure translation of decoded FromRadio content into the domain shapes of link.ts. Nothing
+// here touches a socket; radio/meshtastic.ts feeds it and emits what it returns.
+import {
+  BROADCAST_NUM,
+  PUBLIC_KEY_LENGTH,
+  PortNum,
+  RoutingError,
+  decodeRouting,
+  decodeUser,
+  routingErrorName,
+  type MeshPacket,
+  type NodeInfo,
+} from "../protocol/messages.js";
+import { nodeId } from "../node-id.js";
+import type { KeySeen, NodeSeen, RemoteNode } from "./link.js";
+
+/** Names are shown in MQTT payloads and Home Assistant; the firmware's own limits are 40/5. */
+const MAX_LONG_NAME = 64;
+const MAX_SHORT_NAME = 8;
+
+/** A key is exactly 32 bytes; anything else (firmware < 2.5, PKI off, a corrupt frame) is no key. */
+export function validKey(bytes: Uint8Array | undefined): Uint8Array | null {
+  if (bytes === undefined || bytes.length !== PUBLIC_KEY_LENGTH) return null;
+  // An all-zero key is what an unset fixed-size field looks like on some builds: not a key.
+  return bytes.some((b) => b !== 0) ? Uint8Array.from(bytes) : null;
+}
+
+/** Node numbers 0 and 0xFFFFFFFF (broadcast) never name a real node. */
+export function validNodeNum(num: number): boolean {
+  return Number.isInteger(num) && num > 0 && num < BROADCAST_NUM;
+}
+
+export function remoteNodeFromInfo(info: NodeInfo): RemoteNode | null {
+  if (!validNodeNum(info.num)) return null;
+  const user = info.user;
+  return {
+    num: info.num,
+    id: nodeId(info.num),
+    longName: clip(user?.longName ?? "", MAX_LONG_NAME),
+    shortName: clip(user?.shortName ?? "", MAX_SHORT_NAME),
+    publicKey: validKey(user?.publicKey),
+    verified: info.isKeyManuallyVerified,
+    ignored: info.isIgnored,
+    lastHeard: info.lastHeard,
+  };
+}
+
+export type RoutingResult = { requestId: number; code: number; error: string };
+
+/** What one live MeshPacket tells us. Every field is optional: most packets say little. */
+export interface PacketFacts {
+  seen: NodeSeen | null;
+  key: KeySeen | null;
+  routing: RoutingResult | null;
+}
+
+/**
+ * Reads a live packet. `myNodeNum` filters our own radio's packets out of "node seen";
+ * `replayed` is decided by the caller, which knows when the last dump completed.
+ */
+export function packetFacts(packet: MeshPacket, myNodeNum: number, replayed: boolean): PacketFacts {
+  const facts: PacketFacts = { seen: null, key: null, routing: null };
+  const fromOther = validNodeNum(packet.from) && packet.from !== myNodeNum;
+  const variant = packet.payloadVariant;
+  if (fromOther) {
+    facts.seen = { num: packet.from, replayed, encrypted: variant.case === "encrypted" };
+  }
+  if (variant.case !== "decoded") return facts;
+  const data = variant.value;
+
+  // A PKI-decrypted packet carries the sender's key (Router.cpp perhapsDecode).
+  const pkiKey = packet.pkiEncrypted ? validKey(packet.publicKey) : null;
+  if (fromOther && pkiKey) facts.key = { num: packet.from, publicKey: pkiKey, via: "pki" };
+
+  if (data.portnum === PortNum.NODEINFO_APP && fromOther) {
+    const user = safeDecode(() => decodeUser(data.payload));
+    const key = validKey(user?.publicKey);
+    if (user && key) {
+      facts.key = {
+        num: packet.from,
+        publicKey: key,
+        via: "nodeinfo",
+        longName: clip(user.longName, MAX_LONG_NAME),
+        shortName: clip(user.shortName, MAX_SHORT_NAME),
+      };
+    }
+  } else if (data.portnum === PortNum.ROUTING_APP && data.requestId !== 0) {
+    const routing = safeDecode(() => decodeRouting(data.payload));
+    if (routing?.variant.case === "errorReason") {
+      const code = routing.variant.value;
+      facts.routing = { requestId: data.requestId, code, error: code === RoutingError.NONE ? "NONE" : routingErrorName(code) };
+    }
+  }
+  return facts;
+}
+
+function safeDecode<T>(decode: () => T): T | null {
+  try {
+    return decode();
+  } catch {
+    return null;
+  }
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max) : text;
+}

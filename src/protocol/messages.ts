@@ -2,7 +2,7 @@
 // simulated radio. The rest of the code never sees a protobuf: radio/ turns these into
 // domain events.
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { Admin, Mesh, Portnums } from "@meshtastic/protobufs";
+import { Admin, Channel, Config, Mesh, Portnums, Telemetry } from "@meshtastic/protobufs";
 
 export type FromRadio = Mesh.FromRadio;
 export type ToRadio = Mesh.ToRadio;
@@ -125,4 +125,33 @@ export function pkiTextPacket(to: number, id: number, text: string): Uint8Array 
       },
     },
   });
+}
+
+// --- Added for the simulated radio (sim/): packet payloads and the enums of a config dump. ---
+
+export type Position = Mesh.Position;
+export type PositionInit = MessageInitShape<typeof Mesh.PositionSchema>;
+export type TelemetryMessage = Telemetry.Telemetry;
+export type TelemetryInit = MessageInitShape<typeof Telemetry.TelemetrySchema>;
+
+export const HardwareModel = Mesh.HardwareModel;
+export const DeviceRole = Config.Config_DeviceConfig_Role;
+export const RegionCode = Config.Config_LoRaConfig_RegionCode;
+export const ModemPreset = Config.Config_LoRaConfig_ModemPreset;
+export const ChannelRole = Channel.Channel_Role;
+
+export function encodePosition(init: PositionInit): Uint8Array {
+  return toBinary(Mesh.PositionSchema, create(Mesh.PositionSchema, init));
+}
+
+export function decodePosition(bytes: Uint8Array): Position {
+  return fromBinary(Mesh.PositionSchema, bytes);
+}
+
+export function encodeTelemetry(init: TelemetryInit): Uint8Array {
+  return toBinary(Telemetry.TelemetrySchema, create(Telemetry.TelemetrySchema, init));
+}
+
+export function decodeTelemetry(bytes: Uint8Array): TelemetryMessage {
+  return fromBinary(Telemetry.TelemetrySchema, bytes);
 }

@@ -1,0 +1,111 @@
+// One node of the key directory, and its public read model (CONTRACT.md `nodes/<id>`).
+// Records are treated as immutable values: merge builds new ones, the directory swaps them.
+import { createHash } from "node:crypto";
+
+/**
+ * Where the key we hold came from. "nodedb": our radio's NodeDB dump; "packet": a live
+ * packet (NODEINFO_APP or a PKI DM); "gateway:<name>": another bridge shared it; "store":
+ * known only from our own file, not (yet) confirmed by anything in this run.
+ */
+export type KeySource = "nodedb" | "packet" | "store" | `gateway:${string}`;
+
+/** CONTRACT.md `status`, in order of precedence. */
+export type NodeStatus = "weak" | "duplicate" | "changed" | "missing" | "ok";
+
+export type KeyPolicy = "alert" | "pin";
+
+export interface KeyRecord {
+  num: number;
+  /** "!a76f40da" */
+  id: string;
+  longName: string;
+  shortName: string;
+  /** Exactly 32 bytes, or null when we know no key for the node. */
+  key: Uint8Array | null;
+  /** Full SHA-256 hex of `key`: the low-entropy list and duplicate grouping use it. */
+  keyHash: string | null;
+  /** First 16 hex chars of `keyHash`; null when there is no key. */
+  fingerprint: string | null;
+  /** Source of the held key in this run; null when there is no key. */
+  source: KeySource | null;
+  /** Source that first gave us the held key; persisted, so it survives a restart as "store" does not. */
+  origin: KeySource | null;
+  /** Unix seconds: earliest time the node is known to exist (our clock, or the radio's last_heard if earlier). */
+  firstSeen: number;
+  /** Unix seconds the node was last heard over the air, as far as we know; 0 when unknown. */
+  lastSeen: number;
+  /** Unix seconds a different key was last seen for the node (under either policy); null if never. */
+  keyChangedAt: number | null;
+  verified: boolean;
+  ignored: boolean;
+  /** Policy pin: the new key we saw and did not take, until accept_key. */
+  pendingKey: Uint8Array | null;
+  pendingSource: KeySource | null;
+  /** Set by a key change under either policy; cleared only by accept_key. */
+  changed: boolean;
+}
+
+/** Exactly the `nodes/<id>` payload. Never carries key bytes. */
+export interface NodeView {
+  id: string;
+  num: number;
+  long_name: string;
+  short_name: string;
+  has_key: boolean;
+  key_fingerprint: string | null;
+  key_source: KeySource | null;
+  status: NodeStatus;
+  verified: boolean;
+  ignored: boolean;
+  first_seen: number;
+  key_changed_at: number | null;
+}
+
+export const KEY_LENGTH = 32;
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** CONTRACT.md key_fingerprint: first 16 hex chars of SHA-256 of the key. */
+export function fingerprintOf(key: Uint8Array): string {
+  return sha256Hex(key).slice(0, 16);
+}
+
+/** A usable public key: firmware sends an empty key when it has none, so anything but 32 bytes is "no key". */
+export function isKey(key: Uint8Array | null | undefined): key is Uint8Array {
+  return key != null && key.length === KEY_LENGTH;
+}
+
+export function sameKey(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** The key-derived fields of a record, always set together so they never disagree. */
+export function keyFields(key: Uint8Array | null): Pick<KeyRecord, "key" | "keyHash" | "fingerprint"> {
+  if (key === null) return { key: null, keyHash: null, fingerprint: null };
+  const keyHash = sha256Hex(key);
+  return { key: Uint8Array.from(key), keyHash, fingerprint: keyHash.slice(0, 16) };
+}
+
+export function toView(record: Readonly<KeyRecord>, status: NodeStatus): NodeView {
+  return {
+    id: record.id,
+    num: record.num,
+    long_name: record.longName,
+    short_name: record.shortName,
+    has_key: record.key !== null,
+    key_fingerprint: record.fingerprint,
+    key_source: record.key === null ? null : record.source,
+    status,
+    verified: record.verified,
+    ignored: record.ignored,
+    first_seen: record.firstSeen,
+    key_changed_at: record.keyChangedAt,
+  };
+}
+
+export function sameView(a: NodeView, b: NodeView): boolean {
+  return (Object.keys(a) as (keyof NodeView)[]).every((field) => a[field] === b[field]);
+}

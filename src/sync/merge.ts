@@ -1,0 +1,233 @@
+// Pure merge: (directory snapshot, what a radio or gateway reports, policy, now) → the
+// record changes, the key events and the counts for sync/stats. No I/O; the directory
+// applies the result (KeyDirectory.apply). Rules, from CONTRACT.md and FIRMWARE.md:
+// - the directory only grows: a node missing from a dump is never removed;
+// - an empty or absent key never clears a key we hold (firmware sends empty keys);
+// - a different key for a known node is taken (alert) or pinned (pin), and always flagged;
+// - names, flags and last-heard update silently, without counting as key changes.
+import type { KeySeen, NodeDbDump, RemoteNode } from "../radio/link.js";
+import { nodeId } from "../node-id.js";
+import type { KeyEvent } from "./events.js";
+import { isKey, keyFields, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "../directory/record.js";
+
+/** One node as a source describes it; absent fields leave ours as they are. */
+export interface Observation {
+  num: number;
+  longName?: string;
+  shortName?: string;
+  /** Anything but 32 bytes counts as "no key" and never clears ours. */
+  key: Uint8Array | null;
+  verified?: boolean;
+  ignored?: boolean;
+  /** Unix seconds the node was heard; 0 or absent when unknown. */
+  heardAt?: number;
+}
+
+/** Read access to the directory; a Map<number, KeyRecord> or KeyDirectory satisfies it. */
+export interface DirectorySnapshot {
+  get(num: number): Readonly<KeyRecord> | undefined;
+}
+
+export interface NodeChange {
+  /** null: the node is new. */
+  prev: Readonly<KeyRecord> | null;
+  next: KeyRecord;
+}
+
+export interface MergeCounts {
+  /** Nodes looked at. */
+  checked: number;
+  /** New node numbers. */
+  nodesAdded: number;
+  /** Keys for nodes that had none (new or known). sync/stats keys_added. */
+  added: number;
+  /** Changed keys taken under policy alert. sync/stats keys_updated. */
+  updated: number;
+  /** Changed keys kept aside under policy pin (not counted as updated). */
+  pinned: number;
+  /** Observations that changed nothing at all. */
+  unchanged: number;
+}
+
+export interface MergeResult {
+  /** One entry per node whose record differs from the snapshot. */
+  changes: NodeChange[];
+  /** key_added / key_changed, in the order they arose. */
+  events: KeyEvent[];
+  counts: MergeCounts;
+  /** The dump held only the radio's own node (2.8 access control): nothing was learned. */
+  ownNodeOnly: boolean;
+}
+
+/** A key we learned on this run outranks one from a gateway, which outranks our own file. */
+function rank(source: KeySource | null): number {
+  if (source === null) return -1;
+  if (source === "store") return 0;
+  return source.startsWith("gateway:") ? 1 : 2;
+}
+
+export function mergeObservations(
+  snapshot: DirectorySnapshot,
+  observations: readonly Observation[],
+  source: Exclude<KeySource, "store">,
+  policy: KeyPolicy,
+  now: number,
+): MergeResult {
+  const counts: MergeCounts = { checked: 0, nodesAdded: 0, added: 0, updated: 0, pinned: 0, unchanged: 0 };
+  const events: KeyEvent[] = [];
+  // Later observations of the same number in one batch see the earlier ones.
+  const working = new Map<number, KeyRecord>();
+  for (const obs of observations) {
+    counts.checked++;
+    const prev = working.get(obs.num >>> 0) ?? snapshot.get(obs.num >>> 0);
+    const next = prev ? update(prev, obs, source, policy, now, counts, events) : create(obs, source, now, counts, events);
+    if (prev && sameRecord(prev, next)) counts.unchanged++;
+    else working.set(next.num, next);
+  }
+  const changes: NodeChange[] = [];
+  for (const next of working.values()) {
+    const prev = snapshot.get(next.num) ?? null;
+    if (prev === null || !sameRecord(prev, next)) changes.push({ prev, next });
+  }
+  return { changes, events, counts, ownNodeOnly: false };
+}
+
+function create(obs: Observation, source: KeySource, now: number, counts: MergeCounts, events: KeyEvent[]): KeyRecord {
+  const key = isKey(obs.key) ? obs.key : null;
+  const heard = heardAt(obs);
+  const record: KeyRecord = {
+    num: obs.num >>> 0,
+    id: nodeId(obs.num),
+    longName: obs.longName ?? "",
+    shortName: obs.shortName ?? "",
+    ...keyFields(key),
+    source: key ? source : null,
+    origin: key ? source : null,
+    // The radio may have heard the node long before we first learned of it.
+    firstSeen: heard > 0 ? Math.min(now, heard) : now,
+    lastSeen: heard,
+    keyChangedAt: null,
+    verified: obs.verified ?? false,
+    ignored: obs.ignored ?? false,
+    pendingKey: null,
+    pendingSource: null,
+    changed: false,
+  };
+  counts.nodesAdded++;
+  if (record.fingerprint !== null) {
+    counts.added++;
+    events.push({ type: "key_added", data: { id: record.id, fingerprint: record.fingerprint, source } });
+  }
+  return record;
+}
+
+function update(
+  prev: Readonly<KeyRecord>,
+  obs: Observation,
+  source: KeySource,
+  policy: KeyPolicy,
+  now: number,
+  counts: MergeCounts,
+  events: KeyEvent[],
+): KeyRecord {
+  const next: KeyRecord = {
+    ...prev,
+    // An empty name means the source does not know it (no User yet), not that it was cleared.
+    longName: obs.longName || prev.longName,
+    shortName: obs.shortName || prev.shortName,
+    verified: obs.verified ?? prev.verified,
+    ignored: obs.ignored ?? prev.ignored,
+    lastSeen: Math.max(prev.lastSeen, heardAt(obs)),
+  };
+  if (!isKey(obs.key)) return next;
+  const key = obs.key;
+  if (prev.key === null || prev.fingerprint === null) {
+    counts.added++;
+    const fields = keyFields(key);
+    events.push({ type: "key_added", data: { id: prev.id, fingerprint: fields.fingerprint as string, source } });
+    return { ...next, ...fields, source, origin: source };
+  }
+  if (sameKey(key, prev.key)) {
+    // The same key confirmed by a better source (e.g. our radio confirming a stored key).
+    return rank(source) > rank(prev.source) ? { ...next, source } : next;
+  }
+  // A different key for a known node: re-flashed device or impersonation (trust on first
+  // use, FIRMWARE.md). Under pin, a pending key seen again is not news.
+  if (policy === "pin" && prev.pendingKey !== null && sameKey(key, prev.pendingKey)) return next;
+  const fields = keyFields(key);
+  const change = { id: prev.id, old_fingerprint: prev.fingerprint, new_fingerprint: fields.fingerprint as string };
+  if (policy === "alert") {
+    counts.updated++;
+    events.push({ type: "key_changed", data: { ...change, action: "taken" } });
+    return { ...next, ...fields, source, origin: source, changed: true, keyChangedAt: now, pendingKey: null, pendingSource: null };
+  }
+  counts.pinned++;
+  events.push({ type: "key_changed", data: { ...change, action: "pinned" } });
+  return { ...next, pendingKey: fields.key, pendingSource: source, changed: true, keyChangedAt: now };
+}
+
+function heardAt(obs: Observation): number {
+  return obs.heardAt !== undefined && Number.isFinite(obs.heardAt) && obs.heardAt > 0 ? Math.floor(obs.heardAt) : 0;
+}
+
+export function sameRecord(a: Readonly<KeyRecord>, b: Readonly<KeyRecord>): boolean {
+  return (Object.keys(a) as (keyof KeyRecord)[]).every((field) => {
+    const x = a[field];
+    const y = b[field];
+    return x instanceof Uint8Array || y instanceof Uint8Array
+      ? sameKey(x as Uint8Array | null, y as Uint8Array | null)
+      : x === y;
+  });
+}
+
+function fromRemote(node: RemoteNode, withFlags: boolean): Observation {
+  const obs: Observation = {
+    num: node.num,
+    longName: node.longName,
+    shortName: node.shortName,
+    key: node.publicKey,
+    heardAt: node.lastHeard,
+  };
+  if (withFlags) {
+    obs.verified = node.verified;
+    obs.ignored = node.ignored;
+  }
+  return obs;
+}
+
+/**
+ * A NodeDB dump. The radio's own node is merged like any other: other nodes DM it, its key
+ * can be cloned too, and other gateways need it. A dump with no node but the radio's own
+ * (2.8 access control refusing an unauthorised client) means "nothing learned", never
+ * "every node vanished": it changes nothing, not even the own node.
+ */
+export function mergeDump(snapshot: DirectorySnapshot, dump: NodeDbDump, policy: KeyPolicy, now: number): MergeResult {
+  if (dump.nodes.length === 0) {
+    const counts: MergeCounts = { checked: 0, nodesAdded: 0, added: 0, updated: 0, pinned: 0, unchanged: 0 };
+    return { changes: [], events: [], counts, ownNodeOnly: true };
+  }
+  const nodes = dump.own ? [dump.own, ...dump.nodes] : dump.nodes;
+  return mergeObservations(snapshot, nodes.map((node) => fromRemote(node, true)), "nodedb", policy, now);
+}
+
+/** A key from a live packet: the node was heard just now. */
+export function mergeKeySeen(snapshot: DirectorySnapshot, seen: KeySeen, policy: KeyPolicy, now: number): MergeResult {
+  const obs: Observation = { num: seen.num, key: seen.publicKey, heardAt: now };
+  if (seen.longName !== undefined) obs.longName = seen.longName;
+  if (seen.shortName !== undefined) obs.shortName = seen.shortName;
+  return mergeObservations(snapshot, [obs], "packet", policy, now);
+}
+
+/**
+ * Keys shared by another gateway, merged under the dump rules with source gateway:<name>.
+ * Its radio's verified/ignored flags are its own business, so they are not copied.
+ */
+export function mergeGateway(
+  snapshot: DirectorySnapshot,
+  gateway: string,
+  nodes: readonly RemoteNode[],
+  policy: KeyPolicy,
+  now: number,
+): MergeResult {
+  return mergeObservations(snapshot, nodes.map((node) => fromRemote(node, false)), `gateway:${gateway}`, policy, now);
+}

@@ -1,0 +1,217 @@
+// The whole config of CONTRACT.md as one zod declaration: types, defaults, ranges and the
+// description of every option. options.ts walks this schema to list the options, so --help,
+// the environment mapping and config.yaml.sample can never disagree with what is accepted.
+//
+// Messages of custom checks are phrased to follow the offending value
+// ("sync.interval: 5 is below ..."), see errors.ts.
+import { z } from "zod";
+
+/**
+ * A topic (or topic prefix) we publish under: MQTT forbids wildcards in published topics
+ * [MQTT-4.7.1-1], and "$"-topics belong to the broker [MQTT-4.7.2-1]. Empty levels are legal
+ * MQTT but would give topics like "a//bridge/state", which is always a typo here.
+ */
+export function isTopicPath(value: string): boolean {
+  return (
+    value.length > 0 &&
+    !value.startsWith("$") &&
+    !/[+#\u0000]/.test(value) &&
+    value.split("/").every((level) => level.length > 0)
+  );
+}
+
+const topic = () =>
+  z.string().refine(isTopicPath, {
+    message: 'is not a valid MQTT topic path (levels separated by "/", none empty, no + or # wildcards, not starting with $)',
+  });
+
+// Protocols MQTT.js can connect with.
+const BROKER_PROTOCOLS = ["mqtt:", "mqtts:", "tcp:", "tls:", "ssl:", "ws:", "wss:"];
+
+function isBrokerUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return BROKER_PROTOCOLS.includes(url.protocol) && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+const text = () => z.string().min(1);
+const port = () => z.number().int().min(1).max(65535);
+const count = (max: number) => z.number().int().min(1).max(max);
+
+// Settings of features that are not built yet: accepted so a shared config keeps working,
+// refused when switched on, because a user who turns a feature on must not be ignored.
+const notBuilt = (feature: string) =>
+  z
+    .boolean()
+    .refine((on) => !on, { message: `is not available in this version: ${feature} is not built yet (set it to false or remove it)` })
+    .default(false);
+
+const nodeIdList = z.array(
+  z.string().toLowerCase().regex(/^![0-9a-f]{8}$/, { message: 'is not a node id like "!a76f40da"' }),
+);
+
+export const configSchema = z
+  .strictObject({
+    radio: z
+      .strictObject({
+        host: text()
+          .optional()
+          .meta({
+            description: 'Radio address (IP or name); "simulator" = the built-in simulated radio',
+            defaultText: "required in a config file; without any config file: simulator",
+          }),
+        port: port().default(4403).describe("TCP port of the radio's API"),
+      })
+      .prefault({}),
+    sync: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Run periodic full syncs"),
+        interval: z.number().int().min(30).max(86400).default(300).describe("Seconds between full syncs, 30..86400"),
+        initial_delay: z.number().int().min(0).max(86400).default(0).describe("Seconds to wait after the radio connects before the first sync"),
+        strategy: z
+          .enum(["inband", "connection"])
+          .default("inband")
+          .describe("inband: re-read the NodeDB on the bridge's own connection; connection: a temporary second TCP connection (multi-client proxies only)"),
+        source: z
+          .strictObject({
+            host: text().optional().meta({ description: "Host of the second connection (strategy connection only)", defaultText: "radio.host" }),
+            port: port().optional().meta({ description: "Port of the second connection (strategy connection only)", defaultText: "radio.port" }),
+            proxy: z.boolean().default(false).describe("true confirms that the source serves several TCP clients (a radio serves only one)"),
+          })
+          .prefault({}),
+        on_demand: z.boolean().default(true).describe("Sync at once when a signal shows a key we lack"),
+        on_demand_max_per_minute: count(600).default(6).describe("At most this many on-demand syncs per minute"),
+        key_change: z
+          .enum(["alert", "pin"])
+          .default("alert")
+          .describe("alert: take a node's new key and raise an event; pin: keep the old key and raise an event"),
+      })
+      .prefault({}),
+    send: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Allow the send command (PKI direct messages through the radio)"),
+        max_per_minute: count(600).default(6).describe("At most this many send commands per minute"),
+        timeout: z.number().int().min(1).max(600).default(30).describe("Seconds to wait for the radio's routing result"),
+      })
+      .prefault({}),
+    mqtt: z
+      .strictObject({
+        server: z
+          .string()
+          .refine(isBrokerUrl, { message: "is not a broker URL like mqtt://host:1883 (mqtt, mqtts, ws or wss)" })
+          .optional()
+          .meta({ description: "Broker URL, e.g. mqtt://192.168.1.10:1883", defaultText: "none: run the embedded broker" }),
+        base_topic: topic().default("meshtastic-keysync").describe("Prefix of every topic; also this bridge's gateway name"),
+        username: text().optional().describe("Broker login"),
+        password: text().optional().describe("Broker password"),
+        client_id: text().optional().meta({ description: "MQTT client id", defaultText: "<base_topic>-<6 random hex chars>" }),
+        tls: z
+          .strictObject({
+            ca: text().optional().describe("File with the CA certificate(s) to trust"),
+            cert: text().optional().describe("File with the client certificate"),
+            key: text().optional().describe("File with the client certificate's private key"),
+            reject_unauthorized: z.boolean().default(true).describe("Refuse brokers whose certificate does not verify"),
+          })
+          .superRefine((tls, ctx) => {
+            if ((tls.cert === undefined) !== (tls.key === undefined)) {
+              const missing = tls.cert === undefined ? "cert" : "key";
+              ctx.addIssue({ code: "custom", path: [missing], message: "must be set together with the other of cert and key (a client certificate needs both)" });
+            }
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    embedded_broker: z
+      .strictObject({
+        host: text().default("127.0.0.1").describe("Address the embedded broker listens on (used when mqtt.server is not set)"),
+        port: z.number().int().min(0).max(65535).default(1883).describe("Port of the embedded broker; 0 = any free port"),
+        username: text().optional().describe("Login the embedded broker requires (set both username and password, or neither)"),
+        password: text().optional().describe("Password the embedded broker requires"),
+      })
+      .superRefine((broker, ctx) => {
+        if ((broker.username === undefined) !== (broker.password === undefined)) {
+          const missing = broker.username === undefined ? "username" : "password";
+          ctx.addIssue({ code: "custom", path: [missing], message: "must be set together with the other of username and password (set both to require login, or neither)" });
+        }
+      })
+      .prefault({}),
+    homeassistant: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Publish Home Assistant discovery"),
+        discovery_prefix: topic().default("homeassistant").describe("Home Assistant's discovery prefix"),
+        status_topic: topic().default("homeassistant/status").describe("Topic where Home Assistant announces it is online (discovery is then republished)"),
+        node_entities: z.enum(["none", "watched", "all"]).default("watched").describe("Per-node entities: none, watched (the nodes in watch) or all"),
+        watch: nodeIdList.default([]).describe('Node ids that get per-node entities, e.g. ["!a76f40da"]'),
+      })
+      .prefault({}),
+    store: z
+      .strictObject({
+        // null = memory only. A file can't ask for that (a blank value means "not set");
+        // only demo mode (no config file) uses it, so fake keys never land in a real store.
+        path: text()
+          .nullable()
+          .default("./data/keys.json")
+          .describe("File that keeps the key directory across restarts (relative to the working directory)"),
+      })
+      .prefault({}),
+    log_level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info").describe("trace, debug, info, warn or error"),
+    share: z
+      .strictObject({
+        enabled: notBuilt("sharing keys between gateways").describe("Publish learned keys and merge other gateways' keys (not built yet)"),
+        topic: topic().default("meshtastic-keysync/directory").describe("Retained key directory shared by gateways: <topic>/<gateway>/<node id>"),
+        trust: z.array(text()).default(["*"]).describe('Gateways whose keys are merged ("*" = every gateway on the broker)'),
+      })
+      .prefault({}),
+    push: z
+      .strictObject({
+        enabled: notBuilt("pushing keys to the radio").describe("Give the radio a key it lacks with AdminMessage.add_contact (not built yet)"),
+        max_per_hour: count(1000).default(20).describe("At most this many pushes per hour"),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    // A second TCP connection to a plain radio takes its single client slot from the bridge.
+    if (config.sync.strategy === "connection" && !config.sync.source.proxy) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sync", "strategy"],
+        message: "needs sync.source.proxy: true, confirming that the source serves several TCP clients (a radio serves only one)",
+      });
+    }
+  });
+
+/** The config as the schema returns it, before load.ts fills the computed defaults. */
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/**
+ * The config the app runs with (snake_case keys as in the file). Compared with the file:
+ * - `radio.host` is always set (load.ts requires it in a file, demo mode uses "simulator");
+ * - `mqtt.client_id` is always set (`<base_topic>-<6 random hex>` when not given);
+ * - `sync.source.host`/`port` are always set (radio.host/radio.port when not given);
+ * - `store.path` is null for memory only, which only demo mode (no config file) uses.
+ */
+export type Config = Omit<ParsedConfig, "radio" | "mqtt" | "sync"> & {
+  radio: ParsedConfig["radio"] & { host: string };
+  mqtt: ParsedConfig["mqtt"] & { client_id: string };
+  sync: ParsedConfig["sync"] & { source: ParsedConfig["sync"]["source"] & { host: string; port: number } };
+};
+
+/** Fills the defaults that depend on other values; `clientSuffix` is the random part. */
+export function completeConfig(parsed: ParsedConfig, radioHost: string, clientSuffix: string): Config {
+  return {
+    ...parsed,
+    radio: { ...parsed.radio, host: radioHost },
+    mqtt: { ...parsed.mqtt, client_id: parsed.mqtt.client_id ?? `${parsed.mqtt.base_topic}-${clientSuffix}` },
+    sync: {
+      ...parsed.sync,
+      source: {
+        ...parsed.sync.source,
+        host: parsed.sync.source.host ?? radioHost,
+        port: parsed.sync.source.port ?? parsed.radio.port,
+      },
+    },
+  };
+}

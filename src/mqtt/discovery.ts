@@ -1,0 +1,164 @@
+// Home Assistant MQTT discovery (CONTRACT.md "Home Assistant") as data plus one builder.
+// Pure: returns {topic, payload} pairs; the caller publishes them retained.
+// Keys follow https://www.home-assistant.io/integrations/mqtt/#mqtt-discovery and the
+// per-platform pages (sensor.mqtt, binary_sensor.mqtt, button.mqtt, number.mqtt,
+// switch.mqtt, event.mqtt). Templates stay in a few simple forms on purpose: the tests
+// evaluate them against the payloads the bridge publishes.
+import {
+  ENABLED_OFF,
+  ENABLED_ON,
+  INTERVAL_MAX,
+  INTERVAL_MIN,
+  SYNC_PRESS,
+} from "./commands.js";
+import {
+  commonFields,
+  deviceSlug,
+  type DiscoveryMessage,
+  type DiscoveryOptions,
+  type DiscoveryPayload,
+} from "./ha-device.js";
+import { BRIDGE_EVENT_TYPES, bridgeTopics, discoveryTopic } from "./topics.js";
+
+export type { DiscoveryMessage, DiscoveryOptions, DiscoveryPayload } from "./ha-device.js";
+export {
+  buildNodeDiscovery,
+  diffNodeEntities,
+  nodeDiscoveryTopic,
+  selectNodeEntities,
+  type NodeEntitiesMode,
+  type NodeEntityInfo,
+} from "./node-discovery.js";
+
+export type Component = "sensor" | "binary_sensor" | "button" | "number" | "switch" | "event";
+type StateSource = "syncStats" | "radioState" | "bridgeEvent";
+
+interface EntitySpec {
+  component: Component;
+  /** Object id and unique-id suffix; never change one (HA keys its registry on it). */
+  key: string;
+  name: string;
+  state?: StateSource;
+  /** A field of the state payload: becomes `{{ value_json.<field> }}`. */
+  field?: string;
+  /** A whole value template, when a field is not enough. */
+  template?: string;
+  /** The command (bridge/request/<command>) this entity sends to. */
+  command?: string;
+  extra?: DiscoveryPayload;
+}
+
+const counter = (key: string, name: string, stateClass: string, icon: string): EntitySpec => ({
+  component: "sensor",
+  key,
+  name,
+  state: "syncStats",
+  field: key,
+  extra: { state_class: stateClass, entity_category: "diagnostic", icon },
+});
+
+// Sync totals restart from 0 with the bridge: total_increasing treats a drop as a reset.
+const ENTITIES: readonly EntitySpec[] = [
+  counter("sync_count", "Sync count", "total_increasing", "mdi:sync"),
+  counter("keys_added", "Keys added", "total_increasing", "mdi:key-plus"),
+  counter("keys_updated", "Keys updated", "total_increasing", "mdi:key-change"),
+  counter("nodes_with_key", "Nodes with key", "measurement", "mdi:key"),
+  counter("nodes_missing_key", "Nodes missing key", "measurement", "mdi:key-remove"),
+  counter("alerts", "Alerts", "measurement", "mdi:alert"),
+  // null before the first sync renders as "None", which HA takes as "unknown".
+  {
+    component: "sensor",
+    key: "last_sync",
+    name: "Last sync",
+    state: "syncStats",
+    field: "last_sync_iso",
+    extra: { device_class: "timestamp", entity_category: "diagnostic" },
+  },
+  {
+    component: "sensor",
+    key: "last_duration",
+    name: "Last sync duration",
+    state: "syncStats",
+    field: "last_duration_ms",
+    extra: {
+      device_class: "duration",
+      unit_of_measurement: "ms",
+      state_class: "measurement",
+      entity_category: "diagnostic",
+    },
+  },
+  {
+    component: "binary_sensor",
+    key: "radio",
+    name: "Radio",
+    state: "radioState",
+    template: "{{ 'ON' if value_json.state == 'connected' else 'OFF' }}",
+    extra: { device_class: "connectivity", entity_category: "diagnostic" },
+  },
+  {
+    component: "binary_sensor",
+    key: "alert",
+    name: "Key alert",
+    state: "syncStats",
+    template: "{{ 'ON' if value_json.alerts > 0 else 'OFF' }}",
+    extra: { device_class: "problem" },
+  },
+  {
+    component: "button",
+    key: "sync",
+    name: "Sync now",
+    command: "sync",
+    extra: { payload_press: SYNC_PRESS, icon: "mdi:sync" },
+  },
+  {
+    component: "number",
+    key: "interval",
+    name: "Sync interval",
+    state: "syncStats",
+    field: "interval",
+    command: "interval",
+    extra: {
+      min: INTERVAL_MIN,
+      max: INTERVAL_MAX,
+      step: 1,
+      mode: "box",
+      unit_of_measurement: "s",
+      device_class: "duration",
+      entity_category: "config",
+    },
+  },
+  {
+    component: "switch",
+    key: "enabled",
+    name: "Periodic sync",
+    state: "syncStats",
+    template: `{{ '${ENABLED_ON}' if value_json.enabled else '${ENABLED_OFF}' }}`,
+    command: "enabled",
+    extra: { payload_on: ENABLED_ON, payload_off: ENABLED_OFF, entity_category: "config" },
+  },
+  {
+    component: "event",
+    key: "event",
+    name: "Event",
+    state: "bridgeEvent",
+    // HA's MQTT event wants a JSON object with event_type; other keys become attributes.
+    template: '{"event_type": "{{ value_json.type }}", "data": {{ value_json.data | to_json }}}',
+    extra: { event_types: [...BRIDGE_EVENT_TYPES] },
+  },
+];
+
+/** Discovery configs for the bridge device and all its fixed entities. */
+export function buildDiscovery(opts: DiscoveryOptions): DiscoveryMessage[] {
+  const t = bridgeTopics(opts.base);
+  const id = deviceSlug(opts.base);
+  const common = commonFields(opts, t);
+  return ENTITIES.map((spec) => {
+    const payload: DiscoveryPayload = { name: spec.name, unique_id: `${id}_${spec.key}` };
+    if (spec.state !== undefined) payload.state_topic = t[spec.state];
+    const template = spec.template ?? (spec.field === undefined ? undefined : `{{ value_json.${spec.field} }}`);
+    if (template !== undefined) payload.value_template = template;
+    if (spec.command !== undefined) payload.command_topic = t.request(spec.command);
+    Object.assign(payload, spec.extra, common);
+    return { topic: discoveryTopic(opts.prefix, spec.component, id, spec.key), payload };
+  });
+}

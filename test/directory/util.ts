@@ -1,0 +1,30 @@
+// Shared builders for the directory and sync unit tests.
+import type { NodeDbDump, RemoteNode } from "../../src/radio/link.js";
+import { sha256Hex } from "../../src/directory/record.js";
+
+/** A 32-byte key whose bytes are derived from `seed`: distinct seeds give distinct keys. */
+export function key(seed: number): Uint8Array {
+  return Uint8Array.from({ length: 32 }, (_, i) => (seed * 31 + i * 7 + 1) & 0xff);
+}
+
+export function hashOf(bytes: Uint8Array): string {
+  return sha256Hex(bytes);
+}
+
+export function remote(num: number, publicKey: Uint8Array | null, extra: Partial<RemoteNode> = {}): RemoteNode {
+  return {
+    num,
+    id: `!${num.toString(16).padStart(8, "0")}`,
+    longName: `Node ${num}`,
+    shortName: `N${num % 100}`,
+    publicKey,
+    verified: false,
+    ignored: false,
+    lastHeard: 0,
+    ...extra,
+  };
+}
+
+export function dump(own: RemoteNode | null, nodes: RemoteNode[]): NodeDbDump {
+  return { kind: "refresh", own, nodes, durationMs: 5, completedAt: 1_700_000_000_000 };
+}

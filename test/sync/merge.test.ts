@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import type { KeyRecord } from "../../src/directory/record.js";
+import { mergeDump, mergeGateway, mergeKeySeen, type MergeResult } from "../../src/sync/merge.js";
+import { dump, key, remote } from "../directory/util.js";
+
+const NOW = 1_800_000_000;
+
+/** Applies a result to a plain Map, as the directory would. */
+function applyTo(map: Map<number, KeyRecord>, result: MergeResult): Map<number, KeyRecord> {
+  for (const change of result.changes) map.set(change.next.num, change.next);
+  return map;
+}
+
+function seeded(policy: "alert" | "pin" = "alert"): Map<number, KeyRecord> {
+  return applyTo(new Map(), mergeDump(new Map(), dump(remote(1, key(1)), [remote(2, key(2)), remote(3, null)]), policy, NOW - 100));
+}
+
+describe("mergeDump", () => {
+  it("adds new nodes, with key_added for those with a key; the radio's own node included", () => {
+    const result = mergeDump(new Map(), dump(remote(1, key(1)), [remote(2, key(2)), remote(3, null)]), "alert", NOW);
+    expect(result.counts).toEqual({ checked: 3, nodesAdded: 3, added: 2, updated: 0, pinned: 0, unchanged: 0 });
+    expect(result.changes.map((c) => [c.prev, c.next.num])).toEqual([[null, 1], [null, 2], [null, 3]]);
+    expect(result.events).toEqual([
+      { type: "key_added", data: { id: "!00000001", fingerprint: result.changes[0]?.next.fingerprint, source: "nodedb" } },
+      { type: "key_added", data: { id: "!00000002", fingerprint: result.changes[1]?.next.fingerprint, source: "nodedb" } },
+    ]);
+    const added = result.changes[1]?.next;
+    expect(added).toMatchObject({ id: "!00000002", longName: "Node 2", source: "nodedb", firstSeen: NOW, changed: false });
+    expect(added?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("changes nothing for a dump with only the radio's own node (2.8 access control)", () => {
+    const before = seeded();
+    const result = mergeDump(before, dump(remote(1, key(99), { longName: "renamed" }), []), "alert", NOW);
+    expect(result.ownNodeOnly).toBe(true);
+    expect(result.changes).toEqual([]);
+    expect(result.events).toEqual([]);
+    expect(result.counts.checked).toBe(0);
+  });
+
+  it("never removes a node the dump lacks", () => {
+    const before = seeded();
+    const result = mergeDump(before, dump(remote(1, key(1)), [remote(4, key(4))]), "alert", NOW);
+    expect(result.changes.map((c) => c.next.num)).toEqual([4]);
+    expect([...applyTo(before, result).keys()].sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a key for a known keyless node counts as added", () => {
+    const result = mergeDump(seeded(), dump(null, [remote(3, key(3))]), "alert", NOW);
+    expect(result.counts).toMatchObject({ nodesAdded: 0, added: 1, updated: 0 });
+    expect(result.events[0]).toMatchObject({ type: "key_added", data: { id: "!00000003", source: "nodedb" } });
+  });
+
+  it("an empty or absent key never clears the key we hold", () => {
+    const before = seeded();
+    for (const empty of [null, new Uint8Array(0)]) {
+      const result = mergeDump(before, dump(null, [remote(2, empty)]), "alert", NOW);
+      expect(result.changes).toEqual([]);
+      expect(result.counts.unchanged).toBe(1);
+    }
+  });
+
+  it("under alert takes a changed key, flags it and counts it as updated", () => {
+    const before = seeded();
+    const old = before.get(2);
+    const result = mergeDump(before, dump(null, [remote(2, key(22))]), "alert", NOW);
+    const next = result.changes[0]?.next;
+    expect(result.counts).toMatchObject({ added: 0, updated: 1, pinned: 0 });
+    expect(next).toMatchObject({ changed: true, keyChangedAt: NOW, source: "nodedb", pendingKey: null });
+    expect(next?.key).toEqual(key(22));
+    expect(result.events).toEqual([
+      {
+        type: "key_changed",
+        data: { id: "!00000002", old_fingerprint: old?.fingerprint, new_fingerprint: next?.fingerprint, action: "taken" },
+      },
+    ]);
+  });
+
+  it("under pin keeps the old key, remembers the new one, does not count it as updated", () => {
+    const before = seeded("pin");
+    const old = before.get(2);
+    const result = mergeDump(before, dump(null, [remote(2, key(22))]), "pin", NOW);
+    const next = result.changes[0]?.next;
+    expect(result.counts).toMatchObject({ updated: 0, pinned: 1 });
+    expect(next?.key).toEqual(key(2));
+    expect(next?.fingerprint).toBe(old?.fingerprint);
+    expect(next?.pendingKey).toEqual(key(22));
+    expect(next).toMatchObject({ changed: true, keyChangedAt: NOW, pendingSource: "nodedb" });
+    expect(result.events[0]).toMatchObject({ type: "key_changed", data: { action: "pinned", old_fingerprint: old?.fingerprint } });
+
+    // The same pending key reported again is not news.
+    const again = mergeDump(applyTo(before, result), dump(null, [remote(2, key(22))]), "pin", NOW + 10);
+    expect(again.events).toEqual([]);
+    expect(again.changes).toEqual([]);
+  });
+
+  it("updates names and flags without counting a key change; empty names keep ours", () => {
+    const before = seeded();
+    const result = mergeDump(
+      before,
+      dump(null, [remote(2, key(2), { longName: "Base", shortName: "", verified: true, ignored: true, lastHeard: NOW - 5 })]),
+      "alert",
+      NOW,
+    );
+    expect(result.counts).toMatchObject({ added: 0, updated: 0, pinned: 0, unchanged: 0 });
+    expect(result.events).toEqual([]);
+    expect(result.changes[0]?.next).toMatchObject({
+      longName: "Base",
+      shortName: "N2",
+      verified: true,
+      ignored: true,
+      lastSeen: NOW - 5,
+      changed: false,
+    });
+  });
+
+  it("a second identical dump changes nothing", () => {
+    const d = dump(remote(1, key(1)), [remote(2, key(2), { lastHeard: NOW - 50 }), remote(3, null)]);
+    const map = applyTo(new Map(), mergeDump(new Map(), d, "alert", NOW));
+    const second = mergeDump(map, d, "alert", NOW + 60);
+    expect(second.changes).toEqual([]);
+    expect(second.events).toEqual([]);
+    expect(second.counts).toEqual({ checked: 3, nodesAdded: 0, added: 0, updated: 0, pinned: 0, unchanged: 3 });
+  });
+
+  it("takes first_seen from the radio's last_heard when that is earlier", () => {
+    const result = mergeDump(new Map(), dump(null, [remote(5, key(5), { lastHeard: NOW - 3600 })]), "alert", NOW);
+    expect(result.changes[0]?.next).toMatchObject({ firstSeen: NOW - 3600, lastSeen: NOW - 3600 });
+  });
+
+  it("upgrades a key known from the store when the radio confirms it, without an event", () => {
+    const before = seeded();
+    before.set(2, { ...(before.get(2) as KeyRecord), source: "store" });
+    const result = mergeDump(before, dump(null, [remote(2, key(2))]), "alert", NOW);
+    expect(result.changes[0]?.next.source).toBe("nodedb");
+    expect(result.events).toEqual([]);
+    expect(result.counts).toMatchObject({ added: 0, updated: 0 });
+  });
+});
+
+describe("mergeKeySeen and mergeGateway", () => {
+  it("a live packet's key is source packet and marks the node heard now", () => {
+    const result = mergeKeySeen(seeded(), { num: 3, publicKey: key(3), via: "nodeinfo", longName: "Hiker" }, "alert", NOW);
+    expect(result.changes[0]?.next).toMatchObject({ source: "packet", lastSeen: NOW, longName: "Hiker", shortName: "N3" });
+    expect(result.counts).toMatchObject({ checked: 1, added: 1 });
+  });
+
+  it("a gateway's key is source gateway:<name> and its radio's flags are not copied", () => {
+    const result = mergeGateway(new Map(), "attic", [remote(9, key(9), { verified: true, ignored: true })], "alert", NOW);
+    expect(result.changes[0]?.next).toMatchObject({ source: "gateway:attic", verified: false, ignored: false });
+    expect(result.events[0]).toMatchObject({ type: "key_added", data: { source: "gateway:attic" } });
+  });
+});

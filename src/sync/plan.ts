@@ -1,0 +1,52 @@
+// Pure scheduling decisions: given what the scheduler knows and the time, what to do next.
+// scheduler.ts is the thin loop that acts on them.
+
+export interface PlanState {
+  enabled: boolean;
+  /** The radio is connected and configured: a sync can run at all. */
+  ready: boolean;
+  running: boolean;
+  intervalMs: number;
+  /** When the next periodic sync is due (epoch ms); null before the radio was first ready. */
+  nextPeriodicAt: number | null;
+  /** An on-demand sync is wanted. */
+  onDemandPending: boolean;
+  /** Start times of recent on-demand syncs, for the per-minute limit. */
+  onDemandStarts: number[];
+  onDemandMaxPerMinute: number;
+  /** Consecutive failed syncs, for the backoff. */
+  failures: number;
+}
+
+export type PlanDecision = { action: "sync"; reason: "periodic" | "on_demand" } | { action: "wait"; until: number | null };
+
+export const MINUTE_MS = 60_000;
+
+export function decide(state: PlanState, now: number): PlanDecision {
+  if (!state.ready || state.running) return { action: "wait", until: null };
+  let until: number | null = null;
+  if (state.onDemandPending) {
+    const allowedAt = onDemandAllowedAt(state.onDemandStarts, state.onDemandMaxPerMinute, now);
+    if (allowedAt <= now) return { action: "sync", reason: "on_demand" };
+    until = allowedAt;
+  }
+  if (state.enabled && state.nextPeriodicAt !== null) {
+    if (state.nextPeriodicAt <= now) return { action: "sync", reason: "periodic" };
+    until = until === null ? state.nextPeriodicAt : Math.min(until, state.nextPeriodicAt);
+  }
+  return { action: "wait", until };
+}
+
+/** The earliest time another on-demand sync fits in the sliding one-minute window. */
+export function onDemandAllowedAt(starts: number[], maxPerMinute: number, now: number): number {
+  const recent = starts.filter((t) => t > now - MINUTE_MS);
+  if (recent.length < maxPerMinute) return now;
+  const oldestThatMustExpire = recent[recent.length - maxPerMinute];
+  return (oldestThatMustExpire ?? now) + MINUTE_MS;
+}
+
+/** After a failure, retry sooner than the interval but back off: 15 s, 30 s, 60 s ... capped. */
+export function retryDelay(failures: number, intervalMs: number): number {
+  const backoff = 15_000 * 2 ** Math.min(Math.max(failures - 1, 0), 10);
+  return Math.min(backoff, intervalMs);
+}

@@ -1,0 +1,173 @@
+// When syncs run: the periodic loop, forced syncs, rate-limited on-demand syncs, one at a
+// time. Decisions come from plan.ts; this file only waits and acts. Time is injected.
+import type { Clock } from "./clock.js";
+import { decide, retryDelay, type PlanState } from "./plan.js";
+
+export type SyncReason = "periodic" | "on_demand" | "forced";
+
+export interface SchedulerOptions<T> {
+  clock: Clock;
+  intervalSec: number;
+  enabled: boolean;
+  /** Seconds after the radio is ready before the first refresh; 0 = one interval (the handshake was a sync). */
+  initialDelaySec: number;
+  onDemandMaxPerMinute: number;
+  run: (reason: SyncReason, signal: AbortSignal) => Promise<T>;
+}
+
+export class SyncScheduler<T> {
+  private readonly state: PlanState;
+  private current: Promise<T> | null = null;
+  private poke: (() => void) | null = null;
+  private loop: { abort: AbortController; done: Promise<void> } | null = null;
+
+  constructor(private readonly opts: SchedulerOptions<T>) {
+    this.state = {
+      enabled: opts.enabled,
+      ready: false,
+      running: false,
+      intervalMs: opts.intervalSec * 1000,
+      nextPeriodicAt: null,
+      onDemandPending: false,
+      onDemandStarts: [],
+      onDemandMaxPerMinute: opts.onDemandMaxPerMinute,
+      failures: 0,
+    };
+  }
+
+  start(): void {
+    if (this.loop) return;
+    const abort = new AbortController();
+    this.loop = { abort, done: this.run(abort.signal) };
+  }
+
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    loop.abort.abort();
+    this.wake();
+    await loop.done;
+    await this.current?.catch(() => undefined);
+    this.loop = null;
+  }
+
+  get running(): boolean {
+    return this.state.running;
+  }
+
+  get enabled(): boolean {
+    return this.state.enabled;
+  }
+
+  get intervalSec(): number {
+    return this.state.intervalMs / 1000;
+  }
+
+  /** Epoch ms of the next periodic sync; null while disabled or before the radio was ready. */
+  get nextSyncAt(): number | null {
+    return this.state.enabled ? this.state.nextPeriodicAt : null;
+  }
+
+  /**
+   * The radio finished its handshake (whose dump counts as a sync) or went away. The first
+   * refresh follows `initial_delay`, or one interval when that is 0.
+   */
+  setReady(ready: boolean): void {
+    if (ready === this.state.ready) return;
+    this.state.ready = ready;
+    if (ready) {
+      const delay = this.opts.initialDelaySec > 0 ? this.opts.initialDelaySec * 1000 : this.state.intervalMs;
+      this.state.nextPeriodicAt = this.opts.clock.now() + delay;
+    }
+    this.wake();
+  }
+
+  setInterval(seconds: number): void {
+    const now = this.opts.clock.now();
+    const last = this.state.nextPeriodicAt === null ? null : this.state.nextPeriodicAt - this.state.intervalMs;
+    this.state.intervalMs = seconds * 1000;
+    // Reschedule from the last sync, so a shorter interval takes effect at once.
+    if (last !== null) this.state.nextPeriodicAt = Math.max(now, last + this.state.intervalMs);
+    this.wake();
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.state.enabled = enabled;
+    if (enabled && this.state.ready && this.state.nextPeriodicAt === null) {
+      this.state.nextPeriodicAt = this.opts.clock.now() + this.state.intervalMs;
+    }
+    this.wake();
+  }
+
+  /** A sync now, also while disabled; joins the one that is running. */
+  force(): Promise<T> {
+    if (this.current) return this.current;
+    if (!this.state.ready) return Promise.reject(new Error("the radio is not connected"));
+    return this.execute("forced");
+  }
+
+  /** Asks for an on-demand sync; a flood of requests coalesces into at most one pending. */
+  requestOnDemand(): void {
+    this.state.onDemandPending = true;
+    this.wake();
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const decision = decide(this.state, this.opts.clock.now());
+      if (decision.action === "sync") {
+        await this.execute(decision.reason).catch(() => undefined);
+        continue;
+      }
+      await this.waitUntil(decision.until, signal);
+    }
+  }
+
+  private execute(reason: SyncReason): Promise<T> {
+    const now = this.opts.clock.now();
+    this.state.running = true;
+    if (reason === "on_demand" || this.state.onDemandPending) {
+      this.state.onDemandPending = false;
+      this.state.onDemandStarts = [...this.state.onDemandStarts.filter((t) => t > now - 60_000), now];
+    }
+    const signal = this.loop?.abort.signal ?? new AbortController().signal;
+    const promise = this.opts
+      .run(reason, signal)
+      .then(
+        (result) => {
+          this.state.failures = 0;
+          this.state.nextPeriodicAt = this.opts.clock.now() + this.state.intervalMs;
+          return result;
+        },
+        (err: unknown) => {
+          this.state.failures += 1;
+          this.state.nextPeriodicAt = this.opts.clock.now() + retryDelay(this.state.failures, this.state.intervalMs);
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.state.running = false;
+        this.current = null;
+        this.wake();
+      });
+    this.current = promise;
+    return promise;
+  }
+
+  private async waitUntil(until: number | null, signal: AbortSignal): Promise<void> {
+    const sleeper = new AbortController();
+    const onAbort = (): void => sleeper.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    const poked = new Promise<void>((resolve) => (this.poke = resolve));
+    const waits: Promise<void>[] = [poked];
+    if (until !== null) waits.push(this.opts.clock.sleep(until - this.opts.clock.now(), sleeper.signal));
+    await Promise.race(waits);
+    sleeper.abort();
+    signal.removeEventListener("abort", onAbort);
+    this.poke = null;
+  }
+
+  private wake(): void {
+    this.poke?.();
+  }
+}

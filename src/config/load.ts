@@ -2,6 +2,7 @@
 // "Config file" fix it. Every problem is collected and reported at once.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { readEnv, type EnvOverride } from "./env.js";
 import { ConfigError, describeIssue, pathText, unknownKey, type ConfigProblem } from "./errors.js";
 import { isPlainObject, parseConfigFile, readText, type ConfigFile } from "./file.js";
@@ -76,23 +77,28 @@ function dropNulls(raw: Raw): void {
   }
 }
 
-function hasAny(raw: Raw, dotted: string, keys?: readonly string[]): boolean {
-  const value = getPath(raw, dotted.split("."));
-  if (!isPlainObject(value)) return value !== undefined;
-  return Object.keys(value).some((key) => keys === undefined || keys.includes(key));
+// Options under `group` given a value other than their default (the sample's active lines
+// repeat defaults, and those are no request to be honoured).
+function changed(raw: Raw, group: string, keys?: readonly string[]): boolean {
+  return CONFIG_OPTIONS.some((option) => {
+    if (!option.path.startsWith(`${group}.`)) return false;
+    if (keys !== undefined && !keys.includes(option.path.slice(group.length + 1))) return false;
+    const value = getPath(raw, option.path.split("."));
+    return value !== undefined && !isDeepStrictEqual(value, option.default);
+  });
 }
 
 function ignoredSettings(raw: Raw, config: Config): string[] {
   const warnings: string[] = [];
-  if (config.sync.strategy !== "connection" && hasAny(raw, "sync.source")) {
+  if (config.sync.strategy !== "connection" && changed(raw, "sync.source")) {
     warnings.push("sync.source is ignored: it applies only with sync.strategy: connection");
   }
   if (config.mqtt.server === undefined) {
-    if (hasAny(raw, "mqtt", ["username", "password"])) {
+    if (changed(raw, "mqtt", ["username", "password"])) {
       warnings.push("mqtt.username/password are ignored without mqtt.server (the embedded broker's login is embedded_broker.username/password)");
     }
-    if (hasAny(raw, "mqtt.tls")) warnings.push("mqtt.tls is ignored without mqtt.server (the embedded broker runs without TLS)");
-  } else if (hasAny(raw, "embedded_broker")) {
+    if (changed(raw, "mqtt.tls")) warnings.push("mqtt.tls is ignored without mqtt.server (the embedded broker runs without TLS)");
+  } else if (changed(raw, "embedded_broker")) {
     warnings.push("embedded_broker is ignored: mqtt.server is set, so no embedded broker runs");
   }
   return warnings;

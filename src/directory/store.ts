@@ -89,8 +89,9 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     try {
       text = await readFile(path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { records: [], warning: null, movedTo: null };
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      await removeStaleTemps(path); // a first write killed before its rename
+      return { records: [], warning: null, movedTo: null };
     }
     try {
       const records = parseStore(text, path);

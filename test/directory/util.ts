@@ -28,3 +28,14 @@ export function remote(num: number, publicKey: Uint8Array | null, extra: Partial
 export function dump(own: RemoteNode | null, nodes: RemoteNode[]): NodeDbDump {
   return { kind: "refresh", own, nodes, durationMs: 5, completedAt: 1_700_000_000_000 };
 }
+
+/** The store file as the tests read it back. */
+export interface StoreDoc {
+  format: string;
+  version: number;
+  nodes: { num: number; key: string | null; source: string | null; changed: boolean; pending_key: string | null }[];
+}
+
+export function parseDoc(text: string): StoreDoc {
+  return JSON.parse(text) as StoreDoc;
+}

@@ -1,0 +1,88 @@
+// What the radio does with a MeshPacket its client sends: which routing answer the client
+// gets, and the admin messages that change the NodeDB. Pure over the NodeDB.
+import { BROADCAST_NUM, PortNum, RoutingError, decodeAdmin, type MeshPacket } from "../protocol/messages.js";
+import type { SimNodeDb } from "./nodedb.js";
+
+export interface RoutingAnswer {
+  /** Mesh.Routing_Error code; 0 is an ACK. */
+  error: number;
+  /** Who answers: our own radio for local failures, the far node for its ACK or NAK. */
+  from: number;
+}
+
+export type AdminEffect =
+  | { kind: "addContact"; num: number; hasKey: boolean }
+  | { kind: "removeNode"; num: number; removed: boolean }
+  | { kind: "other"; case: string | undefined };
+
+export interface ClientPacketOutcome {
+  answer: RoutingAnswer | null;
+  admin: AdminEffect | null;
+}
+
+export function handleClientPacket(packet: MeshPacket, db: SimNodeDb, now: number): ClientPacketOutcome {
+  const own = db.own.num;
+  if (packet.to === own || packet.to === 0) {
+    const admin = isAdmin(packet) ? applyAdmin(packet, db, now) : null;
+    return { answer: packet.wantAck ? { error: RoutingError.NONE, from: own } : null, admin };
+  }
+  if (packet.to === BROADCAST_NUM) {
+    // A rebroadcast heard from a neighbour is the implicit ACK of a broadcast (FloodingRouter).
+    return { answer: packet.wantAck ? { error: RoutingError.NONE, from: own } : null, admin: null };
+  }
+  return { answer: directMessageAnswer(packet, db), admin: null };
+}
+
+/**
+ * A DM goes PKI-encrypted with the key in the radio's own NodeDB (Router.cpp perhapsEncode).
+ * Since 2.7.19 a DM to a node without a known key is not sent at all.
+ */
+function directMessageAnswer(packet: MeshPacket, db: SimNodeDb): RoutingAnswer | null {
+  const own = db.own.num;
+  const dest = db.get(packet.to);
+  const pkiEligible = packet.pkiEncrypted || packet.channel === 0;
+  if (pkiEligible) {
+    const stored = dest?.publicKey ?? null;
+    if (stored === null) return { error: RoutingError.PKI_SEND_FAIL_PUBLIC_KEY, from: own };
+    // The client's public_key is only compared with the radio's, never used to encrypt.
+    if (packet.publicKey.length > 0 && !sameBytes(packet.publicKey, stored)) {
+      return { error: RoutingError.PKI_FAILED, from: own };
+    }
+    // The far node cannot decrypt and NAKs whether or not we asked for an ACK.
+    if (dest?.lacksOurKey) return { error: RoutingError.PKI_UNKNOWN_PUBKEY, from: packet.to };
+  }
+  return packet.wantAck ? { error: RoutingError.NONE, from: packet.to } : null;
+}
+
+function isAdmin(packet: MeshPacket): boolean {
+  return packet.payloadVariant.case === "decoded" && packet.payloadVariant.value.portnum === PortNum.ADMIN_APP;
+}
+
+/** add_contact and remove_by_nodenum, the two admin messages a key bridge uses (admin.proto). */
+function applyAdmin(packet: MeshPacket, db: SimNodeDb, now: number): AdminEffect {
+  if (packet.payloadVariant.case !== "decoded") return { kind: "other", case: undefined };
+  let message;
+  try {
+    message = decodeAdmin(packet.payloadVariant.value.payload);
+  } catch {
+    return { kind: "other", case: "undecodable" };
+  }
+  const variant = message.payloadVariant;
+  if (variant.case === "addContact") {
+    const contact = variant.value;
+    const user = contact.user;
+    const publicKey = user?.publicKey ?? new Uint8Array(0);
+    db.addContact(contact.nodeNum, { longName: user?.longName ?? "", shortName: user?.shortName ?? "", publicKey }, now);
+    return { kind: "addContact", num: contact.nodeNum, hasKey: publicKey.length > 0 };
+  }
+  if (variant.case === "removeByNodenum") {
+    return { kind: "removeNode", num: variant.value, removed: db.remove(variant.value) };
+  }
+  return { kind: "other", case: variant.case };
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,157 @@
+// `meshtastic-keysync simulate`: the simulated radio alone, for trying clients without
+// hardware (CONTRACT.md). First stdout line: `listening on HOST:PORT`; logs go to stderr.
+// Exit codes: 0 after a clean stop, 2 on a usage error, 1 when the port cannot be had.
+import { parseArgs } from "node:util";
+import { nodeId } from "../node-id.js";
+import type { SimRadioOptions } from "./options.js";
+import { SIM_DEFAULTS } from "./options.js";
+import { SimRadio } from "./radio.js";
+
+export interface SimulateIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+const MAX_NODES = 100_000;
+const DEMO_EVERY_MS = 15_000;
+
+export const SIMULATE_HELP = [
+  "Usage: meshtastic-keysync simulate [options]",
+  "",
+  "Runs a simulated Meshtastic radio (TCP API, firmware 2.7.26 behaviour) for trying",
+  "clients without hardware. Prints `listening on HOST:PORT` first; logs go to stderr.",
+  "",
+  "Options:",
+  `  --host H              address to listen on (default ${SIM_DEFAULTS.host})`,
+  `  --port P              TCP port, 0 for any free port (default ${SIM_DEFAULTS.port})`,
+  `  --nodes N             other nodes in the generated NodeDB, 0..${MAX_NODES} (default ${SIM_DEFAULTS.nodes})`,
+  `  --seed S              seed of the generated mesh, same seed same mesh (default ${SIM_DEFAULTS.seed})`,
+  "  --multi-client        behave like a multi-client proxy: a new client does not",
+  "                        force-close the previous one (default off: one client at a time)",
+  "  --firmware-2.8        firmware 2.8 behaviour: replay cached position/telemetry packets",
+  "                        after config_complete_id (default off)",
+  `  --firmware-version V  firmware version reported in metadata (default ${SIM_DEFAULTS.firmwareVersion})`,
+  `  --demo                now and then add a node silently, deliver NodeInfos, rotate a key`,
+  `                        (every ${DEMO_EVERY_MS / 1000} s; default off)`,
+  "  --help                show this help",
+  "",
+  "Exit codes: 0 on a clean stop (SIGINT/SIGTERM), 2 on a usage error, 1 on a runtime",
+  "failure such as a port already in use.",
+].join("\n");
+
+class UsageError extends Error {}
+
+interface SimulateArgs {
+  help: boolean;
+  demo: boolean;
+  options: SimRadioOptions;
+}
+
+export function parseSimulateArgs(argv: string[]): SimulateArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        nodes: { type: "string" },
+        seed: { type: "string" },
+        "multi-client": { type: "boolean" },
+        "firmware-2.8": { type: "boolean" },
+        "firmware-version": { type: "string" },
+        demo: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const host = values.host ?? SIM_DEFAULTS.host;
+  if (host === "") throw new UsageError("--host must not be empty");
+  const options: SimRadioOptions = {
+    host,
+    port: integer("--port", values.port, SIM_DEFAULTS.port, 0, 65_535),
+    nodes: integer("--nodes", values.nodes, SIM_DEFAULTS.nodes, 0, MAX_NODES),
+    seed: integer("--seed", values.seed, SIM_DEFAULTS.seed, 0, 0xffff_ffff),
+    multiClient: values["multi-client"] ?? false,
+    replayAfterComplete: values["firmware-2.8"] ?? false,
+    firmwareVersion: values["firmware-version"] ?? SIM_DEFAULTS.firmwareVersion,
+  };
+  return { help: values.help ?? false, demo: values.demo ?? false, options };
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
+  }
+  return value;
+}
+
+export async function runSimulate(argv: string[], io: SimulateIo, signal: AbortSignal): Promise<number> {
+  let args: SimulateArgs;
+  try {
+    args = parseSimulateArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`simulate: ${err.message}`);
+    io.stderr("Run `meshtastic-keysync simulate --help` for the options.");
+    return 2;
+  }
+  if (args.help) {
+    for (const line of SIMULATE_HELP.split("\n")) io.stdout(line);
+    return 0;
+  }
+  if (signal.aborted) return 0;
+
+  const radio = new SimRadio(args.options);
+  logEvents(radio, io);
+  let address: { host: string; port: number };
+  try {
+    address = await radio.start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const where = `${args.options.host ?? SIM_DEFAULTS.host}:${args.options.port ?? SIM_DEFAULTS.port}`;
+    io.stderr(code === "EADDRINUSE" ? `simulate: ${where} is already in use` : `simulate: cannot listen on ${where}: ${String(err)}`);
+    return 1;
+  }
+  io.stdout(`listening on ${address.host}:${address.port}`);
+  io.stderr(`[sim] radio ${nodeId(radio.ownNode.num)} with ${radio.nodes.size} nodes (seed ${args.options.seed ?? SIM_DEFAULTS.seed})`);
+  if (args.demo) {
+    radio.startDemo({
+      everyMs: DEMO_EVERY_MS,
+      onStep: (step) => io.stderr(`[sim] demo: ${step.kind} ${nodeId(step.num)}`),
+      onError: (err) => io.stderr(`[sim] demo step failed: ${String(err)}`),
+    });
+  }
+
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await radio.stop();
+  io.stderr("[sim] stopped");
+  return 0;
+}
+
+function logEvents(radio: SimRadio, io: SimulateIo): void {
+  const log = (line: string): void => io.stderr(`[sim] ${line}`);
+  radio.on("client", (e) => log(`client ${e.session} connected from ${e.remote}`));
+  radio.on("forceClose", (e) => log(`force-closing client ${e.session}: another client connected`));
+  radio.on("disconnect", (e) => log(`client ${e.session} gone: ${e.reason}`));
+  radio.on("dump", (e) => log(`client ${e.session}: want_config ${e.nonce} answered (${e.kind}, ${e.nodes} nodes)`));
+  radio.on("heartbeat", (e) => {
+    if (e.nonce !== 0) log(`client ${e.session}: heartbeat with nonce ${e.nonce} (clients should send 0)`);
+  });
+  radio.on("packetFromClient", (r) => {
+    const answer = r.answer ? `answered ${r.answer.error === 0 ? "ACK" : `error ${r.answer.error}`}` : "no answer";
+    log(`client ${r.session}: packet ${r.packet.id} to ${nodeId(r.packet.to)}, ${answer}`);
+  });
+  radio.on("admin", (e) => log(`client ${e.session}: admin ${e.kind}`));
+  radio.on("frameRefused", (e) => log(`client ${e.session}: refused ${e.count} frame(s): ${e.reason}`));
+  radio.on("dropped", (e) => log(`dropped a packet from ${nodeId(e.from)}: ${e.reason}`));
+}

@@ -1,0 +1,172 @@
+// FromRadio payloads built from the simulated NodeDB: node infos for the dump and the live
+// packets the controls deliver. Everything returns encoded FromRadio bytes, ready to frame.
+import {
+  BROADCAST_NUM,
+  PortNum,
+  encodeFromRadio,
+  encodePosition,
+  encodeRoutingError,
+  encodeTelemetry,
+  encodeUser,
+  type MeshPacketInit,
+  type NodeInfoInit,
+  type UserInit,
+} from "../protocol/messages.js";
+import type { SimNode } from "./nodedb.js";
+
+/** MeshPacket.Priority values the firmware gives these packets. */
+const PRIORITY_BACKGROUND = 10;
+const PRIORITY_RELIABLE = 70;
+const PRIORITY_ACK = 120;
+const HOP_LIMIT = 3;
+
+export function userOf(node: SimNode): UserInit {
+  return {
+    id: node.id,
+    longName: node.longName,
+    shortName: node.shortName,
+    hwModel: node.hwModel,
+    role: node.role,
+    publicKey: node.publicKey ?? new Uint8Array(0),
+  };
+}
+
+/**
+ * A NodeInfo for the dump. `thin` leaves out position and device metrics, as 2.8 does for
+ * other nodes (PhoneAPI.cpp prefetchNodeInfos: "Other-node NodeInfos always go out thin").
+ */
+export function nodeInfoInit(node: SimNode, thin: boolean): NodeInfoInit {
+  const info: NodeInfoInit = {
+    num: node.num,
+    user: userOf(node),
+    snr: node.snr,
+    lastHeard: node.lastHeard,
+    channel: 0,
+    viaMqtt: node.viaMqtt,
+    hopsAway: node.hopsAway,
+    isFavorite: node.isFavorite,
+    isIgnored: node.isIgnored,
+    isKeyManuallyVerified: node.verified,
+  };
+  if (!thin) {
+    if (node.position) info.position = { ...node.position, time: node.lastHeard };
+    info.deviceMetrics = { batteryLevel: node.batteryLevel, voltage: node.voltage };
+  }
+  return info;
+}
+
+interface CachedInfo {
+  rev: number;
+  thin: boolean;
+  bytes: Uint8Array;
+}
+const nodeInfoCache = new WeakMap<SimNode, CachedInfo>();
+
+/** FromRadio.node_info bytes, cached per node revision: a 10,000-node dump re-encodes nothing. */
+export function nodeInfoFrame(node: SimNode, thin: boolean): Uint8Array {
+  const cached = nodeInfoCache.get(node);
+  if (cached && cached.rev === node.rev && cached.thin === thin) return cached.bytes;
+  const bytes = encodeFromRadio({ payloadVariant: { case: "nodeInfo", value: nodeInfoInit(node, thin) } });
+  nodeInfoCache.set(node, { rev: node.rev, thin, bytes });
+  return bytes;
+}
+
+export function packetFrame(packet: MeshPacketInit): Uint8Array {
+  return encodeFromRadio({ payloadVariant: { case: "packet", value: packet } });
+}
+
+interface LiveOptions {
+  id: number;
+  /** Unix seconds the radio received the packet (old for 2.8 replays). */
+  rxTime: number;
+}
+
+function heardFrom(node: SimNode, to: number, o: LiveOptions): MeshPacketInit {
+  return {
+    from: node.num,
+    to,
+    id: o.id,
+    rxTime: o.rxTime,
+    rxSnr: node.snr,
+    hopLimit: HOP_LIMIT - node.hopsAway,
+    hopStart: HOP_LIMIT,
+    viaMqtt: node.viaMqtt,
+  };
+}
+
+/** The NodeInfo a node broadcasts: the cheapest source of its key. */
+export function nodeInfoPacket(node: SimNode, o: LiveOptions): MeshPacketInit {
+  return {
+    ...heardFrom(node, BROADCAST_NUM, o),
+    priority: PRIORITY_BACKGROUND,
+    payloadVariant: {
+      case: "decoded",
+      value: { portnum: PortNum.NODEINFO_APP, payload: encodeUser(userOf(node)) },
+    },
+  };
+}
+
+/** A packet the radio could not even try to decrypt (no matching channel): `encrypted` variant. */
+export function encryptedPacket(node: SimNode, ciphertext: Uint8Array, channelHash: number, o: LiveOptions): MeshPacketInit {
+  return {
+    ...heardFrom(node, BROADCAST_NUM, o),
+    channel: channelHash,
+    payloadVariant: { case: "encrypted", value: ciphertext },
+  };
+}
+
+/** A PKI DM the radio decrypted: it carries the sender's key (Router.cpp perhapsDecode). */
+export function pkiDmPacket(node: SimNode, key: Uint8Array, ownNum: number, text: string, o: LiveOptions): MeshPacketInit {
+  return {
+    ...heardFrom(node, ownNum, o),
+    channel: 0,
+    wantAck: true,
+    priority: PRIORITY_RELIABLE,
+    pkiEncrypted: true,
+    publicKey: key,
+    payloadVariant: {
+      case: "decoded",
+      value: { portnum: PortNum.TEXT_MESSAGE_APP, payload: new TextEncoder().encode(text) },
+    },
+  };
+}
+
+export function positionPacket(node: SimNode, o: LiveOptions): MeshPacketInit {
+  const position = node.position ?? { latitudeI: 0, longitudeI: 0, altitude: 0 };
+  return {
+    ...heardFrom(node, BROADCAST_NUM, o),
+    priority: PRIORITY_BACKGROUND,
+    payloadVariant: {
+      case: "decoded",
+      value: { portnum: PortNum.POSITION_APP, payload: encodePosition({ ...position, time: o.rxTime }) },
+    },
+  };
+}
+
+export function telemetryPacket(node: SimNode, o: LiveOptions): MeshPacketInit {
+  const payload = encodeTelemetry({
+    time: o.rxTime,
+    variant: { case: "deviceMetrics", value: { batteryLevel: node.batteryLevel, voltage: node.voltage } },
+  });
+  return {
+    ...heardFrom(node, BROADCAST_NUM, o),
+    priority: PRIORITY_BACKGROUND,
+    payloadVariant: { case: "decoded", value: { portnum: PortNum.TELEMETRY_APP, payload } },
+  };
+}
+
+/** A routing ACK/NAK for the client's packet `requestId` (MeshModule allocAckNak). */
+export function routingPacket(from: number, ownNum: number, requestId: number, error: number, o: LiveOptions): MeshPacketInit {
+  return {
+    from,
+    to: ownNum,
+    id: o.id,
+    rxTime: o.rxTime,
+    hopLimit: from === ownNum ? 0 : HOP_LIMIT,
+    priority: PRIORITY_ACK,
+    payloadVariant: {
+      case: "decoded",
+      value: { portnum: PortNum.ROUTING_APP, payload: encodeRoutingError(error), requestId },
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Options of the simulated radio, with the defaults a real radio has.
+
+export interface SimRadioOptions {
+  /** Default 127.0.0.1: the simulator is a loopback test bench. */
+  host?: string;
+  /** Default 4403, the firmware's API port; use 0 in tests for a free port. */
+  port?: number;
+  /** Other nodes in the generated NodeDB. Default 50. */
+  nodes?: number;
+  /** Seed of the generated mesh. Default 1. */
+  seed?: number;
+  /** DeviceMetadata.firmware_version. Default "2.7.26.sim". */
+  firmwareVersion?: string;
+  /** Model a multi-client proxy: a new client does not force-close the previous one. */
+  multiClient?: boolean;
+  /**
+   * Firmware 2.8 mode: after every config_complete_id except 69420's, replay cached
+   * position/telemetry packets of known nodes; other NodeInfos go out thin.
+   */
+  replayAfterComplete?: boolean;
+  /** Nodes whose cached packets are replayed in 2.8 mode. Default 12. */
+  replayNodes?: number;
+  /** TCP_IDLE_TIMEOUT_MS (15 minutes); 0 disables. */
+  idleTimeoutMs?: number;
+  /** Bound of the to-phone queue; the oldest packet is discarded when full. Default 32. */
+  maxHeldPackets?: number;
+  /** Epoch milliseconds; injectable for deterministic rxTime and lastHeard. */
+  now?: () => number;
+}
+
+export type ResolvedOptions = Required<SimRadioOptions>;
+
+export const SIM_DEFAULTS = {
+  host: "127.0.0.1",
+  port: 4403,
+  nodes: 50,
+  seed: 1,
+  firmwareVersion: "2.7.26.sim",
+} as const;
+
+export function resolveOptions(options: SimRadioOptions): ResolvedOptions {
+  const nodes = options.nodes ?? SIM_DEFAULTS.nodes;
+  if (!Number.isInteger(nodes) || nodes < 0) throw new RangeError(`nodes must be a whole number >= 0, not ${nodes}`);
+  return {
+    host: options.host ?? SIM_DEFAULTS.host,
+    port: options.port ?? SIM_DEFAULTS.port,
+    nodes,
+    seed: options.seed ?? SIM_DEFAULTS.seed,
+    firmwareVersion: options.firmwareVersion ?? SIM_DEFAULTS.firmwareVersion,
+    multiClient: options.multiClient ?? false,
+    replayAfterComplete: options.replayAfterComplete ?? false,
+    replayNodes: options.replayNodes ?? 12,
+    idleTimeoutMs: options.idleTimeoutMs ?? 15 * 60 * 1000,
+    maxHeldPackets: options.maxHeldPackets ?? 32,
+    now: options.now ?? Date.now,
+  };
+}

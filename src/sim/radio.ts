@@ -1,0 +1,158 @@
+// SimRadio: the simulated radio with its controls. Tests and the demo schedule use these to
+// make the mesh do things; the TCP side and the answers to clients are in server.ts.
+import type { MeshPacketInit } from "../protocol/messages.js";
+import { runDemo, type DemoOptions } from "./demo.js";
+import { encryptedPacket, nodeInfoPacket, pkiDmPacket, positionPacket, telemetryPacket } from "./encode.js";
+import type { SimNode } from "./nodedb.js";
+import type { SimRadioOptions } from "./options.js";
+import { Prng } from "./prng.js";
+import { SimServer } from "./server.js";
+
+/** Printable text a serial console shows; what "garbage" usually is on a real stream. */
+const DEBUG_TEXT = "DEBUG | 12:00:00 42 [Router] Lost packet, no free slot\r\n";
+
+export class SimRadio extends SimServer {
+  private demo: AbortController | null = null;
+  private readonly demoPrng: Prng;
+
+  constructor(options: SimRadioOptions = {}) {
+    super(options);
+    this.demoPrng = new Prng(this.options.seed + 7);
+  }
+
+  /** The radio's NodeDB (other nodes, in dump order). Read-only: change it through the controls. */
+  get nodes(): ReadonlyMap<number, Readonly<SimNode>> {
+    return new Map(this.db.list().map((n) => [n.num, n]));
+  }
+
+  get ownNode(): Readonly<SimNode> {
+    return this.db.own;
+  }
+
+  /** The fake private key sent in the `security` config section. */
+  get ownPrivateKey(): Uint8Array {
+    return Uint8Array.from(this.db.ownPrivateKey);
+  }
+
+  /** The radio learns nodes (with keys) and tells the client nothing. */
+  addNodesSilently(count: number): SimNode[] {
+    return this.db.addNodes(count, this.nowSeconds());
+  }
+
+  /** The node broadcasts its NodeInfo (NODEINFO_APP, the User with its key). Returns the packet id. */
+  deliverNodeInfo(num: number): number {
+    return this.live(num, (node, o) => nodeInfoPacket(node, o));
+  }
+
+  /** A packet the radio could not decrypt (no matching channel): the `encrypted` variant. */
+  deliverEncrypted(num: number): number {
+    const ciphertext = this.db.randomBytes(24);
+    const channelHash = 0x1f; // matches none of our channels
+    return this.live(num, (node, o) => encryptedPacket(node, ciphertext, channelHash, o));
+  }
+
+  /**
+   * A PKI DM to us. The radio drops it when it lacks the sender's key (Router.cpp
+   * perhapsDecode: "failed decoding, dropping packet"): returns null and the client sees nothing.
+   */
+  deliverPkiDm(fromNum: number, text: string): number | null {
+    const key = this.db.require(fromNum).publicKey;
+    if (!key) {
+      this.stats.pkiDropped += 1;
+      this.emit("dropped", { from: fromNum >>> 0, reason: "PKI DM from a sender whose key the radio lacks" });
+      return null;
+    }
+    return this.live(fromNum, (node, o) => pkiDmPacket(node, key, this.db.own.num, text, o));
+  }
+
+  deliverPosition(num: number): number {
+    return this.live(num, (node, o) => positionPacket(node, o));
+  }
+
+  deliverTelemetry(num: number): number {
+    return this.live(num, (node, o) => telemetryPacket(node, o));
+  }
+
+  /** The node got a new key (re-flashed) and the radio holds it. Returns the new key. */
+  rotateKey(num: number): Uint8Array {
+    return this.db.rotateKey(num);
+  }
+
+  setKey(num: number, key: Uint8Array | null): void {
+    this.db.setKey(num, key);
+  }
+
+  /** `toNum` gets `fromNum`'s key, like devices flashed from one cloned image. */
+  duplicateKey(fromNum: number, toNum: number): Uint8Array {
+    return this.db.duplicateKey(fromNum, toNum);
+  }
+
+  /** The far node lacks our key: our DMs to it get PKI_UNKNOWN_PUBKEY (35). */
+  markLacksOurKey(num: number, lacks = true): void {
+    this.db.markLacksOurKey(num, lacks);
+  }
+
+  /** Closes every client connection, as a radio reboot looks over TCP. Returns how many. */
+  dropClient(): number {
+    const count = this.sessions.size;
+    for (const session of this.sessions.values()) session.close("dropped by the simulator");
+    return count;
+  }
+
+  /** The radio stops reading and answering; sockets stay open (TCP keepalive can't tell). */
+  hang(): void {
+    this.hung = true;
+    for (const session of this.sessions.values()) session.hang();
+  }
+
+  /** Back to life: what it owed is written, what it was sent is read. */
+  resume(): void {
+    this.hung = false;
+    for (const session of this.sessions.values()) session.resume();
+  }
+
+  /** Writes bytes outside any frame to every client; default: a firmware debug log line. */
+  writeGarbage(bytes: Uint8Array | string = DEBUG_TEXT): void {
+    const raw = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+    for (const session of this.sessions.values()) session.writeRaw(raw);
+  }
+
+  /** Starts the demo schedule (see demo.ts); stop() or stopDemo() ends it. */
+  startDemo(options: DemoOptions = {}): void {
+    this.stopDemo();
+    const controller = new AbortController();
+    this.demo = controller;
+    const actions = {
+      addNodesSilently: (count: number) => this.addNodesSilently(count),
+      deliverEncrypted: (num: number) => this.deliverEncrypted(num),
+      deliverNodeInfo: (num: number) => this.deliverNodeInfo(num),
+      deliverPosition: (num: number) => this.deliverPosition(num),
+      rotateKey: (num: number) => this.rotateKey(num),
+      pickKeyedNode: () => {
+        const keyed = this.db.list().filter((n) => n.publicKey !== null);
+        return keyed.length > 0 ? this.demoPrng.pick(keyed) : undefined;
+      },
+    };
+    void runDemo(actions, options, controller.signal);
+  }
+
+  stopDemo(): void {
+    this.demo?.abort();
+    this.demo = null;
+  }
+
+  override async stop(): Promise<void> {
+    this.stopDemo();
+    await super.stop();
+  }
+
+  /** A packet heard from `num` now: the radio notes lastHeard, the client gets the packet. */
+  private live(num: number, build: (node: SimNode, o: { id: number; rxTime: number }) => MeshPacketInit): number {
+    const node = this.db.require(num);
+    const id = this.db.packetId();
+    const rxTime = this.nowSeconds();
+    this.db.heard(num, rxTime);
+    this.deliverLive(build(node, { id, rxTime }));
+    return id;
+  }
+}

@@ -8,9 +8,9 @@ export interface AppHandle {
   done: Promise<void>;
 }
 
-export async function startApp(
+export function startApp(
   _config: Config,
   _opts: { logger: Logger; demo: boolean; configPath: string | null },
 ): Promise<AppHandle> {
-  throw new Error("the bridge is not assembled yet");
+  return Promise.reject(new Error("the bridge is not assembled yet"));
 }

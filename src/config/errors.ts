@@ -42,7 +42,8 @@ export function pathText(path: readonly PropertyKey[]): string {
 export function valueText(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "number") return String(value);
-  const json = JSON.stringify(value) ?? String(value);
+  // undefined for functions and symbols, which YAML and JSON cannot produce anyway
+  const json = JSON.stringify(value) ?? typeof value;
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 

@@ -135,11 +135,8 @@ function withTransaction<R extends CommandResponse>(response: R, transaction?: T
 /** The argument of `600` / `{"value": 600}` forms. */
 function valueArg(request: DecodedRequest): unknown {
   const { value } = request;
-  if (isPlainObject(value)) {
-    if (!Object.hasOwn(value, "value")) throw new RequestError('expected a value or {"value": ...}');
-    return value.value;
-  }
-  return value;
+  // An object without "value" goes through as is, for the parser to reject with its message.
+  return isPlainObject(value) && Object.hasOwn(value, "value") ? value.value : value;
 }
 
 function parseInterval(value: unknown): number {

@@ -20,7 +20,7 @@ import {
 } from "./ha-device.js";
 import { BRIDGE_EVENT_TYPES, bridgeTopics, discoveryTopic } from "./topics.js";
 
-export type { DiscoveryMessage, DiscoveryOptions, DiscoveryPayload } from "./ha-device.js";
+export { deviceSlug, type DiscoveryMessage, type DiscoveryOptions, type DiscoveryPayload } from "./ha-device.js";
 export {
   buildNodeDiscovery,
   diffNodeEntities,

@@ -62,7 +62,8 @@ export interface NodeSeen {
   encrypted: boolean;
 }
 
-export type RoutingErrorName = "PKI_FAILED" | "PKI_UNKNOWN_PUBKEY" | "PKI_SEND_FAIL_PUBLIC_KEY" | string;
+/** The protobuf name of a routing error: "PKI_FAILED", "PKI_UNKNOWN_PUBKEY", "PKI_SEND_FAIL_PUBLIC_KEY", ... */
+export type RoutingErrorName = string;
 
 export interface RoutingErrorEvent {
   /** The id of our packet this error answers. */

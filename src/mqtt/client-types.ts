@@ -1,0 +1,44 @@
+// Options and callback types of BridgeMqttClient (kept apart so callers can import them alone).
+
+export interface MqttLogger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface BridgeClientOptions {
+  /** mqtt://host:port or mqtts://host:port. */
+  url: string;
+  baseTopic: string;
+  /** Default: `<base_topic>-<6 random hex chars>` (CONTRACT.md config). */
+  clientId?: string;
+  username?: string;
+  password?: string;
+  /** File paths, read at start(). */
+  tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
+  /** Reconnect delay doubles from minMs up to maxMs; defaults 1 s and 60 s. */
+  reconnect?: { minMs?: number; maxMs?: number };
+  connectTimeoutMs?: number;
+  keepaliveSeconds?: number;
+  log?: MqttLogger;
+  /** After every (re)connect, once `online` is out: republish current retained state here. */
+  onConnect?: () => void | Promise<void>;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer, meta: { retain: boolean }) => void | Promise<void>;
+
+export interface SubscribeOptions {
+  /**
+   * Skip messages that repeat the payload we last published on that topic. The embedded
+   * broker (aedes) speaks MQTT 3.1.1 only, which has no "no local" subscription option, so a
+   * client that subscribes to topics it publishes sees its own messages.
+   */
+  ignoreOwn?: boolean;
+}
+
+export interface Subscription {
+  filter: string;
+  handler: MessageHandler;
+  ignoreOwn: boolean;
+}

@@ -1,0 +1,230 @@
+// The bridge's MQTT connection over MQTT.js: will and online state, change-only retained
+// publishing, subscriptions that survive reconnects, and reconnection with backoff.
+//
+// Offline behaviour (callers never wait for the broker):
+// - publishRetained() while offline keeps only the latest payload per topic and sends those
+//   on the next connect, after `online`; then onConnect() runs so the app republishes its
+//   current state (change-only, so what was just flushed is not sent twice).
+// - publish() (non-retained: events, responses) while offline is dropped: an event about a
+//   moment nobody could hear is not worth replaying out of order later.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { BridgeClientOptions, MessageHandler, MqttLogger, SubscribeOptions, Subscription } from "./client-types.js";
+import { RetainedLedger } from "./retained.js";
+import { errorText, withCeiling } from "./util.js";
+
+export type { BridgeClientOptions, MessageHandler, MqttLogger, SubscribeOptions } from "./client-types.js";
+import { bridgeTopics, topicMatches, type BridgeTopics } from "./topics.js";
+
+const ONLINE = JSON.stringify({ state: "online" });
+const OFFLINE = JSON.stringify({ state: "offline" });
+const STOP_PUBLISH_CEILING_MS = 2_000;
+const silent: MqttLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class BridgeMqttClient {
+  readonly topics: BridgeTopics;
+  private readonly log: MqttLogger;
+  private client: MqttClient | null = null;
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectDelay = 0;
+  private lastError = "";
+  private readonly subscriptions: Subscription[] = [];
+  private readonly ledger = new RetainedLedger();
+  private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+
+  constructor(private readonly opts: BridgeClientOptions) {
+    this.topics = bridgeTopics(opts.baseTopic);
+    this.log = opts.log ?? silent;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  /** Starts connecting and returns at once; the connection (re)tries in the background. */
+  start(): void {
+    if (this.client !== null) throw new Error("MQTT client already started");
+    const { opts } = this;
+    const options: IClientOptions = {
+      clientId: opts.clientId ?? `${opts.baseTopic}-${randomBytes(3).toString("hex")}`,
+      protocolVersion: 4, // 3.1.1: what aedes speaks; mosquitto and others accept it too
+      clean: true,
+      keepalive: opts.keepaliveSeconds ?? 30,
+      connectTimeout: opts.connectTimeoutMs ?? 10_000,
+      reconnectPeriod: 0, // we reconnect ourselves, with backoff (MQTT.js retries at a fixed period)
+      resubscribe: false, // we resubscribe ourselves on every connect
+      will: { topic: this.topics.bridgeState, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    };
+    if (opts.username !== undefined) options.username = opts.username;
+    if (opts.password !== undefined) options.password = opts.password;
+    if (opts.tls) {
+      const { ca, cert, key, rejectUnauthorized } = opts.tls;
+      if (ca) options.ca = readFileSync(ca);
+      if (cert) options.cert = readFileSync(cert);
+      if (key) options.key = readFileSync(key);
+      options.rejectUnauthorized = rejectUnauthorized ?? true;
+    }
+    this.reconnectDelay = this.minDelay();
+    const client = mqtt.connect(opts.url, options);
+    this.client = client;
+    client.on("connect", () => this.onConnected());
+    client.on("close", () => this.onClosed());
+    client.on("error", (error) => this.onError(error));
+    client.on("message", (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));
+  }
+
+  /** Resolves when connected (at once if already); rejects if the client is stopped first. */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    if (this.stopping) return Promise.reject(new Error("MQTT client stopped"));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Publishes a retained state payload unless the same payload was already sent on this
+   * topic during the current connection. An empty string clears the retained message.
+   */
+  publishRetained(topic: string, payload: string | object): void {
+    const text = typeof payload === "string" ? payload : JSON.stringify(payload);
+    if (this.ledger.offer(topic, text, this.connected) === "send") this.sendRetained(topic, text);
+  }
+
+  /** Clears a retained topic (empty retained payload), e.g. a forgotten node. */
+  clearRetained(topic: string): void {
+    this.publishRetained(topic, "");
+  }
+
+  /** A non-retained message (events, responses). Dropped while offline; returns whether sent. */
+  publish(topic: string, payload: string | object): boolean {
+    const client = this.client;
+    if (client === null || !client.connected) {
+      this.log.debug(`MQTT offline: dropped message on ${topic}`);
+      return false;
+    }
+    const text = typeof payload === "string" ? payload : JSON.stringify(payload);
+    this.ledger.noteOwn(topic, text);
+    client.publish(topic, text, { qos: 0, retain: false }, (error) => {
+      if (error) this.log.warn(`MQTT publish on ${topic} failed: ${error.message}`);
+    });
+    return true;
+  }
+
+  /** Routes messages matching `filter` to `handler`, now and after every reconnect. */
+  subscribe(filter: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
+    const sub: Subscription = { filter, handler, ignoreOwn: opts.ignoreOwn ?? false };
+    this.subscriptions.push(sub);
+    if (this.connected) this.sendSubscribe([filter]);
+    return () => {
+      const i = this.subscriptions.indexOf(sub);
+      if (i >= 0) this.subscriptions.splice(i, 1);
+      if (this.connected && !this.subscriptions.some((s) => s.filter === filter)) {
+        this.client?.unsubscribe(filter);
+      }
+    };
+  }
+
+  /**
+   * Drops the connection without DISCONNECT, as a crash or a network failure would, so the
+   * broker publishes the will. The client then reconnects as usual. For tests.
+   */
+  destroySocket(): void {
+    this.client?.stream.destroy();
+  }
+
+  /** Publishes `offline` (a clean DISCONNECT discards the will), then disconnects. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    for (const w of this.waiters.splice(0)) w.reject(new Error("MQTT client stopped"));
+    const client = this.client;
+    if (client === null) return;
+    if (client.connected) {
+      await withCeiling(
+        new Promise<void>((resolve) =>
+          client.publish(this.topics.bridgeState, OFFLINE, { qos: 1, retain: true }, () => resolve()),
+        ),
+        STOP_PUBLISH_CEILING_MS,
+      );
+      const ended = await withCeiling(
+        new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
+        STOP_PUBLISH_CEILING_MS,
+      );
+      // The broker stopped answering mid-goodbye: drop the socket so no handle stays open.
+      if (!ended) client.stream.destroy();
+    } else {
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    }
+  }
+
+  private onConnected(): void {
+    this.log.info(`MQTT connected to ${this.opts.url}`);
+    this.reconnectDelay = this.minDelay();
+    this.lastError = "";
+    const backlog = this.ledger.connected();
+    this.publishRetained(this.topics.bridgeState, ONLINE);
+    for (const [topic, text] of backlog) this.sendRetained(topic, text);
+    const filters = [...new Set(this.subscriptions.map((s) => s.filter))];
+    if (filters.length > 0) this.sendSubscribe(filters);
+    for (const w of this.waiters.splice(0)) w.resolve();
+    void this.runHook();
+  }
+
+  private async runHook(): Promise<void> {
+    try {
+      await this.opts.onConnect?.();
+    } catch (error) {
+      this.log.error(`MQTT onConnect hook failed: ${errorText(error)}`);
+    }
+  }
+
+  private onClosed(): void {
+    if (this.stopping || this.reconnectTimer !== null) return;
+    const delay = this.reconnectDelay;
+    // Jitter keeps several bridges on one broker from reconnecting in lockstep.
+    const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+    this.reconnectDelay = Math.min(delay * 2, this.opts.reconnect?.maxMs ?? 60_000);
+    this.log.debug(`MQTT disconnected; reconnecting in ${wait} ms`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (!this.stopping) this.client?.reconnect();
+    }, wait);
+  }
+
+  private onError(error: Error): void {
+    // Repeated failures (broker down for an hour) are logged once, not on every retry.
+    if (error.message === this.lastError) return this.log.debug(`MQTT error: ${error.message}`);
+    this.lastError = error.message;
+    this.log.warn(`MQTT error: ${error.message}`);
+  }
+
+  private sendRetained(topic: string, text: string): void {
+    this.client?.publish(topic, text, { qos: 1, retain: true }, (error) => {
+      if (error) this.log.debug(`MQTT retained publish on ${topic} not confirmed: ${error.message}`);
+    });
+  }
+
+  private sendSubscribe(filters: string[]): void {
+    this.client?.subscribe(filters, { qos: 1 }, (error) => {
+      if (error) this.log.warn(`MQTT subscribe to ${filters.join(", ")} failed: ${error.message}`);
+    });
+  }
+
+  private dispatch(topic: string, payload: Buffer, retain: boolean): void {
+    for (const sub of this.subscriptions) {
+      if (!topicMatches(sub.filter, topic)) continue;
+      if (sub.ignoreOwn && this.ledger.isOwn(topic, payload.toString())) continue;
+      // A handler's failure is its own: log it and keep serving the other handlers.
+      Promise.resolve()
+        .then(() => sub.handler(topic, payload, { retain }))
+        .catch((error: unknown) => this.log.error(`MQTT handler for ${topic} failed: ${errorText(error)}`));
+    }
+  }
+
+  private minDelay(): number {
+    return this.opts.reconnect?.minMs ?? 1_000;
+  }
+}

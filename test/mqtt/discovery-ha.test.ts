@@ -1,0 +1,167 @@
+// Checks the discovery payloads the way Home Assistant would use them: required and allowed
+// keys per component, topics the bridge really uses, command payloads the command table
+// accepts, and templates that render the bridge's published state onto the entity's values.
+import { describe, expect, it } from "vitest";
+import { COMMANDS, handleRequest } from "../../src/mqtt/commands.js";
+import { buildDiscovery, buildNodeDiscovery, type DiscoveryMessage } from "../../src/mqtt/discovery.js";
+import { BRIDGE_EVENT_TYPES, bridgeTopics, parseDiscoveryTopic } from "../../src/mqtt/topics.js";
+import { fakeHandlers, initialStats, sampleNode, sampleStats } from "./fakes.js";
+import { DURATION_UNITS, ENTITY_CATEGORIES, HA_SCHEMA, NUMBER_MODES, STATE_CLASSES } from "./ha-schema.js";
+import { render } from "./jinja-lite.js";
+
+const opts = { base: "mk", prefix: "homeassistant", version: "1.2.3", radioNodeId: "!a76f40da" };
+const t = bridgeTopics(opts.base);
+const node = buildNodeDiscovery(opts, { id: "!a76f40da", long_name: "Base" });
+const all: DiscoveryMessage[] = [...buildDiscovery(opts), node];
+
+const component = (m: DiscoveryMessage) => parseDiscoveryTopic(opts.prefix, m.topic)?.component ?? "";
+const byKey = (key: string) => {
+  const m = all.find((x) => parseDiscoveryTopic(opts.prefix, x.topic)?.objectId === key);
+  if (!m) throw new Error(`no entity ${key}`);
+  return m.payload as Record<string, unknown> & { value_template?: string };
+};
+
+// Every topic the bridge publishes (state) or subscribes to (commands), from topics.ts.
+const PUBLISHED = new Set([t.bridgeState, t.bridgeInfo, t.radioState, t.syncStats, t.bridgeEvent, t.node("!a76f40da")]);
+const COMMAND_TOPICS = new Set(COMMANDS.map((c) => t.request(c)));
+
+// What the bridge publishes on each state topic, per CONTRACT.md.
+const SAMPLES: Record<string, string[]> = {
+  [t.syncStats]: [sampleStats(), initialStats(), sampleStats({ alerts: 3, enabled: false })].map((p) => JSON.stringify(p)),
+  [t.radioState]: [
+    { state: "connected" },
+    { state: "connecting", reason: "dialling" },
+    { state: "disconnected", reason: "ECONNREFUSED" },
+  ].map((p) => JSON.stringify(p)),
+  [t.bridgeEvent]: BRIDGE_EVENT_TYPES.map((type) => JSON.stringify({ type, data: { id: "!a76f40da" } })),
+  [t.node("!a76f40da")]: ["ok", "weak", "duplicate", "changed", "missing"].map((status) => JSON.stringify(sampleNode({ status }))),
+  [t.bridgeState]: ['{"state":"online"}', '{"state":"offline"}'],
+};
+
+describe("discovery payloads against Home Assistant's schema", () => {
+  it.each(all.map((m) => [m.topic, m] as const))("%s has the required and only allowed keys", (_, m) => {
+    const schema = HA_SCHEMA[component(m)];
+    expect(schema, `unknown component in ${m.topic}`).toBeDefined();
+    for (const key of schema!.required) expect(m.payload, key).toHaveProperty(key);
+    for (const key of Object.keys(m.payload)) expect(schema!.allowed, `${m.topic}: ${key}`).toContain(key);
+    const p = m.payload;
+    if (p.device_class !== undefined) expect(schema!.deviceClasses).toContain(p.device_class);
+    if (p.entity_category !== undefined) expect(ENTITY_CATEGORIES).toContain(p.entity_category);
+    // Sensors cannot be configuration entities in HA.
+    if (component(m) === "sensor") expect(p.entity_category).not.toBe("config");
+    if (p.state_class !== undefined) expect(STATE_CLASSES).toContain(p.state_class);
+    // HA refuses a state class on a timestamp sensor.
+    if (p.device_class === "timestamp") expect(p.state_class).toBeUndefined();
+    if (p.device_class === "duration") expect(DURATION_UNITS).toContain(p.unit_of_measurement);
+    // Device-based discovery needs a unique_id and a device with identifiers.
+    expect(typeof p.unique_id).toBe("string");
+    expect((p.device as { identifiers: string[] }).identifiers.length).toBeGreaterThan(0);
+    expect(p.origin).toMatchObject({ name: "meshtastic-keysync" });
+  });
+
+  it("uses unique ids that are unique", () => {
+    const ids = all.map((m) => m.payload.unique_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const topics = all.map((m) => m.topic);
+    expect(new Set(topics).size).toBe(topics.length);
+  });
+
+  it("refers only to topics the bridge publishes or subscribes to", () => {
+    for (const { topic, payload } of all) {
+      for (const key of ["state_topic", "json_attributes_topic"]) {
+        if (payload[key] !== undefined) expect(PUBLISHED, `${topic} ${key}`).toContain(payload[key]);
+      }
+      if (payload.command_topic !== undefined) expect(COMMAND_TOPICS, topic).toContain(payload.command_topic);
+      for (const a of payload.availability as Array<{ topic: string }>) expect(a.topic).toBe(t.bridgeState);
+    }
+  });
+
+  it("renders every template against every payload published on its topic", () => {
+    for (const { topic, payload } of all) {
+      const template = payload.value_template as string | undefined;
+      if (template === undefined) continue;
+      const samples = SAMPLES[payload.state_topic as string];
+      expect(samples, topic).toBeDefined();
+      for (const sample of samples!) expect(() => render(template, sample), `${topic} on ${sample}`).not.toThrow();
+    }
+  });
+});
+
+describe("round trips through Home Assistant", () => {
+  it("availability follows bridge/state", () => {
+    const [avail] = byKey("sync_count").availability as Array<{ value_template: string }>;
+    // payload_available / payload_not_available are HA's defaults: online / offline.
+    expect(render(avail!.value_template, '{"state":"online"}')).toBe("online");
+    expect(render(avail!.value_template, '{"state":"offline"}')).toBe("offline");
+  });
+
+  it("the button's press is accepted by sync", async () => {
+    const button = byKey("sync");
+    const h = fakeHandlers();
+    const res = await handleRequest("sync", Buffer.from(String(button.payload_press ?? "PRESS")), h);
+    expect(res.status).toBe("ok");
+    expect(h.calls).toEqual([["sync"]]);
+  });
+
+  it("the switch's payloads set enabled, and its template renders exactly them", async () => {
+    const sw = byKey("enabled");
+    expect(sw.command_topic).toBe(t.request("enabled"));
+    const h = fakeHandlers();
+    expect(await handleRequest("enabled", Buffer.from(String(sw.payload_on)), h)).toMatchObject({ status: "ok" });
+    expect(await handleRequest("enabled", Buffer.from(String(sw.payload_off)), h)).toMatchObject({ status: "ok" });
+    expect(h.calls).toEqual([
+      ["setEnabled", true],
+      ["setEnabled", false],
+    ]);
+    expect(render(sw.value_template!, JSON.stringify(sampleStats({ enabled: true })))).toBe(sw.payload_on);
+    expect(render(sw.value_template!, JSON.stringify(sampleStats({ enabled: false })))).toBe(sw.payload_off);
+  });
+
+  it("the number sends what interval accepts over its whole range, and shows the interval", async () => {
+    const n = byKey("interval");
+    const h = fakeHandlers();
+    // HA sends the number as text, as an integer when it is whole (number.mqtt).
+    for (const v of [n.min, 600, n.max] as number[]) {
+      expect(await handleRequest("interval", Buffer.from(String(v)), h)).toMatchObject({ status: "ok" });
+    }
+    expect(h.calls).toEqual([
+      ["setInterval", 30],
+      ["setInterval", 600],
+      ["setInterval", 86400],
+    ]);
+    expect(await handleRequest("interval", Buffer.from(String((n.min as number) - 1)), h)).toMatchObject({ status: "error" });
+    expect(n.step).toBe(1);
+    expect(render(n.value_template!, JSON.stringify(sampleStats({ interval: 600 })))).toBe("600");
+  });
+
+  it("the event entity gets an event_type it lists, with the event's data", () => {
+    const ev = byKey("event");
+    expect(ev.event_types).toEqual([...BRIDGE_EVENT_TYPES]);
+    for (const type of BRIDGE_EVENT_TYPES) {
+      const rendered = JSON.parse(render(ev.value_template!, JSON.stringify({ type, data: { a: 1 } }))) as object;
+      expect(rendered).toEqual({ event_type: type, data: { a: 1 } });
+    }
+  });
+
+  it("binary sensors map state onto ON/OFF (HA's default payloads)", () => {
+    const radio = byKey("radio").value_template!;
+    expect(render(radio, '{"state":"connected"}')).toBe("ON");
+    expect(render(radio, '{"state":"connecting"}')).toBe("OFF");
+    expect(render(radio, '{"state":"disconnected","reason":"x"}')).toBe("OFF");
+    const alert = byKey("alert").value_template!;
+    expect(render(alert, JSON.stringify(sampleStats({ alerts: 0 })))).toBe("OFF");
+    expect(render(alert, JSON.stringify(sampleStats({ alerts: 2 })))).toBe("ON");
+    const perNode = node.payload.value_template as string;
+    expect(render(perNode, JSON.stringify(sampleNode({ status: "ok" })))).toBe("OFF");
+    for (const status of ["weak", "duplicate", "changed", "missing"]) {
+      expect(render(perNode, JSON.stringify(sampleNode({ status })))).toBe("ON");
+    }
+  });
+
+  it("sensors render the published numbers; null before the first sync is HA's None", () => {
+    expect(render(byKey("last_sync").value_template!, JSON.stringify(sampleStats()))).toBe("2025-10-09T08:53:20.000Z");
+    expect(render(byKey("last_sync").value_template!, JSON.stringify(initialStats()))).toBe("None");
+    expect(render(byKey("last_duration").value_template!, JSON.stringify(sampleStats()))).toBe("830");
+    expect(render(byKey("nodes_missing_key").value_template!, JSON.stringify(sampleStats()))).toBe("5");
+  });
+});

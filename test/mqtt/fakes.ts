@@ -1,0 +1,90 @@
+// Fake command handlers that record what they were asked, and sample payloads shaped as
+// CONTRACT.md says the bridge publishes them.
+import type { CommandHandlers } from "../../src/mqtt/commands.js";
+
+export interface RecordingHandlers extends CommandHandlers {
+  calls: Array<[string, ...unknown[]]>;
+}
+
+export class UnknownNodeError extends Error {
+  override name = "UnknownNodeError";
+}
+
+export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): RecordingHandlers {
+  const calls: Array<[string, ...unknown[]]> = [];
+  const base: CommandHandlers = {
+    sync: async () => {
+      calls.push(["sync"]);
+      return { checked: 3, added: 1, updated: 0, duration_ms: 12 };
+    },
+    setInterval: (seconds) => void calls.push(["setInterval", seconds]),
+    setEnabled: (on) => void calls.push(["setEnabled", on]),
+    stats: () => (calls.push(["stats"]), sampleStats()),
+    node: (id) => {
+      calls.push(["node", id]);
+      if (id !== "!a76f40da") throw new UnknownNodeError(`unknown node ${id}`);
+      return sampleNode();
+    },
+    acceptKey: (id) => (calls.push(["acceptKey", id]), { ...sampleNode(), id }),
+    forget: (id) => void calls.push(["forget", id]),
+    send: async (to, text) => (calls.push(["send", to, text]), { id: 42 }),
+  };
+  return Object.assign(base, overrides, { calls });
+}
+
+export function sampleStats(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    sync_count: 4,
+    keys_added: 10,
+    keys_updated: 1,
+    last_sync: 1_760_000_000,
+    last_sync_iso: "2025-10-09T08:53:20.000Z",
+    last_duration_ms: 830,
+    last_error: null,
+    running: true,
+    syncing: false,
+    enabled: true,
+    interval: 300,
+    next_sync: 1_760_000_300,
+    nodes_total: 50,
+    nodes_with_key: 45,
+    nodes_missing_key: 5,
+    alerts: 0,
+    ...overrides,
+  };
+}
+
+/** sync/stats before the first sync: the nulls the contract allows. */
+export function initialStats(): Record<string, unknown> {
+  return sampleStats({
+    sync_count: 0,
+    keys_added: 0,
+    keys_updated: 0,
+    last_sync: null,
+    last_sync_iso: null,
+    last_duration_ms: null,
+    next_sync: null,
+    enabled: false,
+    nodes_total: 0,
+    nodes_with_key: 0,
+    nodes_missing_key: 0,
+  });
+}
+
+export function sampleNode(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: "!a76f40da",
+    num: 0xa76f40da,
+    long_name: "Base station",
+    short_name: "BASE",
+    has_key: true,
+    key_fingerprint: "0123456789abcdef",
+    key_source: "nodedb",
+    status: "ok",
+    verified: false,
+    ignored: false,
+    first_seen: 1_760_000_000,
+    key_changed_at: null,
+    ...overrides,
+  };
+}

@@ -48,17 +48,20 @@ export function run(args: string[], options: { cwd: string; env?: NodeJS.Process
   return start(args, options).finished;
 }
 
-/** Resolves once stderr contains `text`. */
+/** Resolves once stderr contains `text`; rejects if the process ends first. */
 export function waitForStderr(child: ChildProcess, text: string): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let seen = "";
+    const onExit = (): void => reject(new Error(`the CLI exited before printing "${text}":\n${seen}`));
     const onData = (chunk: Buffer): void => {
       seen += chunk.toString();
       if (seen.includes(text)) {
         child.stderr?.off("data", onData);
+        child.off("exit", onExit);
         resolve();
       }
     };
     child.stderr?.on("data", onData);
+    child.once("exit", onExit);
   });
 }

@@ -32,3 +32,36 @@ export interface DuplicateKeyEvent {
 
 export type KeyEvent = KeyAddedEvent | KeyChangedEvent | WeakKeyEvent | DuplicateKeyEvent;
 export type KeyEventType = KeyEvent["type"];
+
+/** Our directory may lack a node's key (at most once per node per interval). */
+export interface KeyMissingEvent {
+  type: "key_missing";
+  data: { id: string; reason: "unknown_sender" | "encrypted_from_unknown" | "radio_lacks_key" };
+}
+
+/** The radio's key for a node differs from the one our send carried (routing error PKI_FAILED). */
+export interface KeyMismatchEvent {
+  type: "key_mismatch";
+  data: { id: string; fingerprint: string | null };
+}
+
+/** The far node answered PKI_UNKNOWN_PUBKEY: it lacks our key (its problem; the radio re-sends our NodeInfo). */
+export interface RemoteLacksOurKeyEvent {
+  type: "remote_lacks_our_key";
+  data: { id: string };
+}
+
+/** Another client took the radio's single TCP slot. */
+export interface RadioSlotTakenEvent {
+  type: "radio_slot_taken";
+  data: { reason: string; force_closes: number; retry_in_s: number };
+}
+
+export interface SyncFailedEvent {
+  type: "sync_failed";
+  data: { reason: string };
+}
+
+export type BridgeEvent = KeyEvent | KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent;
+export type BridgeEventType = BridgeEvent["type"];
+

@@ -1,0 +1,53 @@
+// The `sync/stats` payload (CONTRACT.md), built from the manager's counters, the scheduler
+// and the directory's summary. Pure.
+import type { DirectorySummary } from "../directory/keys.js";
+
+export interface SyncCounters {
+  syncCount: number;
+  keysAdded: number;
+  keysUpdated: number;
+  /** Epoch ms of the last successful sync; null before the first. */
+  lastSyncAt: number | null;
+  lastDurationMs: number | null;
+  lastError: string | null;
+}
+
+export interface SyncStats extends DirectorySummary {
+  sync_count: number;
+  keys_added: number;
+  keys_updated: number;
+  last_sync: number | null;
+  last_sync_iso: string | null;
+  last_duration_ms: number | null;
+  last_error: string | null;
+  running: boolean;
+  syncing: boolean;
+  enabled: boolean;
+  interval: number;
+  next_sync: number | null;
+}
+
+export interface SchedulerView {
+  running: boolean;
+  enabled: boolean;
+  intervalSec: number;
+  nextSyncAt: number | null;
+}
+
+export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary): SyncStats {
+  return {
+    sync_count: counters.syncCount,
+    keys_added: counters.keysAdded,
+    keys_updated: counters.keysUpdated,
+    last_sync: counters.lastSyncAt === null ? null : Math.floor(counters.lastSyncAt / 1000),
+    last_sync_iso: counters.lastSyncAt === null ? null : new Date(counters.lastSyncAt).toISOString(),
+    last_duration_ms: counters.lastDurationMs === null ? null : Math.round(counters.lastDurationMs),
+    last_error: counters.lastError,
+    running: started,
+    syncing: scheduler.running,
+    enabled: scheduler.enabled,
+    interval: scheduler.intervalSec,
+    next_sync: scheduler.nextSyncAt === null ? null : Math.floor(scheduler.nextSyncAt / 1000),
+    ...summary,
+  };
+}

@@ -61,6 +61,10 @@ export function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   const v = valueText(value);
   switch (issue.code) {
     case "invalid_type":
+      // YAML reads `password: 123456` as a number (and 0123 as 123): only quotes keep it as written.
+      if (issue.expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
+        return `${v} is not a text; put it in quotes to keep it as written, e.g. "${v}"`;
+      }
       return `${v} is not ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
     case "too_small":
       if (issue.origin === "string") return "must not be empty";

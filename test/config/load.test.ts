@@ -154,6 +154,12 @@ describe("validation", () => {
     ]);
   });
 
+  it("asks for quotes when YAML made a number of a text", () => {
+    expect(fileProblems("radio: {host: r}\nmqtt: {password: 123456}\n")).toEqual([
+      'mqtt.password: 123456 is not a text; put it in quotes to keep it as written, e.g. "123456" (config.yaml line 2)',
+    ]);
+  });
+
   it("reports a mapping given as a plain value", () => {
     expect(fileProblems("radio: {host: r}\nsync: 5\n")).toEqual(["sync: 5 is not a mapping of options (key: value) (config.yaml line 2)"]);
   });

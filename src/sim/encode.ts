@@ -81,7 +81,19 @@ interface LiveOptions {
   rxTime: number;
 }
 
-function heardFrom(node: SimNode, to: number, o: LiveOptions): MeshPacketInit {
+/** The fields every packet heard from a node carries. */
+interface HeardHeader {
+  from: number;
+  to: number;
+  id: number;
+  rxTime: number;
+  rxSnr: number;
+  hopLimit: number;
+  hopStart: number;
+  viaMqtt: boolean;
+}
+
+function heardFrom(node: SimNode, to: number, o: LiveOptions): HeardHeader {
   return {
     from: node.num,
     to,

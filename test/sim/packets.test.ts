@@ -252,7 +252,7 @@ describe("firmware 2.8 replay", () => {
     // 2.8 sends other NodeInfos thin: the replay carries their positions instead.
     const infos = c.frames.slice(from + 1, done).filter((f) => f.payloadVariant.case === "nodeInfo");
     expect(infos).toHaveLength(20);
-    expect(infos.every((f) => f.payloadVariant.value && !("position" in f.payloadVariant.value && f.payloadVariant.value.position))).toBe(true);
+    expect(infos.every((f) => f.payloadVariant.case === "nodeInfo" && f.payloadVariant.value.position === undefined)).toBe(true);
 
     from = c.frames.length;
     c.send(wantConfig(NONCE_ONLY_CONFIG));

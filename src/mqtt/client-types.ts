@@ -24,6 +24,8 @@ export interface BridgeClientOptions {
   log?: MqttLogger;
   /** After every (re)connect, once `online` is out: republish current retained state here. */
   onConnect?: () => void | Promise<void>;
+  /** When an established connection is lost (not on failed attempts). */
+  onDisconnect?: () => void;
 }
 
 export type MessageHandler = (topic: string, payload: Buffer, meta: { retain: boolean }) => void | Promise<void>;

@@ -30,6 +30,7 @@ export class BridgeMqttClient {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelay = 0;
   private lastError = "";
+  private wasConnected = false;
   private readonly subscriptions: Subscription[] = [];
   private readonly ledger = new RetainedLedger();
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
@@ -162,13 +163,16 @@ export class BridgeMqttClient {
 
   private onConnected(): void {
     this.log.info(`MQTT connected to ${this.opts.url}`);
+    this.wasConnected = true;
     this.reconnectDelay = this.minDelay();
     this.lastError = "";
     const backlog = this.ledger.connected();
-    this.publishRetained(this.topics.bridgeState, ONLINE);
-    for (const [topic, text] of backlog) this.sendRetained(topic, text);
+    // Subscribe before announcing `online`: brokers handle one client's packets in order, so
+    // whoever sees `online` can send a request and know we are listening.
     const filters = [...new Set(this.subscriptions.map((s) => s.filter))];
     if (filters.length > 0) this.sendSubscribe(filters);
+    this.publishRetained(this.topics.bridgeState, ONLINE);
+    for (const [topic, text] of backlog) this.sendRetained(topic, text);
     for (const w of this.waiters.splice(0)) w.resolve();
     void this.runHook();
   }
@@ -182,6 +186,10 @@ export class BridgeMqttClient {
   }
 
   private onClosed(): void {
+    if (this.wasConnected) {
+      this.wasConnected = false;
+      this.opts.onDisconnect?.();
+    }
     if (this.stopping || this.reconnectTimer !== null) return;
     const delay = this.reconnectDelay;
     // Jitter keeps several bridges on one broker from reconnecting in lockstep.

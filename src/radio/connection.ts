@@ -10,7 +10,7 @@ export interface ConnectionOptions {
   host: string;
   port: number;
   connectTimeoutMs: number;
-  /** Well under the firmware's 15-minute idle limit (TCP_IDLE_TIMEOUT_MS). */
+  /** Time between heartbeats (at least heartbeatTimeoutMs); well under the firmware's 15-minute idle limit (TCP_IDLE_TIMEOUT_MS). */
   heartbeatIntervalMs: number;
   /** How long a heartbeat may stay unanswered before the peer counts as dead. */
   heartbeatTimeoutMs: number;
@@ -125,15 +125,16 @@ export class RadioConnection extends EventEmitter<ConnectionEvents> {
    * any frame at all after it proves the radio alive.
    */
   private async heartbeatLoop(signal: AbortSignal): Promise<void> {
+    const { heartbeatIntervalMs: interval, heartbeatTimeoutMs: timeout } = this.options;
+    // One heartbeat per interval; the answer window is part of it, not added to it.
+    const quiet = Math.max(interval - timeout, 0);
     try {
       while (!signal.aborted) {
-        await sleep(this.options.heartbeatIntervalMs, undefined, { signal });
+        await sleep(quiet, undefined, { signal });
         const before = this.inbound;
         this.write(heartbeat());
-        await sleep(this.options.heartbeatTimeoutMs, undefined, { signal });
-        if (this.inbound === before) {
-          this.shutdown(`no answer to heartbeat within ${this.options.heartbeatTimeoutMs} ms`);
-        }
+        await sleep(timeout, undefined, { signal });
+        if (this.inbound === before) this.shutdown(`no answer to heartbeat within ${timeout} ms`);
       }
     } catch (err) {
       if (!signal.aborted) this.shutdown(`heartbeat failed: ${(err as Error).message}`);

@@ -5,9 +5,10 @@
 # would hold port 1883 for good and outlive the test run).
 set -euo pipefail
 
-# Where Debian puts mosquitto and policy-rc.d; overridable only so the script's own tests can
-# run it against a scratch directory instead of the machine's /usr/sbin.
-SBIN="${ENSURE_MOSQUITTO_SBIN:-/usr/sbin}"
+# A prefix for every system path below; set only by the script's own tests, so they can run
+# it against a scratch tree instead of the machine's /usr/sbin, /etc and /run.
+ROOT="${ENSURE_MOSQUITTO_ROOT:-}"
+SBIN="$ROOT/usr/sbin"
 
 find_mosquitto() {
   if command -v mosquitto >/dev/null 2>&1; then
@@ -68,12 +69,21 @@ if ! "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
   exit 1
 fi
 
-# Belt and braces for hosts where a service manager started it anyway (no policy-rc.d
-# honoured): stop and disable the system instance so it does not keep port 1883.
-if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  "${SUDO[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 || true
-elif [ -x /etc/init.d/mosquitto ]; then
-  "${SUDO[@]}" /etc/init.d/mosquitto stop >/dev/null 2>&1 || true
+# Belt and braces: policy-rc.d only stops the service from starting now; the package still
+# enables it for the next boot. Disable it (systemd, also offline, and sysvinit) and stop it
+# in case a service manager ignored the policy. Skipped in the tests' scratch tree, so they
+# never touch the machine's services.
+if [ -z "$ROOT" ]; then
+  if command -v systemctl >/dev/null 2>&1; then
+    "${SUDO[@]}" systemctl disable --now mosquitto >/dev/null 2>&1 ||
+      "${SUDO[@]}" systemctl disable mosquitto >/dev/null 2>&1 || true
+  fi
+  if [ -x /etc/init.d/mosquitto ]; then
+    "${SUDO[@]}" /etc/init.d/mosquitto stop >/dev/null 2>&1 || true
+    if command -v update-rc.d >/dev/null 2>&1 || [ -x /usr/sbin/update-rc.d ]; then
+      "${SUDO[@]}" env PATH="$PATH:/usr/sbin:/sbin" update-rc.d mosquitto disable >/dev/null 2>&1 || true
+    fi
+  fi
 fi
 
 if found=$(find_mosquitto); then

@@ -3,7 +3,7 @@
 // and the "hung radio" mode. What to answer is decided by the server through SessionHooks.
 import type { Socket } from "node:net";
 import { FrameDecoder, encodeFrame } from "../protocol/frames.js";
-import { decodeToRadio, encodeFromRadio, type MeshPacket, type ToRadio } from "../protocol/messages.js";
+import { decodeToRadio, type MeshPacket, type ToRadio } from "../protocol/messages.js";
 import { dumpKind, dumpPayloads, type DumpContext, type DumpKind } from "./dump.js";
 
 /** Dump frames are gathered into writes of about this size: few syscalls, bounded memory. */
@@ -133,7 +133,8 @@ export class SimSession {
 
   private onFrame(payload: Buffer): void {
     if (this.closed) return;
-    // Frames already read when the radio hung are handled when it resumes.
+    // Frames already read when the radio hung are handled when it resumes, before the dump
+    // it interrupted goes on (a want_config among them restarts that dump).
     if (this.hung) {
       this.hungFrames.push(payload);
       return;

@@ -1,0 +1,108 @@
+// Routing answers to the client's own DMs (FIRMWARE.md "Keys and PKI"): ACK, 39, 34, 35,
+// and a key pushed with add_contact.
+import { describe, expect, it } from "vitest";
+import {
+  PortNum,
+  RoutingError,
+  decodeRouting,
+  encodeAdmin,
+  encodeToRadio,
+  pkiTextPacket,
+  type FromRadio,
+} from "../../src/protocol/messages.js";
+import type { TestClient } from "./client.js";
+import { hex } from "./client.js";
+import { keyed, keyless, packetOf, payloadOf, portOf, simHarness } from "./harness.js";
+
+const sim = simHarness();
+
+/** Sends `payload`, waits for the routing packet answering packet `id`; returns [error, from]. */
+async function routingAnswer(c: TestClient, payload: Uint8Array, id: number): Promise<[number, number]> {
+  const from = c.frames.length;
+  c.send(payload);
+  const answers = (f: FromRadio): boolean => {
+    const p = packetOf(f);
+    return portOf(p) === PortNum.ROUTING_APP && p?.payloadVariant.case === "decoded" && p.payloadVariant.value.requestId === id;
+  };
+  const packet = packetOf(c.frames[await c.waitFor(answers, from)]);
+  const routing = decodeRouting(payloadOf(packet));
+  return [routing.variant.case === "errorReason" ? routing.variant.value : -1, packet?.from ?? -1];
+}
+
+function dm(to: number, id: number, extra: { publicKey?: Uint8Array; wantAck?: boolean } = {}): Uint8Array {
+  return encodeToRadio({
+    payloadVariant: {
+      case: "packet",
+      value: {
+        to,
+        id,
+        wantAck: extra.wantAck ?? true,
+        pkiEncrypted: true,
+        publicKey: extra.publicKey ?? new Uint8Array(0),
+        payloadVariant: { case: "decoded", value: { portnum: PortNum.TEXT_MESSAGE_APP, payload: new Uint8Array([104]) } },
+      },
+    },
+  });
+}
+
+describe("routing answers to the client's DMs", () => {
+  it("ACKs a DM to a node whose key the radio has, from that node, and records the packet", async () => {
+    const { radio, c } = await sim.configured();
+    const node = keyed(radio);
+    expect(await routingAnswer(c, pkiTextPacket(node.num, 1001, "hi"), 1001)).toEqual([RoutingError.NONE, node.num]);
+    expect(radio.clientPackets.at(-1)?.packet.id).toBe(1001);
+    expect(radio.clientPackets.at(-1)?.answer).toEqual({ error: RoutingError.NONE, from: node.num });
+    expect(radio.stats.packetsFromClient).toBe(1);
+  });
+
+  it("answers PKI_SEND_FAIL_PUBLIC_KEY (39) from our radio when it has no key for the destination", async () => {
+    const { radio, c } = await sim.configured();
+    const answer = await routingAnswer(c, pkiTextPacket(keyless(radio).num, 1002, "hi"), 1002);
+    expect(answer).toEqual([RoutingError.PKI_SEND_FAIL_PUBLIC_KEY, radio.ownNode.num]);
+  });
+
+  it("answers PKI_FAILED (34) when the client's public_key differs from the radio's, ACKs a matching one", async () => {
+    const { radio, c } = await sim.configured();
+    const node = keyed(radio);
+    const wrong = await routingAnswer(c, dm(node.num, 1003, { publicKey: new Uint8Array(32).fill(9) }), 1003);
+    expect(wrong).toEqual([RoutingError.PKI_FAILED, radio.ownNode.num]);
+    const right = await routingAnswer(c, dm(node.num, 1013, { publicKey: node.publicKey ?? undefined }), 1013);
+    expect(right).toEqual([RoutingError.NONE, node.num]);
+  });
+
+  it("answers PKI_UNKNOWN_PUBKEY (35) from a node marked as lacking our key", async () => {
+    const { radio, c } = await sim.configured();
+    const node = keyed(radio);
+    radio.markLacksOurKey(node.num);
+    expect(await routingAnswer(c, pkiTextPacket(node.num, 1004, "hi"), 1004)).toEqual([RoutingError.PKI_UNKNOWN_PUBKEY, node.num]);
+  });
+
+  it("sends no ACK without want_ack, but still reports a local failure", async () => {
+    const { radio, c } = await sim.configured();
+    c.send(dm(keyed(radio).num, 1005, { wantAck: false }));
+    expect(await routingAnswer(c, dm(keyless(radio).num, 1006, { wantAck: false }), 1006)).toEqual([
+      RoutingError.PKI_SEND_FAIL_PUBLIC_KEY,
+      radio.ownNode.num,
+    ]);
+    expect(c.frames.filter((f) => portOf(packetOf(f)) === PortNum.ROUTING_APP)).toHaveLength(1);
+    expect(radio.clientPackets.map((r) => r.answer?.error ?? null)).toEqual([null, RoutingError.PKI_SEND_FAIL_PUBLIC_KEY]);
+  });
+
+  it("takes a key pushed with add_contact, after which the DM is ACKed", async () => {
+    const { radio, c } = await sim.configured();
+    const node = keyless(radio);
+    const key = new Uint8Array(32).fill(0x42);
+    const admin = encodeAdmin({
+      payloadVariant: { case: "addContact", value: { nodeNum: node.num, user: { longName: "Pushed", shortName: "PU", publicKey: key } } },
+    });
+    const push = encodeToRadio({
+      payloadVariant: {
+        case: "packet",
+        value: { to: radio.ownNode.num, id: 2001, wantAck: true, payloadVariant: { case: "decoded", value: { portnum: PortNum.ADMIN_APP, payload: admin } } },
+      },
+    });
+    expect(await routingAnswer(c, push, 2001)).toEqual([RoutingError.NONE, radio.ownNode.num]);
+    expect(hex(radio.nodes.get(node.num)?.publicKey)).toBe(hex(key));
+    expect(await routingAnswer(c, pkiTextPacket(node.num, 2002, "hi"), 2002)).toEqual([RoutingError.NONE, node.num]);
+  });
+});

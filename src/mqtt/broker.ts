@@ -106,7 +106,7 @@ function checkLogin(username: string, password: string) {
     const ok = equal(Buffer.from(user ?? ""), wantUser) && pass !== undefined && equal(pass, wantPass);
     if (ok) return done(null, true);
     const error = new Error("bad username or password") as AuthenticateError;
-    error.returnCode = BAD_USERNAME_OR_PASSWORD as AuthenticateError["returnCode"];
+    error.returnCode = BAD_USERNAME_OR_PASSWORD;
     done(error, false);
   };
 }

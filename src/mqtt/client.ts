@@ -12,10 +12,10 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { BridgeClientOptions, MessageHandler, MqttLogger, SubscribeOptions, Subscription } from "./client-types.js";
 import { RetainedLedger } from "./retained.js";
+import { bridgeTopics, topicMatches, type BridgeTopics } from "./topics.js";
 import { errorText, withCeiling } from "./util.js";
 
 export type { BridgeClientOptions, MessageHandler, MqttLogger, SubscribeOptions } from "./client-types.js";
-import { bridgeTopics, topicMatches, type BridgeTopics } from "./topics.js";
 
 const ONLINE = JSON.stringify({ state: "online" });
 const OFFLINE = JSON.stringify({ state: "offline" });

@@ -55,7 +55,7 @@ interface CommandSpec<A> {
 
 // A helper that keeps each table entry's argument type tied to its own handler.
 function command<A>(spec: CommandSpec<A>): CommandSpec<unknown> {
-  return spec as CommandSpec<unknown>;
+  return spec;
 }
 
 const nodeCommand = (run: (h: CommandHandlers, id: string) => Promise<object | void> | object | void) =>
@@ -194,6 +194,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? typeof value;
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -43,9 +43,7 @@ describe("handleRequest envelope", () => {
   it("turns a handler's thrown error into an error response and reports non-RequestErrors", async () => {
     const seen: unknown[] = [];
     const h = fakeHandlers({
-      sync: async () => {
-        throw new Error("radio not connected");
-      },
+      sync: () => Promise.reject(new Error("radio not connected")),
     });
     const res = await handleRequest("sync", Buffer.from(""), h, { onError: (e) => seen.push(e) });
     expect(res).toEqual({ status: "error", error: "radio not connected", data: {} });
@@ -223,9 +221,7 @@ describe("send", () => {
   it("reports a domain failure from the handler as an error", async () => {
     class SendRefused extends RequestError {}
     const h = fakeHandlers({
-      send: async () => {
-        throw new SendRefused("send is disabled (send.enabled: false)");
-      },
+      send: () => Promise.reject(new SendRefused("send is disabled (send.enabled: false)")),
     });
     const res = await req("send", '{"to":"!a76f40da","text":"hi"}', h);
     expect(res).toEqual({ status: "error", error: "send is disabled (send.enabled: false)", data: {} });

@@ -50,6 +50,7 @@ describe("discovery payloads against Home Assistant's schema", () => {
     // Sensors cannot be configuration entities in HA.
     if (component(m) === "sensor") expect(p.entity_category).not.toBe("config");
     if (p.state_class !== undefined) expect(STATE_CLASSES).toContain(p.state_class);
+    if (p.mode !== undefined) expect(NUMBER_MODES).toContain(p.mode);
     // HA refuses a state class on a timestamp sensor.
     if (p.device_class === "timestamp") expect(p.state_class).toBeUndefined();
     if (p.device_class === "duration") expect(DURATION_UNITS).toContain(p.unit_of_measurement);
@@ -98,7 +99,7 @@ describe("round trips through Home Assistant", () => {
   it("the button's press is accepted by sync", async () => {
     const button = byKey("sync");
     const h = fakeHandlers();
-    const res = await handleRequest("sync", Buffer.from(String(button.payload_press ?? "PRESS")), h);
+    const res = await handleRequest("sync", Buffer.from(button.payload_press as string), h);
     expect(res.status).toBe("ok");
     expect(h.calls).toEqual([["sync"]]);
   });

@@ -13,9 +13,9 @@ export class UnknownNodeError extends Error {
 export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): RecordingHandlers {
   const calls: Array<[string, ...unknown[]]> = [];
   const base: CommandHandlers = {
-    sync: async () => {
+    sync: () => {
       calls.push(["sync"]);
-      return { checked: 3, added: 1, updated: 0, duration_ms: 12 };
+      return Promise.resolve({ checked: 3, added: 1, updated: 0, duration_ms: 12 });
     },
     setInterval: (seconds) => void calls.push(["setInterval", seconds]),
     setEnabled: (on) => void calls.push(["setEnabled", on]),
@@ -27,7 +27,7 @@ export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): Recordin
     },
     acceptKey: (id) => (calls.push(["acceptKey", id]), { ...sampleNode(), id }),
     forget: (id) => void calls.push(["forget", id]),
-    send: async (to, text) => (calls.push(["send", to, text]), { id: 42 }),
+    send: (to, text) => (calls.push(["send", to, text]), Promise.resolve({ id: 42 })),
   };
   return Object.assign(base, overrides, { calls });
 }

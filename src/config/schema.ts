@@ -173,12 +173,17 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
-    // A second TCP connection to a plain radio takes its single client slot from the bridge.
-    if (config.sync.strategy === "connection" && !config.sync.source.proxy) {
+    // A second TCP connection to the bot's own radio takes its single client slot from the
+    // bridge (ServerAPI.cpp force-closes the first client). Only a multi-client proxy in front
+    // of the radio can serve both, so that case needs the user's explicit confirmation.
+    const source = config.sync.source;
+    const sameTarget = (source.host === undefined || source.host === config.radio.host) && (source.port ?? config.radio.port) === config.radio.port;
+    if (config.sync.strategy === "connection" && sameTarget && !source.proxy) {
       ctx.addIssue({
         code: "custom",
         path: ["sync", "strategy"],
-        message: "needs sync.source.proxy: true, confirming that the source serves several TCP clients (a radio serves only one)",
+        message:
+          "against the bridge's own radio needs sync.source.proxy: true, confirming that it is a proxy serving several TCP clients (a radio serves only one and would drop the bridge's connection)",
       });
     }
   });

@@ -185,10 +185,13 @@ describe("validation", () => {
 
   it("accepts strategy connection only with a confirmed multi-client proxy", () => {
     expect(fileProblems("radio: {host: r}\nsync: {strategy: connection}\n")).toEqual([
-      'sync.strategy: "connection" needs sync.source.proxy: true, confirming that the source serves several TCP clients (a radio serves only one) (config.yaml line 2)',
+      'sync.strategy: "connection" against the bridge\'s own radio needs sync.source.proxy: true, confirming that it is a proxy serving several TCP clients (a radio serves only one and would drop the bridge\'s connection) (config.yaml line 2)',
     ]);
     const { config } = loadFile("radio: {host: r, port: 4000}\nsync: {strategy: connection, source: {proxy: true}}\n");
     expect(config.sync.source).toEqual({ host: "r", port: 4000, proxy: true });
+    // Another host or port is not the bridge's own radio: no confirmation needed.
+    expect(loadFile("radio: {host: r}\nsync: {strategy: connection, source: {host: proxy.lan}}\n").config.sync.source.host).toBe("proxy.lan");
+    expect(loadFile("radio: {host: r}\nsync: {strategy: connection, source: {port: 4404}}\n").config.sync.source.port).toBe(4404);
   });
 
   it("needs both or neither of the embedded broker's username and password", () => {

@@ -1,0 +1,53 @@
+// The `send` command: a PKI DM through the radio. The radio encrypts with the key in its own
+// NodeDB (Router.cpp perhapsEncode), so all we can report is its routing result; our
+// directory only explains a failure. Guards the radio's airtime with a per-minute limit.
+import type { KeyDirectory } from "../directory/keys.js";
+import { parseNodeId } from "../node-id.js";
+import type { Radio } from "../radio/link.js";
+import type { Clock } from "./clock.js";
+
+export class SendError extends Error {}
+
+export interface SenderOptions {
+  radio: Radio;
+  directory: KeyDirectory;
+  clock: Clock;
+  enabled: boolean;
+  maxPerMinute: number;
+  timeoutSec: number;
+}
+
+export class DmSender {
+  private recent: number[] = [];
+
+  constructor(private readonly opts: SenderOptions) {}
+
+  async send(to: string, text: string): Promise<{ id: number }> {
+    if (!this.opts.enabled) throw new SendError("sending is disabled (send.enabled is false)");
+    const num = parseNodeId(to);
+    if (num === null) throw new SendError(`"${to}" is not a node id like "!a76f40da"`);
+    const now = this.opts.clock.now();
+    this.recent = this.recent.filter((t) => t > now - 60_000);
+    if (this.recent.length >= this.opts.maxPerMinute) {
+      throw new SendError(`refused: more than ${this.opts.maxPerMinute} messages per minute (send.max_per_minute)`);
+    }
+    this.recent.push(now);
+    const result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);
+    if (result.ok) return { id: result.id };
+    const ours = this.opts.directory.get(num);
+    switch (result.error) {
+      case "PKI_SEND_FAIL_PUBLIC_KEY": {
+        const have = ours?.fingerprint
+          ? `our key directory has one (fingerprint ${ours.fingerprint}); pushing it into the radio needs push.enabled`
+          : "our key directory has none either; a sync was requested";
+        throw new SendError(`the radio has no public key for ${to} (PKI_SEND_FAIL_PUBLIC_KEY): ${have}`);
+      }
+      case "PKI_FAILED":
+        throw new SendError(`the radio's key for ${to} does not match (PKI_FAILED); see the key_mismatch event`);
+      case "PKI_UNKNOWN_PUBKEY":
+        throw new SendError(`${to} does not have our public key (PKI_UNKNOWN_PUBKEY); the radio re-sends our NodeInfo`);
+      default:
+        throw new SendError(`the radio could not deliver to ${to}: ${result.error}`);
+    }
+  }
+}

@@ -1,7 +1,7 @@
 // The command line: arguments, exit codes and signals. The only place that calls
 // process.exit. Exit codes (CONTRACT.md): 0 clean stop, 1 runtime failure, 2 usage or
 // config error.
-import { readFileSync } from "node:fs";
+import { packageVersion } from "./version.js";
 import type { AppHandle } from "./app.js";
 import { optionsHelp } from "./config/help.js";
 import { ConfigError, formatProblem, loadConfig, type LoadedConfig } from "./config/load.js";
@@ -37,12 +37,6 @@ export function parseCommandLine(argv: readonly string[]): Command {
     }
   }
   return { kind: "run", config };
-}
-
-function version(): string {
-  // dist/cli.js and src/cli.ts both sit one level below package.json.
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
 }
 
 function usage(): string {
@@ -112,9 +106,9 @@ function describeStart(loaded: LoadedConfig): string {
   const radio = `radio ${config.radio.host}${config.radio.host === "simulator" ? "" : `:${config.radio.port}`}`;
   const broker = config.mqtt.server ?? `embedded broker on ${config.embedded_broker.host}:${config.embedded_broker.port}`;
   if (source === "demo") {
-    return `${NAME} ${version()}: no config file, running the demo (${radio}, ${broker}, keys in memory only); copy config.yaml.sample to config.yaml for a real radio`;
+    return `${NAME} ${packageVersion()}: no config file, running the demo (${radio}, ${broker}, keys in memory only); copy config.yaml.sample to config.yaml for a real radio`;
   }
-  return `${NAME} ${version()}: config from ${path ?? "the environment"} (${radio}, ${broker})`;
+  return `${NAME} ${packageVersion()}: config from ${path ?? "the environment"} (${radio}, ${broker})`;
 }
 
 async function runBridge(configFile: string | undefined): Promise<void> {
@@ -193,7 +187,7 @@ export async function main(argv: string[]): Promise<void> {
         printLine(process.stdout, usage());
         return exit(0);
       case "version":
-        printLine(process.stdout, version());
+        printLine(process.stdout, packageVersion());
         return exit(0);
       case "usage":
         printLine(process.stderr, `${NAME}: ${command.message}\nRun ${NAME} --help for usage.`);

@@ -85,11 +85,14 @@ export class BridgeMqttClient {
 
   /**
    * Publishes a retained state payload unless the same payload was already sent on this
-   * topic during the current connection. An empty string clears the retained message.
+   * topic during the current connection (or `force` is set). An empty string clears the
+   * retained message.
    */
-  publishRetained(topic: string, payload: string | object): void {
+  publishRetained(topic: string, payload: string | object, options: { force?: boolean } = {}): void {
     const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-    if (this.ledger.offer(topic, text, this.connected) === "send") this.sendRetained(topic, text);
+    const decision = this.ledger.offer(topic, text, this.connected);
+    // `force` re-sends an unchanged payload, e.g. discovery when Home Assistant comes online.
+    if (decision === "send" || (decision === "skip" && options.force === true)) this.sendRetained(topic, text);
   }
 
   /** Clears a retained topic (empty retained payload), e.g. a forgotten node. */

@@ -69,7 +69,7 @@ describe("KeyStore", () => {
     const doc = parseDoc(await readFile(path, "utf8"));
     expect(doc).toMatchObject({ format: "meshtastic-keysync/keys", version: 1 });
     expect(doc.nodes[1]).toMatchObject({ num: 2, key: Buffer.from(key(2)).toString("base64"), source: "nodedb", changed: true });
-    expect(doc.nodes[1].pending_key).toBe(Buffer.from(key(22)).toString("base64"));
+    expect(doc.nodes[1]?.pending_key).toBe(Buffer.from(key(22)).toString("base64"));
 
     const loaded = await new KeyStore({ path }).load();
     const after = directory();

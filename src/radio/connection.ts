@@ -35,6 +35,7 @@ export class RadioConnection extends EventEmitter<ConnectionEvents> {
   /** Counts inbound frames: any frame after a heartbeat proves the peer alive. */
   private inbound = 0;
   private closed = false;
+  private peerClosed = false;
   private readonly closedPromise: Promise<void>;
 
   private constructor(
@@ -45,9 +46,9 @@ export class RadioConnection extends EventEmitter<ConnectionEvents> {
     this.decoder = new FrameDecoder((payload) => this.onFrame(payload));
     this.closedPromise = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => this.decoder.push(chunk));
-    socket.on("end", () => this.shutdown("closed by the radio"));
-    socket.on("error", (err) => this.shutdown(`socket error: ${err.message}`));
-    socket.on("close", () => this.shutdown("connection closed"));
+    socket.on("end", () => this.shutdown("closed by the radio", true));
+    socket.on("error", (err) => this.shutdown(`socket error: ${err.message}`, true));
+    socket.on("close", () => this.shutdown("connection closed", true));
     void this.heartbeatLoop(this.abort.signal);
   }
 
@@ -83,6 +84,11 @@ export class RadioConnection extends EventEmitter<ConnectionEvents> {
     return { frames: this.decoder.stats.frames, undecodable: this.undecodable, skippedBytes: this.decoder.stats.skippedBytes, oversized: this.decoder.stats.oversized };
   }
 
+  /** The radio ended the connection (end, reset), not us (close(), a heartbeat left unanswered). */
+  get closedByPeer(): boolean {
+    return this.peerClosed;
+  }
+
   get isOpen(): boolean {
     return !this.closed;
   }
@@ -111,9 +117,10 @@ export class RadioConnection extends EventEmitter<ConnectionEvents> {
     this.emit("message", message);
   }
 
-  private shutdown(reason: string): void {
+  private shutdown(reason: string, byPeer = false): void {
     if (this.closed) return;
     this.closed = true;
+    this.peerClosed = byPeer;
     this.abort.abort();
     this.socket.destroy();
     this.emit("close", reason);

@@ -78,12 +78,22 @@ export type SendResult =
   | { ok: true; id: number }
   | { ok: false; id: number; error: RoutingErrorName; code: number };
 
+/** The radio kept closing our connection right after we got it: another client holds its single TCP slot. */
+export interface SlotTaken {
+  /** Radio-side closes counted within the window. */
+  forceCloses: number;
+  /** How long we leave the slot alone before connecting again. */
+  retryInMs: number;
+  reason: string;
+}
+
 export interface RadioEvents {
   status: [RadioStatus];
   dump: [NodeDbDump];
   nodeSeen: [NodeSeen];
   keySeen: [KeySeen];
   routingError: [RoutingErrorEvent];
+  slotTaken: [SlotTaken];
 }
 
 export interface Radio extends EventEmitter<RadioEvents> {

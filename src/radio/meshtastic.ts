@@ -16,9 +16,10 @@ import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, pkiTextPacket, wantConfig, type FromRadio } from "../protocol/messages.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import { RadioConnection, type ConnectionOptions } from "./connection.js";
+import { RadioConnection, type ConnectionOptions, type ConnectionStats } from "./connection.js";
 import { DumpCollector } from "./dump.js";
 import { packetFacts } from "./packets.js";
+import { SLOT_DEFAULTS, SlotGuard } from "./slot.js";
 import type { NodeDbDump, Radio, RadioEvents, RadioInfo, RadioStatus, SendResult } from "./link.js";
 
 export interface MeshtasticRadioOptions {
@@ -33,6 +34,11 @@ export interface MeshtasticRadioOptions {
   backoffMaxMs?: number;
   /** Packets this soon after a dump, stamped well before it, are the 2.8 replay burst. */
   replayWindowMs?: number;
+  /** Radio-side drops after a completed handshake, within slotWindowMs, that mean another client wants the radio's single TCP slot. */
+  slotCloseThreshold?: number;
+  slotWindowMs?: number;
+  /** How long the slot is then left to the other client before we try again. */
+  slotBackoffMs?: number;
   log?: LogPort;
 }
 
@@ -44,6 +50,9 @@ const DEFAULTS = {
   backoffMinMs: 1_000,
   backoffMaxMs: 60_000,
   replayWindowMs: 10_000,
+  slotCloseThreshold: SLOT_DEFAULTS.threshold,
+  slotWindowMs: SLOT_DEFAULTS.windowMs,
+  slotBackoffMs: SLOT_DEFAULTS.backoffMs,
 };
 
 interface PendingSend {
@@ -63,12 +72,25 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   private readonly sends = new Map<number, PendingSend>();
   private lastCompleteAt = 0;
   private loop: { abort: AbortController; done: Promise<void> } | null = null;
+  private readonly slot: SlotGuard;
+  /** Frame counters of the connections already closed. */
+  private readonly closedStats: ConnectionStats = { frames: 0, undecodable: 0, skippedBytes: 0, oversized: 0 };
 
   constructor(options: MeshtasticRadioOptions) {
     super();
     const { log, ...rest } = options;
     this.opts = { ...DEFAULTS, ...rest };
     this.log = log ?? silentLog;
+    const { slotCloseThreshold: threshold, slotWindowMs: windowMs, slotBackoffMs: backoffMs } = this.opts;
+    this.slot = new SlotGuard({ threshold, windowMs, backoffMs });
+  }
+
+  /** Frames read and dropped (undecodable, oversized, bytes skipped between frames) since start, over every connection. */
+  get linkStats(): ConnectionStats {
+    const current = this.conn?.stats;
+    const total = { ...this.closedStats };
+    if (current) for (const k of Object.keys(total) as (keyof ConnectionStats)[]) total[k] += current[k];
+    return total;
   }
 
   start(): void {
@@ -136,9 +158,21 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
         continue;
       }
       const reason = await this.serve(conn);
+      const configured = this.status.state === "connected";
+      for (const k of Object.keys(this.closedStats) as (keyof ConnectionStats)[]) this.closedStats[k] += conn.stats[k];
       if (this.lastCompleteAt > 0 && this.info) attempt = 0;
+      if (signal.aborted) break;
+      const verdict = this.slot.onClose({ at: Date.now(), configured, byPeer: conn.closedByPeer });
+      if (verdict.kind === "yield") {
+        // Don't fight the phone app for the slot: each reconnect of ours would kick it off.
+        this.log.warn({ closes: verdict.closes, retryInMs: verdict.backoffMs }, verdict.reason);
+        this.setStatus({ state: "disconnected", reason: verdict.reason });
+        this.emit("slotTaken", { forceCloses: verdict.closes, retryInMs: verdict.backoffMs, reason: verdict.reason });
+        await sleep(verdict.backoffMs, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
       this.setStatus({ state: "disconnected", reason });
-      if (!signal.aborted) await this.backoff(attempt++, signal);
+      await this.backoff(attempt++, signal);
     }
   }
 

@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 import type { KeyDirectory } from "../directory/keys.js";
 import type { KeyPolicy, NodeView } from "../directory/record.js";
 import { nodeId, parseNodeId } from "../node-id.js";
-import type { KeySeen, NodeDbDump, NodeSeen, Radio, RoutingErrorEvent } from "../radio/link.js";
+import type { KeySeen, NodeDbDump, NodeSeen, Radio, RoutingErrorEvent, SlotTaken } from "../radio/link.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { Clock } from "./clock.js";
 import type { BridgeEvent } from "./events.js";
@@ -59,7 +59,16 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       if (dump.kind === "handshake") this.processDump(dump, dump.durationMs);
     },
     status: (): void => {
-      if (this.opts.radio.status.state !== "connected") this.scheduler.setReady(false);
+      const status = this.opts.radio.status;
+      if (status.state !== "connected") this.scheduler.setReady(false);
+      // No sync can run while the radio is away: stats say why (a sync clears it).
+      if (status.state === "disconnected" && status.reason !== "stopped" && status.reason !== "not started") {
+        this.setLastError(`radio disconnected: ${status.reason}`);
+      }
+    },
+    slotTaken: (taken: SlotTaken): void => {
+      const data = { reason: taken.reason, force_closes: taken.forceCloses, retry_in_s: Math.round(taken.retryInMs / 1000) };
+      this.emit("event", { type: "radio_slot_taken", data });
     },
     keySeen: (seen: KeySeen): void => this.onKeySeen(seen),
     nodeSeen: (seen: NodeSeen): void => this.onVerdict(judgeNodeSeen(seen, this.lookup)),
@@ -94,6 +103,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     radio.on("keySeen", this.radioHandlers.keySeen);
     radio.on("nodeSeen", this.radioHandlers.nodeSeen);
     radio.on("routingError", this.radioHandlers.routingError);
+    radio.on("slotTaken", this.radioHandlers.slotTaken);
     this.scheduler.start();
     this.publishStats();
   }
@@ -106,6 +116,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     radio.off("keySeen", this.radioHandlers.keySeen);
     radio.off("nodeSeen", this.radioHandlers.nodeSeen);
     radio.off("routingError", this.radioHandlers.routingError);
+    radio.off("slotTaken", this.radioHandlers.slotTaken);
     await this.scheduler.stop();
     this.started = false;
   }
@@ -224,6 +235,12 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const num = parseNodeId(id);
     if (num === null) throw new NodeNotFoundError(`"${id}" is not a node id like "!a76f40da"`);
     return num;
+  }
+
+  private setLastError(message: string): void {
+    if (this.counters.lastError === message) return;
+    this.counters.lastError = message;
+    this.publishStats();
   }
 
   private publishStats(): void {

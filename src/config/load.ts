@@ -148,6 +148,16 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   if (!fileFound) {
     const host = getPath(raw, ["radio", "host"]);
     source = host === undefined || host === "simulator" ? "demo" : "env";
+    // The simulated radio is chosen only explicitly or by having no config at all, so its
+    // fake keys never reach a user's real broker or key file (CONTRACT.md).
+    if (host === undefined) {
+      for (const override of env.overrides.filter((o) => o.path === "mqtt.server" || o.path === "store.path")) {
+        problems.push({
+          field: override.env,
+          message: `sends the demo's simulated keys to a real ${override.path === "mqtt.server" ? "broker" : "key file"}: set MESHTASTIC_KEYSYNC_RADIO_HOST too (a radio's address, or "simulator" to choose the simulated radio)`,
+        });
+      }
+    }
     if (source === "demo") {
       setPath(raw, "radio.host", "simulator");
       if (getPath(raw, ["store", "path"]) === undefined) setPath(raw, "store.path", null);

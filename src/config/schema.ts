@@ -70,7 +70,7 @@ export const configSchema = z
       .strictObject({
         enabled: z.boolean().default(true).describe("Run periodic full syncs"),
         interval: z.number().int().min(30).max(86400).default(300).describe("Seconds between full syncs, 30..86400"),
-        initial_delay: z.number().int().min(0).max(86400).default(0).describe("Seconds to wait after the radio connects before the first sync"),
+        initial_delay: z.number().int().min(0).max(86400).default(0).describe("Seconds after the radio connects before the first re-read; the connection's own NodeDB download is already sync 1, and 0 means one interval"),
         strategy: z
           .enum(["inband", "connection"])
           .default("inband")

@@ -37,9 +37,10 @@ export class DmSender {
     const ours = this.opts.directory.get(num);
     switch (result.error) {
       case "PKI_SEND_FAIL_PUBLIC_KEY": {
+        // Pushing a key into the radio (AdminMessage.add_contact) is not built yet.
         const have = ours?.fingerprint
-          ? `our key directory has one (fingerprint ${ours.fingerprint}); pushing it into the radio needs push.enabled`
-          : "our key directory has none either; a sync was requested";
+          ? `our key directory has one (fingerprint ${ours.fingerprint}), but this version cannot push keys into the radio`
+          : "our key directory has none either";
         throw new SendError(`the radio has no public key for ${to} (PKI_SEND_FAIL_PUBLIC_KEY): ${have}`);
       }
       case "PKI_FAILED":

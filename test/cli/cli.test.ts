@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_OPTIONS } from "../../src/config/options.js";
-import { assertBuilt, ROOT, run, start, waitForStderr } from "./run.js";
+import { assertBuilt, ROOT, run } from "./run.js";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -34,10 +34,23 @@ describe("choosing the config source", () => {
   });
 
   it("applies environment overrides in demo mode", () => {
-    const loaded = loadConfig({ env: { MESHTASTIC_KEYSYNC_MQTT_SERVER: "mqtt://10.0.0.5:1883" }, cwd: workDir() });
+    const loaded = loadConfig({ env: { MESHTASTIC_KEYSYNC_EMBEDDED_BROKER_PORT: "0", MESHTASTIC_KEYSYNC_LOG_LEVEL: "debug" }, cwd: workDir() });
     expect(loaded.source).toBe("demo");
-    expect(loaded.config.mqtt.server).toBe("mqtt://10.0.0.5:1883");
+    expect(loaded.config.embedded_broker.port).toBe(0);
     expect(loaded.config.store.path).toBeNull();
+  });
+
+  it("never sends the demo's simulated keys to a real broker or key file unless the simulator is chosen", () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ env: { MESHTASTIC_KEYSYNC_MQTT_SERVER: "mqtt://10.0.0.5:1883", MESHTASTIC_KEYSYNC_STORE_PATH: "/tmp/k.json" }, cwd: workDir() });
+    } catch (error) {
+      problems = (error as ConfigError).problems.map((p) => p.field);
+    }
+    expect(problems).toEqual(["MESHTASTIC_KEYSYNC_MQTT_SERVER", "MESHTASTIC_KEYSYNC_STORE_PATH"]);
+    const chosen = loadConfig({ env: { MESHTASTIC_KEYSYNC_RADIO_HOST: "simulator", MESHTASTIC_KEYSYNC_MQTT_SERVER: "mqtt://10.0.0.5:1883" }, cwd: workDir() });
+    expect(chosen.source).toBe("demo");
+    expect(chosen.config.mqtt.server).toBe("mqtt://10.0.0.5:1883");
   });
 
   it("keeps a persistent store when the environment alone names a real radio", () => {

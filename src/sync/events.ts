@@ -16,6 +16,9 @@ export interface KeyChangedEvent {
     new_fingerprint: string;
     /** "taken": policy alert, the new key replaced ours; "pinned": policy pin, we kept the old one. */
     action: "taken" | "pinned";
+    /** Where each key came from, e.g. "nodedb" and "gateway:cabin" when two gateways disagree. */
+    old_source: KeySource | null;
+    new_source: KeySource;
   };
 }
 

@@ -153,10 +153,20 @@ function update(
   }
   // A different key for a known node: re-flashed device or impersonation (trust on first
   // use, FIRMWARE.md). Under pin, a pending key seen again is not news.
-  if (policy === "pin" && prev.pendingKey !== null && sameKey(key, prev.pendingKey)) return next;
+  // Another gateway never overrules what our own radio told us: its different key is kept
+  // aside as under pin (a rogue gateway must not be able to swap keys), and the event names
+  // both sources. Without that, two gateways that disagree would flip the key every sync.
+  const effective = source.startsWith("gateway:") && ownRadio(prev.origin) ? "pin" : policy;
+  if (effective === "pin" && prev.pendingKey !== null && sameKey(key, prev.pendingKey)) return next;
   const fields = keyFields(key);
-  const change = { id: prev.id, old_fingerprint: prev.fingerprint, new_fingerprint: fields.fingerprint as string };
-  if (policy === "alert") {
+  const change = {
+    id: prev.id,
+    old_fingerprint: prev.fingerprint,
+    new_fingerprint: fields.fingerprint as string,
+    old_source: prev.source,
+    new_source: source,
+  };
+  if (effective === "alert") {
     counts.updated++;
     events.push({ type: "key_changed", data: { ...change, action: "taken" } });
     return { ...next, ...fields, source, origin: source, changed: true, keyChangedAt: now, pendingKey: null, pendingSource: null };
@@ -164,6 +174,10 @@ function update(
   counts.pinned++;
   events.push({ type: "key_changed", data: { ...change, action: "pinned" } });
   return { ...next, pendingKey: fields.key, pendingSource: source, changed: true, keyChangedAt: now };
+}
+
+function ownRadio(source: KeySource | null): boolean {
+  return source === "nodedb" || source === "packet";
 }
 
 function heardAt(obs: Observation): number {

@@ -111,7 +111,7 @@ describe("key sync against the simulated radio", () => {
     const newKey = r.sim.rotateKey(node.num);
     await r.manager.sync();
     expect(hex(r.directory.get(node.num)?.key)).toBe(hex(newKey));
-    expect(r.events).toContainEqual({ type: "key_changed", data: { id: node.id, old_fingerprint: fingerprintOf(oldKey), new_fingerprint: fingerprintOf(newKey), action: "taken" } });
+    expect(r.events).toContainEqual({ type: "key_changed", data: { id: node.id, old_fingerprint: fingerprintOf(oldKey), new_fingerprint: fingerprintOf(newKey), action: "taken", old_source: "nodedb", new_source: "nodedb" } });
     expect(r.manager.node(node.id).status).toBe("changed");
     expect(r.manager.stats().keys_updated).toBe(1);
     expect(r.manager.acceptKey(node.id).status).toBe("ok");

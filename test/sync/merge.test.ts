@@ -71,7 +71,7 @@ describe("mergeDump", () => {
     expect(result.events).toEqual([
       {
         type: "key_changed",
-        data: { id: "!00000002", old_fingerprint: old?.fingerprint, new_fingerprint: next?.fingerprint, action: "taken" },
+        data: { id: "!00000002", old_fingerprint: old?.fingerprint, new_fingerprint: next?.fingerprint, action: "taken", old_source: "nodedb", new_source: "nodedb" },
       },
     ]);
   });
@@ -149,5 +149,27 @@ describe("mergeKeySeen and mergeGateway", () => {
     const result = mergeGateway(new Map(), "attic", [remote(9, key(9), { verified: true, ignored: true })], "alert", NOW);
     expect(result.changes[0]?.next).toMatchObject({ source: "gateway:attic", verified: false, ignored: false });
     expect(result.events[0]).toMatchObject({ type: "key_added", data: { source: "gateway:attic" } });
+  });
+
+  it("a gateway never overrules our own radio's key, even under alert; the event names both", () => {
+    const before = seeded("alert");
+    const result = mergeGateway(before, "cabin", [remote(2, key(99))], "alert", NOW);
+    const next = result.changes[0]?.next;
+    expect(next?.key).toEqual(key(2));
+    expect(next?.pendingKey).toEqual(key(99));
+    expect(result.counts).toMatchObject({ updated: 0, pinned: 1 });
+    expect(result.events).toEqual([
+      expect.objectContaining({ type: "key_changed", data: expect.objectContaining({ action: "pinned", old_source: "nodedb", new_source: "gateway:cabin" }) as unknown }),
+    ]);
+    // Seen again, the same disagreement is not news.
+    const again = mergeGateway(applyTo(before, result), "cabin", [remote(2, key(99))], "alert", NOW + 1);
+    expect(again.events).toEqual([]);
+  });
+
+  it("between gateways the policy applies as usual", () => {
+    const fromAttic = applyTo(new Map(), mergeGateway(new Map(), "attic", [remote(9, key(9))], "alert", NOW));
+    const result = mergeGateway(fromAttic, "cabin", [remote(9, key(19))], "alert", NOW);
+    expect(result.changes[0]?.next.key).toEqual(key(19));
+    expect(result.events[0]).toMatchObject({ data: { action: "taken", old_source: "gateway:attic", new_source: "gateway:cabin" } });
   });
 });

@@ -204,8 +204,17 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     return result;
   }
 
+  /** Keys another gateway shared: merged under the dump's rules, with source gateway:<name>. */
+  ingestGateway(gateway: string, nodes: readonly RemoteNode[]): void {
+    this.absorb(this.opts.directory.ingestGateway(gateway, nodes, this.opts.keyChange));
+  }
+
   private onKeySeen(seen: KeySeen): void {
-    const ingest = this.opts.directory.ingestKeySeen(seen, this.opts.keyChange);
+    this.absorb(this.opts.directory.ingestKeySeen(seen, this.opts.keyChange));
+  }
+
+  /** Keys learned between syncs count in the totals, and their events go out. */
+  private absorb(ingest: ReturnType<KeyDirectory["ingestKeySeen"]>): void {
     if (ingest.changes.length === 0) return;
     this.counters.keysAdded += ingest.counts.added;
     this.counters.keysUpdated += ingest.counts.updated;

@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 import type { KeyDirectory } from "../directory/keys.js";
 import type { KeyPolicy, NodeView } from "../directory/record.js";
 import { nodeId, parseNodeId } from "../node-id.js";
-import type { KeySeen, NodeDbDump, NodeSeen, Radio, RoutingErrorEvent, SlotTaken } from "../radio/link.js";
+import type { KeySeen, NodeDbDump, NodeSeen, Radio, RemoteNode, RoutingErrorEvent, SlotTaken } from "../radio/link.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { Clock } from "./clock.js";
 import type { BridgeEvent } from "./events.js";

@@ -102,6 +102,9 @@ function safeDecode<T>(decode: () => T): T | null {
   }
 }
 
+/** Cuts at `max` UTF-16 units, never between the halves of a surrogate pair (emoji in names). */
 function clip(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max) : text;
+  if (text.length <= max) return text;
+  const high = text.charCodeAt(max - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }

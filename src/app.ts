@@ -19,6 +19,7 @@ import { KeySyncManager, NodeNotFoundError } from "./sync/manager.js";
 import { DmSender, SendError } from "./sync/send.js";
 import { HomeAssistantDiscovery } from "./bridge/home-assistant.js";
 import { MqttBridge } from "./bridge/mqtt-bridge.js";
+import { KeySharing } from "./bridge/share.js";
 import { packageVersion } from "./version.js";
 
 export interface AppHandle {
@@ -91,6 +92,7 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
   // 3. The MQTT client: connects in the background; publishes are held until it is up.
   const topics = bridgeTopics(config.mqtt.base_topic);
   let bridge: MqttBridge | null = null;
+  let sharing: KeySharing | null = null;
   const tls = config.mqtt.tls;
   const client = new BridgeMqttClient({
     url: mqttUrl,
@@ -100,7 +102,10 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     password: config.mqtt.password,
     tls: tls.ca || tls.cert ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.reject_unauthorized } : undefined,
     log: log.child({ part: "mqtt" }),
-    onConnect: () => bridge?.republish(),
+    onConnect: () => {
+      bridge?.republish();
+      sharing?.publishAll();
+    },
   });
   client.start();
   stops.push(() => client.stop());
@@ -184,6 +189,20 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
   const started = bridge;
   started.start();
   stops.push(() => started.stop());
+  if (config.share.enabled) {
+    const shared = new KeySharing({
+      client,
+      directory,
+      topic: config.share.topic,
+      gateway: config.mqtt.base_topic,
+      trust: config.share.trust,
+      ingest: (gateway, nodes) => manager.ingestGateway(gateway, nodes),
+      log: log.child({ part: "share" }),
+    });
+    sharing = shared;
+    shared.start();
+    stops.push(() => shared.stop());
+  }
   manager.start();
   stops.push(() => manager.stop());
   radio.start();

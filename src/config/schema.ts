@@ -160,7 +160,7 @@ export const configSchema = z
     log_level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info").describe("trace, debug, info, warn or error"),
     share: z
       .strictObject({
-        enabled: notBuilt("sharing keys between gateways").describe("Publish learned keys and merge other gateways' keys (not built yet)"),
+        enabled: z.boolean().default(false).describe("Publish the public keys our radio learned and merge those of trusted gateways on the broker"),
         topic: topic().default("meshtastic-keysync/directory").describe("Retained key directory shared by gateways: <topic>/<gateway>/<node id>"),
         trust: z.array(text()).default(["*"]).describe('Gateways whose keys are merged ("*" = every gateway on the broker)'),
       })

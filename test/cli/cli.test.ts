@@ -99,7 +99,7 @@ describe("config errors exit 2 with a message naming the problem", () => {
   });
 
   it("a feature that is not built yet", async () => {
-    expect(await configError({ config: "radio: {host: r}\nshare: {enabled: true}\n" })).toContain("share.enabled: true is not available in this version");
+    expect(await configError({ config: "radio: {host: r}\npush: {enabled: true}\n" })).toContain("push.enabled: true is not available in this version");
   });
 });
 

@@ -155,3 +155,32 @@ export function encodeTelemetry(init: TelemetryInit): Uint8Array {
 export function decodeTelemetry(bytes: Uint8Array): TelemetryMessage {
   return fromBinary(Telemetry.TelemetrySchema, bytes);
 }
+
+/**
+ * AdminMessage.add_contact for our own radio (admin.proto SharedContact). Refuses anything
+ * but a 32-byte key: an empty key makes the firmware clear the key it holds.
+ */
+export function addContactPacket(
+  myNodeNum: number,
+  id: number,
+  contact: { num: number; longName: string; shortName: string; publicKey: Uint8Array },
+): Uint8Array {
+  if (contact.publicKey.length !== PUBLIC_KEY_LENGTH) throw new RangeError("add_contact needs a 32-byte public key");
+  const admin = encodeAdmin({
+    payloadVariant: {
+      case: "addContact",
+      value: {
+        nodeNum: contact.num,
+        user: { id: `!${(contact.num >>> 0).toString(16).padStart(8, "0")}`, longName: contact.longName, shortName: contact.shortName, publicKey: contact.publicKey },
+        shouldIgnore: false,
+        manuallyVerified: false,
+      },
+    },
+  });
+  return encodeToRadio({
+    payloadVariant: {
+      case: "packet",
+      value: { to: myNodeNum, id, wantAck: true, channel: 0, payloadVariant: { case: "decoded", value: { portnum: PortNum.ADMIN_APP, payload: admin } } },
+    },
+  });
+}

@@ -74,6 +74,15 @@ export interface RoutingErrorEvent {
   code: number;
 }
 
+/** A node and its key, for AdminMessage.add_contact. */
+export interface Contact {
+  num: number;
+  longName: string;
+  shortName: string;
+  /** Exactly 32 bytes: an empty key would clear the radio's stored one. */
+  publicKey: Uint8Array;
+}
+
 export type SendResult =
   | { ok: true; id: number }
   | { ok: false; id: number; error: RoutingErrorName; code: number };
@@ -108,4 +117,9 @@ export interface Radio extends EventEmitter<RadioEvents> {
   requestNodeDb(signal?: AbortSignal): Promise<NodeDbDump>;
   /** Asks the radio for a PKI-encrypted DM; resolves with the radio's routing result. */
   sendText(to: number, text: string, timeoutMs: number): Promise<SendResult>;
+  /**
+   * Gives the radio a node's key (AdminMessage.add_contact). The firmware overwrites the
+   * stored user and marks the node favourite; resolves with the radio's routing result.
+   */
+  addContact(contact: Contact, timeoutMs: number): Promise<SendResult>;
 }

@@ -14,13 +14,14 @@
 import { EventEmitter } from "node:events";
 import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, pkiTextPacket, wantConfig, type FromRadio } from "../protocol/messages.js";
+import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, addContactPacket, pkiTextPacket, wantConfig, type FromRadio } from "../protocol/messages.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import { RadioConnection, type ConnectionOptions, type ConnectionStats } from "./connection.js";
 import { DumpCollector } from "./dump.js";
+import { PendingPackets } from "./pending.js";
 import { packetFacts } from "./packets.js";
 import { SLOT_DEFAULTS, SlotGuard } from "./slot.js";
-import type { NodeDbDump, Radio, RadioEvents, RadioInfo, RadioStatus, SendResult } from "./link.js";
+import type { Contact, NodeDbDump, Radio, RadioEvents, RadioInfo, RadioStatus, SendResult } from "./link.js";
 
 export interface MeshtasticRadioOptions {
   host: string;
@@ -55,12 +56,6 @@ const DEFAULTS = {
   slotBackoffMs: SLOT_DEFAULTS.backoffMs,
 };
 
-interface PendingSend {
-  to: number;
-  resolve: (result: SendResult) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio {
   status: RadioStatus = { state: "disconnected", reason: "not started" };
@@ -69,7 +64,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   private readonly log: LogPort;
   private conn: RadioConnection | null = null;
   private dump: DumpCollector | null = null;
-  private readonly sends = new Map<number, PendingSend>();
+  private readonly packets = new PendingPackets((event) => this.emit("routingError", event));
   private lastCompleteAt = 0;
   private loop: { abort: AbortController; done: Promise<void> } | null = null;
   private readonly slot: SlotGuard;
@@ -123,25 +118,22 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
     return waiting;
   }
 
-  sendText(to: number, text: string, timeoutMs: number): Promise<SendResult> {
+  async sendText(to: number, text: string, timeoutMs: number): Promise<SendResult> {
+    const conn = this.requireConnected();
+    return this.packets.send(to, timeoutMs, (id) => conn.write(pkiTextPacket(to, id, text)));
+  }
+
+  async addContact(contact: Contact, timeoutMs: number): Promise<SendResult> {
+    const conn = this.requireConnected();
+    const myNodeNum = this.info?.myNodeNum ?? 0;
+    // Admin messages for our own radio go to its own node number (AdminModule, local client).
+    return this.packets.send(myNodeNum, timeoutMs, (id) => conn.write(addContactPacket(myNodeNum, id, contact)));
+  }
+
+  private requireConnected(): RadioConnection {
     const conn = this.conn;
-    if (!conn || this.status.state !== "connected") {
-      return Promise.reject(new Error(`radio not connected (${describe(this.status)})`));
-    }
-    const id = randomInt(1, 0x7fffffff);
-    const frame = pkiTextPacket(to, id, text);
-    return new Promise<SendResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.sends.delete(id);
-        reject(new Error(`no routing result from the radio within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.sends.set(id, { to, resolve, reject, timer });
-      try {
-        conn.write(frame);
-      } catch (err) {
-        this.settleSend(id, null, err as Error);
-      }
-    });
+    if (!conn || this.status.state !== "connected") throw new Error(`radio not connected (${describe(this.status)})`);
+    return conn;
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -190,7 +182,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
       this.conn = null;
       this.dump?.fail(new Error(`connection lost during the NodeDB download: ${reason}`));
       this.dump = null;
-      for (const id of [...this.sends.keys()]) this.settleSend(id, null, new Error(`connection lost: ${reason}`));
+      this.packets.failAll(reason);
       return reason;
     });
   }
@@ -219,7 +211,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
         const facts = packetFacts(variant.value, myNum, this.isReplay(variant.value.rxTime));
         if (facts.seen) this.emit("nodeSeen", facts.seen);
         if (facts.key) this.emit("keySeen", facts.key);
-        if (facts.routing) this.settleSend(facts.routing.requestId, facts.routing, null);
+        if (facts.routing) this.packets.settle(facts.routing.requestId, facts.routing);
         return;
       }
       default:
@@ -250,19 +242,6 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   private isReplay(rxTime: number): boolean {
     if (this.lastCompleteAt === 0 || Date.now() - this.lastCompleteAt > this.opts.replayWindowMs) return false;
     return rxTime !== 0 && rxTime * 1000 < this.lastCompleteAt - 30_000;
-  }
-
-  private settleSend(id: number, routing: { code: number; error: string } | null, err: Error | null): void {
-    const pending = this.sends.get(id);
-    if (routing && routing.code !== 0) {
-      this.emit("routingError", { requestId: id, to: pending?.to ?? null, error: routing.error, code: routing.code });
-    }
-    if (!pending) return;
-    this.sends.delete(id);
-    clearTimeout(pending.timer);
-    if (err) pending.reject(err);
-    else if (routing && routing.code === 0) pending.resolve({ ok: true, id });
-    else if (routing) pending.resolve({ ok: false, id, error: routing.error, code: routing.code });
   }
 
   private setStatus(status: RadioStatus): void {

@@ -1,0 +1,59 @@
+// Our own packets waiting for the radio's routing result (an ACK, or an error for that
+// packet id). One place for the timeout, the routingError event and the failure on a lost
+// connection, shared by DMs and admin messages.
+import { randomInt } from "node:crypto";
+import type { RoutingErrorEvent, SendResult } from "./link.js";
+
+interface Entry {
+  to: number;
+  resolve: (result: SendResult) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class PendingPackets {
+  private readonly entries = new Map<number, Entry>();
+
+  constructor(private readonly onRoutingError: (event: RoutingErrorEvent) => void) {}
+
+  /** Writes a packet with a fresh id and resolves with its routing result. */
+  send(to: number, timeoutMs: number, write: (id: number) => void): Promise<SendResult> {
+    let id = randomInt(1, 0x7fffffff);
+    while (this.entries.has(id)) id = randomInt(1, 0x7fffffff);
+    return new Promise<SendResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.entries.delete(id);
+        reject(new Error(`no routing result from the radio within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.entries.set(id, { to, resolve, reject, timer });
+      try {
+        write(id);
+      } catch (err) {
+        this.finish(id, null, err as Error);
+      }
+    });
+  }
+
+  /** A routing packet answering `requestId`: code 0 is an ACK. */
+  settle(requestId: number, routing: { code: number; error: string }): void {
+    if (routing.code !== 0) {
+      const to = this.entries.get(requestId)?.to ?? null;
+      this.onRoutingError({ requestId, to, error: routing.error, code: routing.code });
+    }
+    this.finish(requestId, routing, null);
+  }
+
+  failAll(reason: string): void {
+    for (const id of [...this.entries.keys()]) this.finish(id, null, new Error(`connection lost: ${reason}`));
+  }
+
+  private finish(id: number, routing: { code: number; error: string } | null, err: Error | null): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    clearTimeout(entry.timer);
+    if (err) entry.reject(err);
+    else if (routing && routing.code === 0) entry.resolve({ ok: true, id });
+    else if (routing) entry.resolve({ ok: false, id, error: routing.error, code: routing.code });
+  }
+}

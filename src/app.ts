@@ -203,6 +203,7 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     shared.start();
     stops.push(() => shared.stop());
   }
+  store.on("writeFailed", (err) => manager.reportError(`could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`));
   manager.start();
   stops.push(() => manager.stop());
   radio.start();

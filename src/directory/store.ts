@@ -47,7 +47,7 @@ export interface LoadResult {
 }
 
 export interface StoreEvents {
-  /** A background (debounced) write failed; the old file is intact and the write is retried on the next change or flush. */
+  /** A background (debounced) write failed; the old file is intact and the write is retried (doubling delay, at most a minute apart). */
   writeFailed: [Error];
   written: [];
 }
@@ -59,6 +59,9 @@ const defaultTimers: StoreTimers = {
 
 const noop = (): void => undefined;
 
+/** Longest wait between retries of a failing background write. */
+const RETRY_MAX_MS = 60_000;
+
 export class KeyStore extends EventEmitter<StoreEvents> {
   private source: StoreSource | null = null;
   private readonly onDirty = (): void => this.markDirty();
@@ -69,6 +72,8 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   private refused: StoreVersionError | null = null;
   /** The error of the last failed write, null once a write succeeds. */
   lastError: Error | null = null;
+  /** Background writes failed in a row (sets the retry delay). */
+  private failures = 0;
 
   constructor(private readonly options: KeyStoreOptions) {
     super();
@@ -146,11 +151,17 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     return this.options.nowMs?.() ?? Date.now();
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.options.debounceMs ?? 1000): void {
     this.timer = (this.options.timers ?? defaultTimers).setTimeout(() => {
       this.timer = null;
-      this.writeNow().catch((error: unknown) => this.emit("writeFailed", error as Error));
-    }, this.options.debounceMs ?? 1000);
+      this.writeNow().catch((error: unknown) => {
+        this.emit("writeFailed", error as Error);
+        // Retry by itself, or a key learned once before the disk failed would wait for the
+        // next change (maybe never): with a doubling delay, so a dead disk is not hammered.
+        this.failures += 1;
+        if (this.timer === null && !this.refused) this.schedule(Math.min(RETRY_MAX_MS, (this.options.debounceMs ?? 1000) * 2 ** this.failures));
+      });
+    }, delayMs);
   }
 
   private cancelTimer(): void {
@@ -171,6 +182,7 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     try {
       await attempt;
       this.lastError = null;
+      this.failures = 0;
     } catch (error) {
       // Keep it unsaved: the next change or flush tries again. No timer of our own, so a
       // persistently failing disk is not hammered in a loop.

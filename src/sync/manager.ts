@@ -246,6 +246,11 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     return num;
   }
 
+  /** A failure outside the sync loop that users should see in stats (e.g. the key store's disk). */
+  reportError(message: string): void {
+    this.setLastError(message);
+  }
+
   private setLastError(message: string): void {
     if (this.counters.lastError === message) return;
     this.counters.lastError = message;

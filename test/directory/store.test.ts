@@ -107,7 +107,7 @@ describe("KeyStore", () => {
     expect(writes).toBe(0);
   });
 
-  it("a failing write keeps the old file, reports, and retries on the next change or flush", async () => {
+  it("a failing write keeps the old file, reports, and retries by itself with a growing delay, or on the next change or flush", async () => {
     const timers = new ManualTimers();
     const store = new KeyStore({ path, timers });
     const dirA = directory();
@@ -130,7 +130,12 @@ describe("KeyStore", () => {
     timers.fireAll();
     expect(await failed).toBeInstanceOf(Error);
     expect(await readFile(path, "utf8")).toBe(good);
-    expect(timers.pending.size).toBe(0); // no retry loop of its own
+    // It retries by itself, with a growing delay rather than in a loop.
+    expect([...timers.pending.values()].map((t) => t.ms)).toEqual([2000]);
+    const again = nextWrite(store);
+    timers.fireAll();
+    expect(await again).toBeInstanceOf(Error);
+    expect([...timers.pending.values()].map((t) => t.ms)).toEqual([4000]);
 
     await rm(obstacle, { recursive: true });
     await store.flush();

@@ -1,0 +1,101 @@
+// Storage faults (SIGKILL at every point of a write is test/directory/store-crash.test.ts):
+// a write that fails at run time, a corrupt file at start, a file from a newer version.
+// Startup cases run the real CLI (bin/ → dist/, built by `npm test`).
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parseStore, serializeRecords } from "../../src/directory/store-format.js";
+import { assertBuilt, run, start, waitForStderr } from "../cli/run.js";
+import { Observer } from "../helpers/mqtt.js";
+import { startRig, type Rig } from "./rig.js";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Waits for a file state with a ceiling; the store has no event the test can reach from here. */
+async function until(test: () => boolean, what: string, ceilingMs = 20_000): Promise<void> {
+  const deadline = Date.now() + ceilingMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ceilingMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25)); // a poll interval, not a wait for state
+  }
+}
+
+function cliConfig(dir: string, storePath: string): string {
+  const file = join(dir, "config.yaml");
+  writeFileSync(file, stringify({ radio: { host: "simulator" }, embedded_broker: { port: 0 }, store: { path: storePath }, log_level: "info" }));
+  return file;
+}
+
+describe("storage faults", () => {
+  beforeAll(() => assertBuilt());
+
+  it("a write that fails at run time: the old file stays, the error is logged and in stats, the bridge runs on and retries", async () => {
+    const old = serializeRecords([], 1_800_000_000);
+    let obstacle = "";
+    const rig: Rig = await startRig({}, {
+      prepare: ({ storePath }) => {
+        writeFileSync(storePath, old);
+        // The temp file's name taken by a directory: open(tmp, "w") fails (EISDIR), even as root.
+        obstacle = `${storePath}.tmp-${process.pid}`;
+        mkdirSync(obstacle);
+      },
+    });
+    cleanups.push(() => rig.stop());
+    const line = await rig.logged("could not write the key directory");
+    expect(line).toMatch(/EISDIR|illegal operation/);
+    expect(readFileSync(rig.storePath, "utf8")).toBe(old);
+    const observer = await Observer.connect(rig.mqttUrl, ["meshtastic-keysync/sync/stats", "meshtastic-keysync/bridge/response/#"]);
+    cleanups.push(() => observer.close());
+    await observer.next("meshtastic-keysync/sync/stats", (t) => /could not write the key directory/.test(t));
+    // The bridge keeps serving: a sync runs and is answered.
+    await observer.client.publishAsync("meshtastic-keysync/bridge/request/sync", "", { qos: 1 });
+    const answer = await observer.next("meshtastic-keysync/bridge/response/sync");
+    expect(JSON.parse(answer.text)).toMatchObject({ status: "ok" });
+    // The disk comes back: the retry writes every node without any further change.
+    rmSync(obstacle, { recursive: true });
+    await until(() => readFileSync(rig.storePath, "utf8") !== old, "the retry rewrote the store");
+    const records = parseStore(readFileSync(rig.storePath, "utf8"), rig.storePath);
+    expect(records.map((r) => r.num).sort()).toEqual([rig.sim.ownNode.num, ...rig.sim.nodes.keys()].sort());
+  });
+
+  it("a truncated store file at start is moved aside, reported, and the bridge starts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keysync-faults-cli-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const storePath = join(dir, "keys.json");
+    const text = serializeRecords([], 1_800_000_000);
+    writeFileSync(storePath, text.slice(0, text.length >> 1));
+    const { child, finished } = start(["--config", cliConfig(dir, storePath)], { cwd: dir });
+    cleanups.push(() => void child.kill("SIGKILL"));
+    await waitForStderr(child, "sync: checked"); // the handshake's dump is in the directory
+    child.kill("SIGTERM");
+    const result = await finished;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/key store .*keys\.json is unreadable .*moved it to .*keys\.json\.corrupt-/);
+    const moved = readdirSync(dir).filter((n) => n.startsWith("keys.json.corrupt-"));
+    expect(moved).toHaveLength(1);
+    expect(readFileSync(join(dir, moved[0] as string), "utf8")).toBe(text.slice(0, text.length >> 1));
+    // The clean stop wrote the handshake's nodes into a new file.
+    expect(parseStore(readFileSync(storePath, "utf8"), storePath).length).toBeGreaterThan(0);
+  });
+
+  it("a store file from a newer version: exit 2 naming store.path, the file untouched", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keysync-faults-cli-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const storePath = join(dir, "keys.json");
+    const future = `${JSON.stringify({ format: "meshtastic-keysync/keys", version: 99, nodes: [{ from: "the future" }] })}\n`;
+    writeFileSync(storePath, future);
+    const before = statSync(storePath).mtimeMs;
+    const result = await run(["--config", cliConfig(dir, storePath)], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/config error: store\.path: .*version 99/);
+    expect(readFileSync(storePath, "utf8")).toBe(future);
+    expect(statSync(storePath).mtimeMs).toBe(before);
+    expect(readdirSync(dir).sort()).toEqual(["config.yaml", "keys.json"]);
+    expect(existsSync(`${storePath}.tmp-${process.pid}`)).toBe(false);
+  });
+});

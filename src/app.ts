@@ -9,7 +9,7 @@ import type { Logger } from "./log.js";
 import { EmbeddedBroker } from "./mqtt/broker.js";
 import { BridgeMqttClient } from "./mqtt/client.js";
 import { bridgeTopics } from "./mqtt/topics.js";
-import { nodeId } from "./node-id.js";
+import { nodeId, parseNodeId } from "./node-id.js";
 import { MeshtasticRadio } from "./radio/meshtastic.js";
 import { fetchNodeDbOnce } from "./radio/oneshot.js";
 import { SimRadio } from "./sim/index.js";
@@ -17,6 +17,7 @@ import { systemClock } from "./sync/clock.js";
 import { loadLowEntropyHashes } from "./sync/health.js";
 import { KeySyncManager, NodeNotFoundError } from "./sync/manager.js";
 import { DmSender, SendError } from "./sync/send.js";
+import { KeyPusher, PushRefused } from "./sync/push.js";
 import { HomeAssistantDiscovery } from "./bridge/home-assistant.js";
 import { MqttBridge } from "./bridge/mqtt-bridge.js";
 import { KeySharing } from "./bridge/share.js";
@@ -141,7 +142,10 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     source,
     log: log.child({ part: "sync" }),
   });
-  const sender = new DmSender({ radio, directory, clock: systemClock, enabled: config.send.enabled, maxPerMinute: config.send.max_per_minute, timeoutSec: config.send.timeout });
+  const pusher = config.push.enabled
+    ? new KeyPusher({ radio, directory, clock: systemClock, maxPerHour: config.push.max_per_hour, trust: config.share.trust, timeoutSec: config.send.timeout })
+    : null;
+  const sender = new DmSender({ radio, directory, clock: systemClock, enabled: config.send.enabled, maxPerMinute: config.send.max_per_minute, timeoutSec: config.send.timeout, pusher });
   const radioNodeId = (): string | null => (radio.info ? nodeId(radio.info.myNodeNum) : null);
   const ha = config.homeassistant.enabled
     ? new HomeAssistantDiscovery(client, directory, {
@@ -162,7 +166,7 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     radio,
     homeAssistant: ha,
     log: log.child({ part: "bridge" }),
-    isExpectedError: (err) => err instanceof NodeNotFoundError || err instanceof SendError,
+    isExpectedError: (err) => err instanceof NodeNotFoundError || err instanceof SendError || err instanceof PushRefused,
     info: () => ({
       version,
       simulated,
@@ -184,6 +188,12 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
       acceptKey: (id) => manager.acceptKey(id),
       forget: (id) => manager.forget(id),
       send: (to, text) => sender.send(to, text),
+      push: (id) => {
+        const num = parseNodeId(id);
+        if (!pusher) return Promise.reject(new PushRefused("push is off (push.enabled)"));
+        if (num === null) return Promise.reject(new PushRefused(`"${id}" is not a node id like "!a76f40da"`));
+        return pusher.push(num);
+      },
     },
   });
   const started = bridge;
@@ -204,6 +214,10 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     stops.push(() => shared.stop());
   }
   store.on("writeFailed", (err) => manager.reportError(`could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`));
+  if (pusher) {
+    pusher.start();
+    stops.push(() => pusher.stop());
+  }
   manager.start();
   stops.push(() => manager.stop());
   radio.start();

@@ -43,11 +43,6 @@ const count = (max: number) => z.number().int().min(1).max(max);
 
 // Settings of features that are not built yet: accepted so a shared config keeps working,
 // refused when switched on, because a user who turns a feature on must not be ignored.
-const notBuilt = (feature: string) =>
-  z
-    .boolean()
-    .refine((on) => !on, { message: `is not available in this version: ${feature} is not built yet (set it to false or remove it)` })
-    .default(false);
 
 const nodeIdList = z.array(
   z.string().toLowerCase().regex(/^![0-9a-f]{8}$/, { message: 'is not a node id like "!a76f40da"' }),
@@ -167,7 +162,7 @@ export const configSchema = z
       .prefault({}),
     push: z
       .strictObject({
-        enabled: notBuilt("pushing keys to the radio").describe("Give the radio a key it lacks with AdminMessage.add_contact (not built yet)"),
+        enabled: z.boolean().default(false).describe("Give the radio a key it lacks with AdminMessage.add_contact (also marks the node favourite on the radio)"),
         max_per_hour: count(1000).default(20).describe("At most this many pushes per hour"),
       })
       .prefault({}),

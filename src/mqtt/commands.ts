@@ -25,6 +25,8 @@ export interface CommandHandlers {
   acceptKey(id: string): object | Promise<object>;
   forget(id: string): Promise<void> | void;
   send(to: string, text: string): Promise<{ id: number }>;
+  /** Pushes our key for a node into the radio (AdminMessage.add_contact); throws when refused. */
+  push(id: string): Promise<object>;
 }
 
 export type { Transaction } from "./payload.js";
@@ -89,6 +91,7 @@ const REQUESTS: Readonly<Record<string, CommandSpec<unknown>>> = {
     parse: parseSend,
     run: (h, { to, text }) => h.send(to, text),
   }),
+  push: nodeCommand((h, id) => h.push(id)),
 };
 
 /** Every command name, e.g. for documentation and tests. */

@@ -5,6 +5,7 @@ import type { KeyDirectory } from "../directory/keys.js";
 import { parseNodeId } from "../node-id.js";
 import type { Radio } from "../radio/link.js";
 import type { Clock } from "./clock.js";
+import { PushRefused, type KeyPusher } from "./push.js";
 
 export class SendError extends Error {}
 
@@ -15,6 +16,8 @@ export interface SenderOptions {
   enabled: boolean;
   maxPerMinute: number;
   timeoutSec: number;
+  /** With push.enabled: give the radio a key it lacks, then try once more. */
+  pusher?: KeyPusher | null;
 }
 
 export class DmSender {
@@ -32,15 +35,23 @@ export class DmSender {
       throw new SendError(`refused: more than ${this.opts.maxPerMinute} messages per minute (send.max_per_minute)`);
     }
     this.recent.push(now);
-    const result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);
+    let result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);
+    let pushNote = "push is off (push.enabled)";
+    if (!result.ok && result.error === "PKI_SEND_FAIL_PUBLIC_KEY" && this.opts.pusher) {
+      try {
+        await this.opts.pusher.push(num);
+        result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);
+        pushNote = "it was pushed into the radio, and the radio still refused";
+      } catch (err) {
+        if (!(err instanceof PushRefused)) throw err;
+        pushNote = `not pushed: ${err.message}`;
+      }
+    }
     if (result.ok) return { id: result.id };
     const ours = this.opts.directory.get(num);
     switch (result.error) {
       case "PKI_SEND_FAIL_PUBLIC_KEY": {
-        // Pushing a key into the radio (AdminMessage.add_contact) is not built yet.
-        const have = ours?.fingerprint
-          ? `our key directory has one (fingerprint ${ours.fingerprint}), but this version cannot push keys into the radio`
-          : "our key directory has none either";
+        const have = ours?.fingerprint ? `our key directory has one (fingerprint ${ours.fingerprint}); ${pushNote}` : "our key directory has none either";
         throw new SendError(`the radio has no public key for ${to} (PKI_SEND_FAIL_PUBLIC_KEY): ${have}`);
       }
       case "PKI_FAILED":

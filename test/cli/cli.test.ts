@@ -97,10 +97,6 @@ describe("config errors exit 2 with a message naming the problem", () => {
   it("a config file without radio.host", async () => {
     expect(await configError({ config: "sync: {interval: 600}\n" })).toContain('radio.host: required in a config file; use "simulator"');
   });
-
-  it("a feature that is not built yet", async () => {
-    expect(await configError({ config: "radio: {host: r}\npush: {enabled: true}\n" })).toContain("push.enabled: true is not available in this version");
-  });
 });
 
 describe("running the bridge", () => {

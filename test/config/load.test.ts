@@ -188,11 +188,11 @@ describe("validation", () => {
     expect(fileProblems("- radio\n- sync\n")).toEqual(["config.yaml: must be a mapping of options (key: value), not a list or a single value"]);
   });
 
-  it("refuses the features that are not built yet instead of ignoring them", () => {
-    const problems = fileProblems("radio: {host: r}\nshare: {enabled: true}\npush: {enabled: true}\n");
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^push\.enabled: true is not available in this version/);
-    expect(loadFile("radio: {host: r}\nshare: {enabled: true, trust: [gw2]}\n").config.share).toMatchObject({ enabled: true, trust: ["gw2"] });
+  it("reads the gateway settings: share and push", () => {
+    const { config } = loadFile("radio: {host: r}\nshare: {enabled: true, trust: [gw2]}\npush: {enabled: true, max_per_hour: 5}\n");
+    expect(config.share).toMatchObject({ enabled: true, trust: ["gw2"], topic: "meshtastic-keysync/directory" });
+    expect(config.push).toEqual({ enabled: true, max_per_hour: 5 });
+    expect(fileProblems("radio: {host: r}\npush: {enabled: yes please}\n")[0]).toMatch(/^push\.enabled: /);
   });
 
   it("accepts strategy connection only with a confirmed multi-client proxy", () => {

@@ -61,7 +61,7 @@ describe("handleRequest envelope", () => {
 
   it("lists the contract's commands", () => {
     expect([...COMMANDS].sort()).toEqual(
-      ["accept_key", "enabled", "forget", "interval", "node", "send", "stats", "sync"].sort(),
+      ["accept_key", "enabled", "forget", "interval", "node", "push", "send", "stats", "sync"].sort(),
     );
   });
 });

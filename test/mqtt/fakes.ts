@@ -28,6 +28,7 @@ export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): Recordin
     acceptKey: (id) => (calls.push(["acceptKey", id]), { ...sampleNode(), id }),
     forget: (id) => void calls.push(["forget", id]),
     send: (to, text) => (calls.push(["send", to, text]), Promise.resolve({ id: 42 })),
+    push: (id) => (calls.push(["push", id]), Promise.resolve({ id, fingerprint: "0011223344556677" })),
   };
   return Object.assign(base, overrides, { calls });
 }

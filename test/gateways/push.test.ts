@@ -1,0 +1,68 @@
+// Push: a key only another gateway heard reaches our radio by AdminMessage.add_contact, so a
+// DM the radio refused (PKI_SEND_FAIL_PUBLIC_KEY) goes through after one push.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Mosquitto } from "../helpers/mosquitto.js";
+import { Observer, json, publishOnce } from "../helpers/mqtt.js";
+import { startBridge, type RunningBridge } from "../helpers/app.js";
+
+type Response = { status: string; error?: string; data: Record<string, unknown> };
+let mosquitto: Mosquitto;
+let observer: Observer;
+const bridges: RunningBridge[] = [];
+
+beforeAll(async () => {
+  mosquitto = await Mosquitto.start();
+  observer = await Observer.connect(mosquitto.url, ["#"]);
+});
+afterAll(async () => {
+  await observer.close();
+  for (const b of bridges) await b.stop();
+  await mosquitto.stop();
+});
+
+async function request(base: string, command: string, payload: object): Promise<Response> {
+  const mark = observer.mark();
+  await publishOnce(mosquitto.url, `${base}/bridge/request/${command}`, JSON.stringify(payload));
+  return json((await observer.next(`${base}/bridge/response/${command}`, () => true, mark)).text) as Response;
+}
+
+describe("push", () => {
+  it("a send to a node only the other gateway heard succeeds after one add_contact", async () => {
+    const a = await startBridge({ mqtt: { server: mosquitto.url, base_topic: "gw-a" }, share: { enabled: true }, push: { enabled: true } }, { nodes: 10, seed: 11 });
+    bridges.push(a);
+    const b = await startBridge({ mqtt: { server: mosquitto.url, base_topic: "gw-b" }, share: { enabled: true } }, { nodes: 10, seed: 22 });
+    bridges.push(b);
+    const target = [...b.sim.nodes.values()].find((n) => n.publicKey)!;
+    expect(a.sim.nodes.has(target.num)).toBe(false);
+    await observer.next(`gw-a/nodes/${target.id}`, (t) => (json(t) as { key_source: string }).key_source === "gateway:gw-b");
+
+    const admins: { kind: string; num: number; hasKey: boolean }[] = [];
+    a.sim.on("admin", (effect) => admins.push(effect as { kind: string; num: number; hasKey: boolean }));
+    const sent = await request("gw-a", "send", { to: target.id, text: "hello across gateways" });
+    expect(sent).toMatchObject({ status: "ok", data: { id: expect.any(Number) as unknown } });
+    expect(admins).toEqual([expect.objectContaining({ kind: "addContact", num: target.num, hasKey: true })]);
+    expect(Buffer.from(a.sim.nodes.get(target.num)!.publicKey!).equals(Buffer.from(target.publicKey!))).toBe(true);
+
+    // Never over a key the radio holds: the radio now has it.
+    const again = await request("gw-a", "push", { id: target.id });
+    expect(again.status).toBe("error");
+    expect(again.error).toMatch(/already holds a key/);
+    expect(admins).toHaveLength(1);
+
+    // On demand, for a node the radio lacks: pushed once.
+    const other = [...b.sim.nodes.values()].filter((n) => n.publicKey)[1]!;
+    await observer.next(`gw-a/nodes/${other.id}`, (t) => (json(t) as { has_key: boolean }).has_key);
+    expect(await request("gw-a", "push", { id: other.id })).toMatchObject({ status: "ok", data: { id: other.id } });
+    expect(admins.map((e) => e.num)).toEqual([target.num, other.num]);
+  });
+
+  it("is off by default: the send error says our directory has the key", async () => {
+    const c = await startBridge({ mqtt: { server: mosquitto.url, base_topic: "gw-c" }, share: { enabled: true, trust: ["gw-b"] } }, { nodes: 5, seed: 33 });
+    bridges.push(c);
+    const target = [...bridges[1]!.sim.nodes.values()].find((n) => n.publicKey)!;
+    await observer.next(`gw-c/nodes/${target.id}`, (t) => (json(t) as { has_key: boolean }).has_key);
+    const refused = await request("gw-c", "send", { to: target.id, text: "hi" });
+    expect(refused.status).toBe("error");
+    expect(refused.error).toMatch(/our key directory has one .*push is off/);
+  });
+});

@@ -222,7 +222,8 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
   stops.push(() => manager.stop());
   radio.start();
   stops.push(() => radio.stop());
-  log.info({ radio: `${radioHost}:${radioPort}`, mqtt: mqttUrl, base: config.mqtt.base_topic }, "bridge started");
+  // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
+  log.info({ radio: `${radioHost}:${radioPort}`, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
 
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));

@@ -165,7 +165,7 @@ export class BridgeMqttClient {
   }
 
   private onConnected(): void {
-    this.log.info(`MQTT connected to ${this.opts.url}`);
+    this.log.info(`MQTT connected to ${withoutPassword(this.opts.url)}`);
     this.wasConnected = true;
     this.reconnectDelay = this.minDelay();
     this.lastError = "";
@@ -237,5 +237,17 @@ export class BridgeMqttClient {
 
   private minDelay(): number {
     return this.opts.reconnect?.minMs ?? 1_000;
+  }
+}
+
+/** mqtt://user:secret@host keeps a password in the URL: logs show it as ***. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === "") return url;
+    parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
   }
 }

@@ -1,5 +1,6 @@
 // MQTT-side faults: a broker that is down at start or restarts mid-run (a real Mosquitto on
 // the same port), a flood of 2,000 commands, and a fuzz set of bad command payloads.
+import type { EventEmitter } from "node:events";
 import fc from "fast-check";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
@@ -17,6 +18,8 @@ const T = {
   request: (c: string) => `${BASE}/bridge/request/${c}`,
   response: (c: string) => `${BASE}/bridge/response/${c}`,
 };
+/** MQTT.js's client is an EventEmitter; its typings say otherwise. */
+const emitter = (o: Observer): EventEmitter => o.client as unknown as EventEmitter;
 const ALL = [`${BASE}/#`, "homeassistant/#"];
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -37,7 +40,7 @@ async function expectRetainedState(url: string, syncCount: (n: number) => boolea
   await o.next(T.radio, (t) => (json(t) as { state: string }).state === "connected");
   await o.next(T.stats, (t) => syncCount((json(t) as { sync_count: number }).sync_count));
   const isButton = (topic: string): boolean => topic.startsWith("homeassistant/button/") && topic.endsWith("/config");
-  if (!o.messages.some((m) => isButton(m.topic))) await nextEvent<string>(o.client, "message", isButton);
+  if (!o.messages.some((m) => isButton(m.topic))) await nextEvent<string>(emitter(o), "message", isButton);
   expect(o.messages.filter((m) => m.topic.startsWith("homeassistant/") && m.text !== "").length).toBeGreaterThan(10);
 }
 
@@ -138,7 +141,7 @@ describe("MQTT faults", () => {
     const askAll = async (command: string): Promise<string[]> => {
       const since = o.mark();
       const done = (): boolean => o.on(T.response(command), since).length >= payloads.length;
-      const all = done() ? Promise.resolve() : nextEvent(o.client, "message", done);
+      const all = done() ? Promise.resolve() : nextEvent(emitter(o), "message", done);
       await Promise.all(payloads.map((p) => client.publishAsync(T.request(command), p, { qos: 1 })));
       await all;
       return o.on(T.response(command), since).map((m) => (json(m.text) as { status: string }).status);

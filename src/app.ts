@@ -3,6 +3,7 @@
 // MQTT client and the radio link connect in the background and keep retrying.
 import type { Config } from "./config/schema.js";
 import { ConfigError, redactConfig } from "./config/load.js";
+import { checkTlsFiles } from "./config/tls.js";
 import { KeyDirectory } from "./directory/keys.js";
 import { KeyStore, StoreVersionError } from "./directory/store.js";
 import type { Logger } from "./log.js";
@@ -108,6 +109,7 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
       sharing?.publishAll();
     },
   });
+  if (config.mqtt.server !== undefined) checkTlsFiles(tls);
   client.start();
   stops.push(() => client.stop());
 

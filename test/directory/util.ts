@@ -1,6 +1,6 @@
 // Shared builders for the directory and sync unit tests.
 import type { NodeDbDump, RemoteNode } from "../../src/radio/link.js";
-import { sha256Hex } from "../../src/directory/record.js";
+import { keyFields, sha256Hex, type KeyRecord } from "../../src/directory/record.js";
 
 /** A 32-byte key whose bytes are derived from `seed`: distinct seeds give distinct keys. */
 export function key(seed: number): Uint8Array {
@@ -38,4 +38,26 @@ export interface StoreDoc {
 
 export function parseDoc(text: string): StoreDoc {
   return JSON.parse(text) as StoreDoc;
+}
+
+/** A directory record as our radio would have left it; `extra` overrides any field. */
+export function record(num: number, k: Uint8Array | null, extra: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    num,
+    id: `!${num.toString(16).padStart(8, "0")}`,
+    longName: "",
+    shortName: "",
+    ...keyFields(k),
+    source: k ? "nodedb" : null,
+    origin: k ? "nodedb" : null,
+    firstSeen: 1000,
+    lastSeen: 1000,
+    keyChangedAt: null,
+    verified: false,
+    ignored: false,
+    pendingKey: null,
+    pendingSource: null,
+    changed: false,
+    ...extra,
+  };
 }

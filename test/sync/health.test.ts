@@ -1,6 +1,5 @@
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { keyFields, type KeyRecord } from "../../src/directory/record.js";
 import { crc32 } from "../../src/sync/crc32.js";
 import {
   computeStatuses,
@@ -10,28 +9,7 @@ import {
   parseHashList,
   statusEvents,
 } from "../../src/sync/health.js";
-import { hashOf, key } from "../directory/util.js";
-
-function node(num: number, k: Uint8Array | null, extra: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    num,
-    id: `!${num.toString(16).padStart(8, "0")}`,
-    longName: "",
-    shortName: "",
-    ...keyFields(k),
-    source: k ? "nodedb" : null,
-    origin: k ? "nodedb" : null,
-    firstSeen: 1000,
-    lastSeen: 1000,
-    keyChangedAt: null,
-    verified: false,
-    ignored: false,
-    pendingKey: null,
-    pendingSource: null,
-    changed: false,
-    ...extra,
-  };
-}
+import { hashOf, key, record as node } from "../directory/util.js";
 
 const none = new Set<string>();
 

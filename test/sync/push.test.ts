@@ -2,28 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { KeyRecord } from "../../src/directory/record.js";
 import { pushVerdict } from "../../src/sync/push.js";
 import { keyFields } from "../../src/directory/record.js";
+import { record as baseRecord } from "../directory/util.js";
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 7);
 
 function record(extra: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    num: 0xa76f40da,
-    id: "!a76f40da",
-    longName: "Alpha",
-    shortName: "AL",
-    ...keyFields(KEY),
-    source: "nodedb",
-    origin: "nodedb",
-    firstSeen: 1,
-    lastSeen: 1,
-    keyChangedAt: null,
-    verified: false,
-    ignored: false,
-    pendingKey: null,
-    pendingSource: null,
-    changed: false,
-    ...extra,
-  };
+  return baseRecord(0xa76f40da, KEY, { longName: "Alpha", shortName: "AL", ...extra });
 }
 
 describe("pushVerdict", () => {

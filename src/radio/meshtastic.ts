@@ -16,6 +16,7 @@ import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, addContactPacket, pkiTextPacket, wantConfig, type FromRadio } from "../protocol/messages.js";
 import { silentLog, type LogPort } from "../log-port.js";
+import { Loop } from "../loop.js";
 import { RadioConnection, type ConnectionOptions, type ConnectionStats } from "./connection.js";
 import { DumpCollector } from "./dump.js";
 import { PendingPackets } from "./pending.js";
@@ -66,7 +67,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   private dump: DumpCollector | null = null;
   private readonly packets = new PendingPackets((event) => this.emit("routingError", event));
   private lastCompleteAt = 0;
-  private loop: { abort: AbortController; done: Promise<void> } | null = null;
+  private readonly loop = new Loop();
   private readonly slot: SlotGuard;
   /** Frame counters of the connections already closed. */
   private readonly closedStats: ConnectionStats = { frames: 0, undecodable: 0, skippedBytes: 0, oversized: 0 };
@@ -89,19 +90,11 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   }
 
   start(): void {
-    if (this.loop) return;
-    const abort = new AbortController();
-    this.loop = { abort, done: this.run(abort.signal) };
+    this.loop.start((signal) => this.run(signal));
   }
 
   async stop(): Promise<void> {
-    const loop = this.loop;
-    if (!loop) return;
-    loop.abort.abort();
-    await this.conn?.close("stopped");
-    await loop.done;
-    this.loop = null;
-    this.setStatus({ state: "disconnected", reason: "stopped" });
+    if (await this.loop.stop(() => this.conn?.close("stopped"))) this.setStatus({ state: "disconnected", reason: "stopped" });
   }
 
   requestNodeDb(signal?: AbortSignal): Promise<NodeDbDump> {

@@ -1,5 +1,6 @@
 // When syncs run: the periodic loop, forced syncs, rate-limited on-demand syncs, one at a
 // time. Decisions come from plan.ts; this file only waits and acts. Time is injected.
+import { Loop } from "../loop.js";
 import type { Clock } from "./clock.js";
 import { decide, retryDelay, type PlanState } from "./plan.js";
 
@@ -19,7 +20,7 @@ export class SyncScheduler<T> {
   private readonly state: PlanState;
   private current: Promise<T> | null = null;
   private poke: (() => void) | null = null;
-  private loop: { abort: AbortController; done: Promise<void> } | null = null;
+  private readonly loop = new Loop();
 
   constructor(private readonly opts: SchedulerOptions<T>) {
     this.state = {
@@ -36,19 +37,14 @@ export class SyncScheduler<T> {
   }
 
   start(): void {
-    if (this.loop) return;
-    const abort = new AbortController();
-    this.loop = { abort, done: this.run(abort.signal) };
+    this.loop.start((signal) => this.run(signal));
   }
 
   async stop(): Promise<void> {
-    const loop = this.loop;
-    if (!loop) return;
-    loop.abort.abort();
-    this.wake();
-    await loop.done;
-    await this.current?.catch(() => undefined);
-    this.loop = null;
+    await this.loop.stop(async () => {
+      this.wake();
+      await this.current?.catch(() => undefined);
+    });
   }
 
   get running(): boolean {
@@ -130,7 +126,7 @@ export class SyncScheduler<T> {
       this.state.onDemandPending = false;
       this.state.onDemandStarts = [...this.state.onDemandStarts.filter((t) => t > now - 60_000), now];
     }
-    const signal = this.loop?.abort.signal ?? new AbortController().signal;
+    const signal = this.loop.signal ?? new AbortController().signal;
     const promise = this.opts
       .run(reason, signal)
       .then(

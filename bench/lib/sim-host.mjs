@@ -1,0 +1,41 @@
+// Child process: one simulated radio (src/sim, built to dist/sim) on a free loopback port,
+// driven by the bench over IPC. It runs apart from the bridge, as a real radio would, so the
+// radio's work does not share the bridge's event loop.
+import { SimRadio } from "../../dist/sim/index.js";
+import { serveRequests } from "./children.mjs";
+import { nowMs } from "./time.mjs";
+
+const options = JSON.parse(process.argv[2] ?? "{}");
+const sim = new SimRadio({
+  host: "127.0.0.1",
+  port: 0,
+  nodes: options.nodes ?? 250,
+  seed: options.seed ?? 1,
+  idleTimeoutMs: 0,
+  multiClient: options.multiClient ?? false,
+});
+const address = await sim.start();
+
+serveRequests(
+  {
+    /** New nodes with keys that the radio knows and the client is not told about. */
+    addNodesSilently: ({ count }) => sim.addNodesSilently(count).map((n) => ({ num: n.num, id: n.id })),
+    /** An undecryptable packet from `num`; returns the monotonic time it was handed to the socket. */
+    deliverEncrypted: ({ num }) => {
+      const sentAt = nowMs();
+      sim.deliverEncrypted(num);
+      return { sentAt };
+    },
+    /** New keys for `count` keyed nodes spread evenly over the NodeDB. */
+    rotateKeys: ({ count }) => {
+      const keyed = sim.db.list().filter((n) => n.publicKey !== null);
+      const step = keyed.length / count;
+      const nums = Array.from({ length: count }, (_, i) => keyed[Math.floor(i * step)].num);
+      for (const num of nums) sim.rotateKey(num);
+      return { rotated: nums.length };
+    },
+    info: () => ({ nodes: sim.db.size, keyed: sim.db.list().filter((n) => n.publicKey !== null).length, clients: sim.clients, stats: sim.stats }),
+  },
+  () => sim.stop(),
+);
+process.send({ type: "ready", address, nodes: sim.db.size });

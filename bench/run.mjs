@@ -1,0 +1,103 @@
+// `npm run bench`: runs every row against the simulated radio on 127.0.0.1, prints one table
+// on stdout and writes everything to bench/results/latest.json. Progress goes to stderr.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { measureHandshake, HANDSHAKE_PLAN } from "./handshake.mjs";
+import { startLayers, LAYERS_PLAN } from "./layers.mjs";
+import { machine } from "./lib/machine.mjs";
+import { RESULTS } from "./lib/setup.mjs";
+import { bytes, count, ms, renderTable } from "./lib/table.mjs";
+import { nowMs } from "./lib/time.mjs";
+import { measureMemory, MEMORY_SIZES } from "./memory.mjs";
+import { measureStartup, STARTUP_PLAN } from "./startup.mjs";
+import { measureSync, SYNC_PLAN } from "./sync.mjs";
+import { measureTimeToKey, TTK_PLAN } from "./time-to-key.mjs";
+import { measureTraffic, TRAFFIC_PLAN } from "./traffic.mjs";
+
+const BUDGET_MS = 270_000; // the whole bench, build excluded, must end well inside 5 minutes
+const began = nowMs();
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: over its ${BUDGET_MS / 1000} s budget; giving up\n`);
+  process.exit(1);
+}, BUDGET_MS);
+watchdog.unref();
+
+async function step(name, fn) {
+  const t = nowMs();
+  process.stderr.write(`bench: ${name} ...\n`);
+  const result = await fn();
+  process.stderr.write(`bench: ${name} done in ${((nowMs() - t) / 1000).toFixed(1)} s\n`);
+  return result;
+}
+
+const yes = (ok) => (ok ? "yes" : "NO");
+const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+try {
+  mkdirSync(RESULTS, { recursive: true });
+  const before = machine();
+  const layers = await step("6 MeshDevice vs direct write", () => startLayers(LAYERS_PLAN));
+  const sync = [];
+  for (const plan of SYNC_PLAN) sync.push(await step(`1 full sync at ${plan.nodes} nodes`, () => measureSync(plan)));
+  const ttk = await step("2 time-to-key", () => measureTimeToKey(TTK_PLAN));
+  const startup = await step("3 startup", () => measureStartup(STARTUP_PLAN));
+  const traffic = await step("4 steady-state traffic", () => measureTraffic(TRAFFIC_PLAN));
+  const memory = await step("5 memory", () => measureMemory(MEMORY_SIZES));
+  const handshake = await step("7 first sync, Home Assistant on/off", () => measureHandshake(HANDSHAKE_PLAN));
+  const exit = await step("6 MeshDevice process exit", () => layers.exit);
+  const after = machine();
+
+  const rows = [];
+  for (const s of sync) {
+    const last = s.nodes === SYNC_PLAN[SYNC_PLAN.length - 1].nodes;
+    rows.push({
+      row: "1",
+      what: `full sync, ${count(s.nodes)} nodes (n=${s.reps})`,
+      result: `${ms(s.full.median)} / ${ms(s.full.p95)}; bare ${ms(s.bare.median)} / ${ms(s.bare.p95)}; ratio ${s.ratio}x`,
+      goal: last ? "<= 2x bare" : "",
+      met: last ? yes(s.ratio <= 2) : "",
+    });
+  }
+  rows.push({ row: "2", what: `time-to-key, ${count(ttk.nodes)} nodes (n=${ttk.n})`, result: `${ms(ttk.median)} / ${ms(ttk.p95)}`, goal: "median < 100 ms", met: yes(ttk.median < 100) });
+  rows.push({
+    row: "3",
+    what: `startup to first sync/stats, ${count(startup.nodes)} nodes (n=${startup.n})`,
+    result: `${ms(startup.median)} / ${ms(startup.p95)} (broker up at ${ms(startup.brokerListening.median)})`,
+    goal: "median < 1,500 ms",
+    met: yes(startup.median < 1500),
+  });
+  const t = (c) => `${c.messages} msgs, ${bytes(c.bytes)} (stats ${c.stats}, nodes ${c.nodes}, events ${c.events}, response ${c.response}, other ${c.other})`;
+  rows.push({ row: "4", what: `one sync, ${count(traffic.nodes)} nodes, nothing changed`, result: t(traffic.unchanged), goal: "1 stats, 0 nodes/*", met: yes(traffic.unchanged.stats === 1 && traffic.unchanged.nodes === 0) });
+  rows.push({ row: "4", what: `one sync, ${count(traffic.nodes)} nodes, ${traffic.rotated} keys rotated (1%)`, result: t(traffic.changed), goal: `1 stats, ${traffic.rotated} nodes/*`, met: yes(traffic.changed.stats === 1 && traffic.changed.nodes === traffic.rotated) });
+  for (const p of memory.points) rows.push({ row: "5", what: `memory after first sync, ${count(p.nodes)} nodes`, result: `RSS ${mib(p.rss)}, heap used ${mib(p.heapUsed)}`, goal: "", met: "" });
+  rows.push({ row: "5", what: "marginal memory per node (slope)", result: `heap ${count(memory.heapPerNode)} B, RSS ${count(memory.rssPerNode)} B`, goal: "< 1 KB/node (heap)", met: yes(memory.heapPerNode < 1024) });
+  rows.push({ row: "6", what: `refresh via MeshDevice.sendRaw, ${count(layers.nodes)} nodes (n=${layers.queued.n})`, result: `${ms(layers.queued.median)} / ${ms(layers.queued.p95)}`, goal: "", met: "" });
+  rows.push({ row: "6", what: `refresh written straight to the transport (n=${layers.direct.n})`, result: `${ms(layers.direct.median)} / ${ms(layers.direct.p95)}`, goal: "", met: "" });
+  rows.push({ row: "6", what: "MeshDevice process: disconnect to exit", result: exit.exitedByItself ? `${(exit.ms / 1000).toFixed(1)} s` : `> ${exit.ms / 1000} s (killed)`, goal: "prompt (< 1 s)", met: yes(exit.exitedByItself && exit.ms < 1000) });
+  rows.push({ row: "7", what: `first sync (handshake), ${count(handshake.nodes)} nodes, HA discovery on / off`, result: `${ms(handshake.haOnMs)} / ${ms(handshake.haOffMs)}`, goal: "", met: "" });
+
+  const columns = [
+    { key: "row", title: "#" },
+    { key: "what", title: "measurement" },
+    { key: "result", title: "result (median / p95)" },
+    { key: "goal", title: "goal" },
+    { key: "met", title: "met" },
+  ];
+  const notes = [
+    `Machine: ${before.nproc} cores, ${before.cpu}, ${before.ramGiB} GiB RAM, Node ${before.node}; load average ${before.loadavg.join(" ")} at start, ${after.loadavg.join(" ")} at end.`,
+    "Row 1: from the `sync` request on MQTT to the subscriber holding the new sync/stats; bare = net.Socket + FrameDecoder + decodeFromRadio, want_config 69421 to config_complete_id, against the same simulator, alternating with the bridge's syncs round by round (the simulator serves both connections: multiClient).",
+    "Rows 1 and 2 include the MQTT path's Nagle/delayed-ACK stalls (~40 ms when a sync is shorter than that): neither the embedded broker's nor the bridge's MQTT socket sets noDelay. See bench/README.md.",
+    `Row 2: sync.on_demand_max_per_minute = ${TTK_PLAN.onDemandMaxPerMinute} for the bench (default 6/min would hold trial 7 onwards for up to a minute).`,
+    "Rows 1, 2, 4, 5, 7 (off): homeassistant.enabled false, see row 7 and bench/README.md; row 3 runs the shipped defaults.",
+    "Row 5: the embedded broker runs in the bridge process, so its retained copy of every nodes/<id> counts.",
+  ];
+  const table = renderTable(columns, rows);
+  process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
+  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { sync, ttk, startup, traffic, memory, layers: { ...layers, exit }, handshake } };
+  writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(out, null, 2)}\n`);
+  process.stderr.write(`bench: done in ${(out.durationMs / 1000).toFixed(0)} s; bench/results/latest.json written\n`);
+  process.exit(0);
+} catch (err) {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+}

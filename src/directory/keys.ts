@@ -46,9 +46,11 @@ type Update = { num: number; next: KeyRecord | null };
 export class KeyDirectory extends EventEmitter<DirectoryEvents> implements DirectorySnapshot {
   private readonly records = new Map<number, KeyRecord>();
   /** keyHash → node numbers holding that key: duplicates are found without a full scan. */
-  private readonly byHash = new Map<string, Set<number>>();
+  // Almost every key has one holder: a bare number then, a Set only for duplicates (a Set
+  // per key was about 170 bytes per node).
+  private readonly byHash = new Map<string, number | Set<number>>();
+  /** Every record's status. A node's view is toView(record, status), built when asked for. */
   private readonly statuses = new Map<number, NodeStatus>();
-  private readonly views = new Map<number, NodeView>();
 
   constructor(private readonly options: KeyDirectoryOptions) {
     super();
@@ -63,13 +65,13 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
   }
 
   view(num: number): NodeView | undefined {
-    const view = this.views.get(num >>> 0);
-    return view && { ...view };
+    const record = this.records.get(num >>> 0);
+    return record && this.viewOf(record);
   }
 
   /** Every node's view, by node number. */
   list(): NodeView[] {
-    return [...this.views.values()].sort((a, b) => a.num - b.num).map((view) => ({ ...view }));
+    return [...this.records.values()].sort((a, b) => a.num - b.num).map((record) => this.viewOf(record));
   }
 
   /** Every record, for the store. */
@@ -80,11 +82,13 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
   summary(): DirectorySummary {
     let withKey = 0;
     let alerts = 0;
-    for (const view of this.views.values()) {
-      if (view.has_key) withKey++;
-      if (view.status === "weak" || view.status === "duplicate" || view.status === "changed") alerts++;
+    for (const record of this.records.values()) {
+      if (record.key !== null) withKey++;
+      const status = this.statuses.get(record.num);
+      if (status === "weak" || status === "duplicate" || status === "changed") alerts++;
     }
-    return { nodes_total: this.views.size, nodes_with_key: withKey, nodes_missing_key: this.views.size - withKey, alerts };
+    const total = this.records.size;
+    return { nodes_total: total, nodes_with_key: withKey, nodes_missing_key: total - withKey, alerts };
   }
 
   /**
@@ -143,31 +147,50 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     return true;
   }
 
+  private viewOf(record: Readonly<KeyRecord>): NodeView {
+    return toView(record, this.statuses.get(record.num) ?? "missing");
+  }
+
+  /** The node numbers holding a key, in the order they got it. */
+  private holders(keyHash: string): number[] {
+    const held = this.byHash.get(keyHash);
+    if (held === undefined) return [];
+    return typeof held === "number" ? [held] : [...held];
+  }
+
   private group(keyHash: string | null): KeyRecord[] {
     if (keyHash === null) return [];
-    return [...(this.byHash.get(keyHash) ?? [])].map((num) => this.records.get(num) as KeyRecord);
+    return this.holders(keyHash).map((num) => this.records.get(num) as KeyRecord);
   }
 
   private index(record: KeyRecord, add: boolean, affected: Set<number>): void {
-    if (record.keyHash === null) return;
-    let nums = this.byHash.get(record.keyHash);
+    const hash = record.keyHash;
+    if (hash === null) return;
+    const held = this.byHash.get(hash);
     if (add) {
-      if (!nums) this.byHash.set(record.keyHash, (nums = new Set()));
-      nums.add(record.num);
-    } else {
-      nums?.delete(record.num);
-      if (nums?.size === 0) this.byHash.delete(record.keyHash);
+      if (held === undefined) this.byHash.set(hash, record.num);
+      else if (typeof held !== "number") held.add(record.num);
+      else if (held !== record.num) this.byHash.set(hash, new Set([held, record.num]));
+    } else if (typeof held === "number") {
+      if (held === record.num) this.byHash.delete(hash);
+    } else if (held !== undefined) {
+      held.delete(record.num);
+      if (held.size === 0) this.byHash.delete(hash);
+      else if (held.size === 1) this.byHash.set(hash, held.values().next().value as number);
     }
     // Everyone holding this key may enter or leave `duplicate`.
-    for (const peer of nums ?? []) affected.add(peer);
+    for (const peer of this.holders(hash)) affected.add(peer);
   }
 
-  /** The one place state changes: records, index, statuses, views; then the emits. */
+  /** The one place state changes: records, index, statuses; then the emits. */
   private commit(updates: Update[], leading: KeyEvent[], emit: boolean): KeyEvent[] {
     const affected = new Set<number>();
-    const removed: NodeView[] = [];
+    const removed: KeyRecord[] = [];
+    // Each changed node's record as it was before this commit: its old view is built from it.
+    const before = new Map<number, KeyRecord | null>();
     for (const { num, next } of updates) {
       const prev = this.records.get(num);
+      if (!before.has(num)) before.set(num, prev ?? null);
       if (prev) this.index(prev, false, affected);
       if (next) {
         this.records.set(num, next);
@@ -175,10 +198,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
         affected.add(num);
       } else if (prev) {
         this.records.delete(num);
-        const view = this.views.get(num);
-        if (view) removed.push(view);
-        this.views.delete(num);
-        this.statuses.delete(num);
+        if (this.statuses.delete(num)) removed.push(prev);
       }
     }
     const events = [...leading];
@@ -188,17 +208,17 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
       if (!record) continue;
       const sameKey = this.group(record.keyHash);
       const status = nodeStatus(record, sameKey, this.options.weakHashes);
-      events.push(...statusEvents(record, this.statuses.get(num) ?? null, status, sameKey));
+      const oldStatus = this.statuses.get(num) ?? null;
+      events.push(...statusEvents(record, oldStatus, status, sameKey));
       this.statuses.set(num, status);
       const view = toView(record, status);
-      const old = this.views.get(num);
-      if (old && sameView(old, view)) continue;
-      this.views.set(num, view);
+      const oldRecord = before.has(num) ? before.get(num) : record;
+      if (oldRecord && oldStatus !== null && sameView(toView(oldRecord, oldStatus), view)) continue;
       changedViews.push(view);
     }
     if (!emit) return [];
     // State is complete before any listener runs, so listeners may read the directory.
-    for (const view of removed) this.emit("nodeRemoved", { id: view.id, num: view.num });
+    for (const record of removed) this.emit("nodeRemoved", { id: record.id, num: record.num });
     for (const view of changedViews) this.emit("nodeChanged", { ...view });
     for (const event of events) this.emit("event", event);
     if (updates.length > 0) this.emit("dirty");

@@ -22,7 +22,11 @@ const MAX_SHORT_NAME = 8;
 export function validKey(bytes: Uint8Array | undefined): Uint8Array | null {
   if (bytes === undefined || bytes.length !== PUBLIC_KEY_LENGTH) return null;
   // An all-zero key is what an unset fixed-size field looks like on some builds: not a key.
-  return bytes.some((b) => b !== 0) ? Uint8Array.from(bytes) : null;
+  // A plain loop and a typed-array copy: this runs for every node of every sync.
+  for (let i = 0; i < PUBLIC_KEY_LENGTH; i++) {
+    if (bytes[i] !== 0) return new Uint8Array(bytes);
+  }
+  return null;
 }
 
 /** Node numbers 0 and 0xFFFFFFFF (broadcast) never name a real node. */

@@ -81,7 +81,8 @@ export function mergeObservations(
     counts.checked++;
     const prev = working.get(obs.num >>> 0) ?? snapshot.get(obs.num >>> 0);
     const next = prev ? update(prev, obs, source, policy, now, counts, events) : create(obs, source, now, counts, events);
-    if (prev && sameRecord(prev, next)) counts.unchanged++;
+    // update() hands back `prev` itself when nothing changed: the common case of a full sync.
+    if (prev && (next === prev || sameRecord(prev, next))) counts.unchanged++;
     else working.set(next.num, next);
   }
   const changes: NodeChange[] = [];
@@ -130,15 +131,17 @@ function update(
   counts: MergeCounts,
   events: KeyEvent[],
 ): KeyRecord {
-  const next: KeyRecord = {
-    ...prev,
-    // An empty name means the source does not know it (no User yet), not that it was cleared.
-    longName: obs.longName || prev.longName,
-    shortName: obs.shortName || prev.shortName,
-    verified: obs.verified ?? prev.verified,
-    ignored: obs.ignored ?? prev.ignored,
-    lastSeen: Math.max(prev.lastSeen, heardAt(obs)),
-  };
+  // An empty name means the source does not know it (no User yet), not that it was cleared.
+  const longName = obs.longName || prev.longName;
+  const shortName = obs.shortName || prev.shortName;
+  const verified = obs.verified ?? prev.verified;
+  const ignored = obs.ignored ?? prev.ignored;
+  const lastSeen = Math.max(prev.lastSeen, heardAt(obs));
+  // Nothing but the key can differ from here on: reuse `prev` rather than copy it, so a sync
+  // of a NodeDB that did not change allocates no record at all.
+  const same =
+    longName === prev.longName && shortName === prev.shortName && verified === prev.verified && ignored === prev.ignored && lastSeen === prev.lastSeen;
+  const next: KeyRecord = same ? prev : { ...prev, longName, shortName, verified, ignored, lastSeen };
   if (!isKey(obs.key)) return next;
   const key = obs.key;
   if (prev.key === null || prev.fingerprint === null) {

@@ -42,7 +42,7 @@ export class MqttBridge {
     },
     nodeRemoved: ({ id }: { id: string }): void => {
       this.opts.client.clearRetained(this.opts.topics.node(id));
-      this.opts.homeAssistant?.nodeChanged();
+      this.opts.homeAssistant?.nodeRemoved(id);
     },
     status: (status: RadioStatus): void => this.opts.client.publishRetained(this.opts.topics.radioState, status),
     dump: (dump: { kind: string }): void => {

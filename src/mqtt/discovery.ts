@@ -23,7 +23,6 @@ import { BRIDGE_EVENT_TYPES, bridgeTopics, discoveryTopic } from "./topics.js";
 export { deviceSlug, type DiscoveryMessage, type DiscoveryOptions, type DiscoveryPayload } from "./ha-device.js";
 export {
   buildNodeDiscovery,
-  diffNodeEntities,
   nodeDiscoveryTopic,
   selectNodeEntities,
   type NodeEntitiesMode,

@@ -56,17 +56,6 @@ export function selectNodeEntities(
   return new Set([...all].filter((id) => watched.has(id)));
 }
 
-/** What to publish and what to clear (empty retained payload) to go from `published` to `wanted`. */
-export function diffNodeEntities(
-  published: ReadonlySet<string>,
-  wanted: ReadonlySet<string>,
-): { publish: string[]; clear: string[] } {
-  return {
-    publish: [...wanted].filter((id) => !published.has(id)).sort(),
-    clear: [...published].filter((id) => !wanted.has(id)).sort(),
-  };
-}
-
 function canonical(id: string): string {
   const num = parseNodeId(id);
   if (num === null) throw new Error(`not a node id: "${id}"`);

@@ -3,7 +3,6 @@ import {
   buildDiscovery,
   buildNodeDiscovery,
   deviceSlug,
-  diffNodeEntities,
   nodeDiscoveryTopic,
   selectNodeEntities,
 } from "../../src/mqtt/discovery.js";
@@ -99,13 +98,6 @@ describe("per-node entities", () => {
     expect(selectNodeEntities("all", [], known)).toEqual(new Set(["!00000001", "!00000002", "!a76f40da"]));
     // watched: only watched nodes the directory knows; ids compared case-insensitively.
     expect(selectNodeEntities("watched", ["!a76f40da", "!00000003"], known)).toEqual(new Set(["!a76f40da"]));
-  });
-
-  it("computes what to publish and what to clear when the set changes", () => {
-    const before = new Set(["!00000001", "!00000002"]);
-    const after = new Set(["!00000002", "!00000003"]);
-    expect(diffNodeEntities(before, after)).toEqual({ publish: ["!00000003"], clear: ["!00000001"] });
-    expect(diffNodeEntities(after, after)).toEqual({ publish: [], clear: [] });
   });
 
   it("refuses what is not a node id", () => {

@@ -54,6 +54,8 @@ export class EmbeddedBroker {
       // Tracked so stop() can end connections that never finish CONNECT (aedes only knows
       // clients once connected), which would otherwise keep server.close() waiting.
       this.sockets.add(socket);
+      // Small MQTT packets must not wait for the peer's delayed ACK (Nagle: ~40 ms a message).
+      socket.setNoDelay(true);
       socket.once("close", () => this.sockets.delete(socket));
       aedes.handle(socket);
     });

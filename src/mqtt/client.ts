@@ -7,6 +7,7 @@
 //   current state (change-only, so what was just flushed is not sent twice).
 // - publish() (non-retained: events, responses) while offline is dropped: an event about a
 //   moment nobody could hear is not worth replaying out of order later.
+import { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
@@ -70,7 +71,12 @@ export class BridgeMqttClient {
     this.reconnectDelay = this.minDelay();
     const client = mqtt.connect(opts.url, options);
     this.client = client;
-    client.on("connect", () => this.onConnected());
+    client.on("connect", () => {
+      // Small publishes must not wait for the broker's delayed ACK (Nagle: ~40 ms a message).
+      const stream: unknown = client.stream;
+      if (stream instanceof Socket) stream.setNoDelay(true);
+      this.onConnected();
+    });
     client.on("close", () => this.onClosed());
     client.on("error", (error) => this.onError(error));
     client.on("message", (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));

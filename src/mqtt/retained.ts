@@ -2,10 +2,20 @@
 // connection, the latest-per-topic buffer while offline, and the last payload we published
 // per topic (so a subscriber can recognise its own messages).
 
+import { createHash } from "node:crypto";
+
 export type RetainedDecision = "send" | "skip" | "queue";
 
+/**
+ * What we remember of a payload: its digest, not its text. With one retained topic per node,
+ * keeping every JSON text doubled the bridge's memory per node.
+ */
+function digest(text: string): string {
+  return createHash("sha1").update(text).digest("base64");
+}
+
 export class RetainedLedger {
-  /** Last payload we published per topic, retained or not. */
+  /** Digest of the last payload we published per topic, retained or not. */
   private readonly last = new Map<string, string>();
   /** Retained topics sent on the current connection: change-only applies only to these. */
   private readonly sent = new Set<string>();
@@ -14,8 +24,9 @@ export class RetainedLedger {
 
   /** Decides what to do with a retained payload, and records it. */
   offer(topic: string, text: string, connected: boolean): RetainedDecision {
-    if (this.sent.has(topic) && this.last.get(topic) === text) return "skip";
-    this.last.set(topic, text);
+    const hash = digest(text);
+    if (this.sent.has(topic) && this.last.get(topic) === hash) return "skip";
+    this.last.set(topic, hash);
     if (!connected) {
       this.pending.set(topic, text);
       return "queue";
@@ -26,12 +37,12 @@ export class RetainedLedger {
 
   /** Records a non-retained publication (for ownership checks only). */
   noteOwn(topic: string, text: string): void {
-    this.last.set(topic, text);
+    this.last.set(topic, digest(text));
   }
 
   /** Did we last publish exactly this on the topic? */
   isOwn(topic: string, text: string): boolean {
-    return this.last.get(topic) === text;
+    return this.last.get(topic) === digest(text);
   }
 
   /**

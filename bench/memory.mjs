@@ -1,7 +1,8 @@
 // Row 5: memory of the bridge process (its own child, one per size, so sizes don't pollute
 // each other) after its first sync: RSS, and heap used after global.gc(). The marginal bytes
-// per node are the least-squares slope over the sizes. The embedded broker runs in the
-// bridge process, so its retained copy of every `nodes/<id>` is included.
+// per node are the least-squares slope over the sizes. With the embedded broker (the default)
+// its retained copy of every `nodes/<id>` is in the bridge process too; measureMemory's
+// `mqttServer` option puts the broker in the bench process instead, to see the bridge alone.
 import { BASE, startBridge, startSim } from "./lib/setup.mjs";
 import { json, watch } from "./lib/mqtt-watch.mjs";
 import { slope } from "./lib/stats.mjs";

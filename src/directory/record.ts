@@ -86,7 +86,10 @@ export function sameKey(a: Uint8Array | null, b: Uint8Array | null): boolean {
 export function keyFields(key: Uint8Array | null): Pick<KeyRecord, "key" | "keyHash" | "fingerprint"> {
   if (key === null) return { key: null, keyHash: null, fingerprint: null };
   const keyHash = sha256Hex(key);
-  return { key: Uint8Array.from(key), keyHash, fingerprint: keyHash.slice(0, 16) };
+  // Buffer.from takes small copies from Node's shared pool: a key then costs its 32 bytes and
+  // a view, not an ArrayBuffer of its own (~200 bytes a node in a 10,000-node directory).
+  const pooled = Buffer.from(key);
+  return { key: new Uint8Array(pooled.buffer, pooled.byteOffset, pooled.length), keyHash, fingerprint: keyHash.slice(0, 16) };
 }
 
 export function toView(record: Readonly<KeyRecord>, status: NodeStatus): NodeView {

@@ -75,6 +75,9 @@ export class BridgeMqttClient {
       // Small publishes must not wait for the broker's delayed ACK (Nagle: ~40 ms a message).
       const stream: unknown = client.stream;
       if (stream instanceof Socket) stream.setNoDelay(true);
+      // MQTT.js adds one "drain" listener per packet written under backpressure (thousands on
+      // a first sync of a large NodeDB); they go away on drain. Not a leak: don't warn.
+      if (stream instanceof Socket) stream.setMaxListeners(0);
       this.onConnected();
     });
     client.on("close", () => this.onClosed());

@@ -17,7 +17,7 @@ export interface BridgeClientOptions {
   password?: string;
   /** File paths, read at start(). */
   tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
-  /** Reconnect delay doubles from minMs up to maxMs; defaults 1 s and 60 s. */
+  /** Reconnect delay doubles from minMs up to maxMs; defaults 1 s and 15 s. */
   reconnect?: { minMs?: number; maxMs?: number };
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;

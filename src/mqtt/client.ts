@@ -206,7 +206,8 @@ export class BridgeMqttClient {
     const delay = this.reconnectDelay;
     // Jitter keeps several bridges on one broker from reconnecting in lockstep.
     const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
-    this.reconnectDelay = Math.min(delay * 2, this.opts.reconnect?.maxMs ?? 60_000);
+    // A broker back from a restart should see us within seconds, not a minute later.
+    this.reconnectDelay = Math.min(delay * 2, this.opts.reconnect?.maxMs ?? 15_000);
     this.log.debug(`MQTT disconnected; reconnecting in ${wait} ms`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;

@@ -2,34 +2,15 @@
 // and a clean stop.
 import { connect } from "node:net";
 import { once } from "node:events";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeToRadio, heartbeat, wantConfig } from "../../src/protocol/messages.js";
-import { SimRadio } from "../../src/sim/index.js";
-import { TestClient } from "./client.js";
+import type { SimRadioOptions } from "../../src/sim/index.js";
+import type { TestClient } from "./client.js";
+import { isQueueStatus, simHarness, type Harness } from "./harness.js";
 
-let radio: SimRadio | undefined;
-let clients: TestClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await radio?.stop();
-  radio = undefined;
-});
-
-async function start(options: ConstructorParameters<typeof SimRadio>[0] = {}): Promise<{ radio: SimRadio; port: number }> {
-  radio = new SimRadio({ port: 0, nodes: 3, ...options });
-  const { port } = await radio.start();
-  return { radio, port };
-}
-
-async function client(port: number): Promise<TestClient> {
-  const c = await TestClient.connect(port);
-  clients.push(c);
-  return c;
-}
-
-const isQueueStatus = (f: { payloadVariant: { case: string | undefined } }): boolean => f.payloadVariant.case === "queueStatus";
+const h = simHarness();
+const start = (options: SimRadioOptions = {}): ReturnType<Harness["start"]> => h.start({ nodes: 3, ...options });
+const client = (port: number): Promise<TestClient> => h.client(port);
 
 describe("one client at a time", () => {
   it("force-closes the previous client when a second one connects", async () => {

@@ -1,30 +1,20 @@
 // The config handshake of the simulated radio against what FIRMWARE.md and the 2.7.26
 // capture show: order and contents for a normal nonce, 69421 and 69420.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, wantConfig, type FromRadio } from "../../src/protocol/messages.js";
-import { SimRadio } from "../../src/sim/index.js";
-import { TestClient, hex, kinds } from "./client.js";
+import type { SimRadio, SimRadioOptions } from "../../src/sim/index.js";
+import { hex, kinds, type TestClient } from "./client.js";
+import { simHarness } from "./harness.js";
 
 const CONFIG_HEAD = ["myInfo", "deviceuiConfig", "nodeInfo", "metadata", ...Array<string>(8).fill("channel")];
 const CONFIG_SECTIONS = [...Array<string>(10).fill("config"), ...Array<string>(13).fill("moduleConfig")];
 const FILES = Array<string>(5).fill("fileInfo");
 
-let radio: SimRadio | undefined;
-let clients: TestClient[] = [];
+const h = simHarness();
 
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await radio?.stop();
-  radio = undefined;
-});
-
-async function setup(options: ConstructorParameters<typeof SimRadio>[0] = {}): Promise<{ radio: SimRadio; client: TestClient }> {
-  radio = new SimRadio({ port: 0, nodes: 5, ...options });
-  const { port } = await radio.start();
-  const client = await TestClient.connect(port);
-  clients.push(client);
-  return { radio, client };
+async function setup(options: SimRadioOptions = {}): Promise<{ radio: SimRadio; client: TestClient }> {
+  const { radio, port } = await h.start({ nodes: 5, ...options });
+  return { radio, client: await h.client(port) };
 }
 
 function nodeInfoNums(frames: FromRadio[]): number[] {

@@ -2,8 +2,19 @@
 
 const NODE_ID = /^!([0-9a-f]{8})$/i;
 
+/** Ids are formatted for every node of every sync: remember them (bounded). */
+const formatted = new Map<number, string>();
+const MAX_REMEMBERED = 65_536;
+
 export function nodeId(num: number): string {
-  return `!${(num >>> 0).toString(16).padStart(8, "0")}`;
+  const n = num >>> 0;
+  let id = formatted.get(n);
+  if (id === undefined) {
+    if (formatted.size >= MAX_REMEMBERED) formatted.clear();
+    id = `!${n.toString(16).padStart(8, "0")}`;
+    formatted.set(n, id);
+  }
+  return id;
 }
 
 /** The node number of "!a76f40da" (any case); null for anything else. */

@@ -79,7 +79,10 @@ export function isKey(key: Uint8Array | null | undefined): key is Uint8Array {
 
 export function sameKey(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  if (a.length !== b.length) return false;
+  // A plain loop: this compares every known key on every sync.
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The key-derived fields of a record, always set together so they never disagree. */

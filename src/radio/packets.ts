@@ -22,9 +22,10 @@ const MAX_SHORT_NAME = 8;
 export function validKey(bytes: Uint8Array | undefined): Uint8Array | null {
   if (bytes === undefined || bytes.length !== PUBLIC_KEY_LENGTH) return null;
   // An all-zero key is what an unset fixed-size field looks like on some builds: not a key.
-  // A plain loop and a typed-array copy: this runs for every node of every sync.
+  // A plain loop, and no copy: this runs for every node of every sync. The bytes are a view
+  // into a received frame, which nothing writes to; the directory keeps its own copy.
   for (let i = 0; i < PUBLIC_KEY_LENGTH; i++) {
-    if (bytes[i] !== 0) return new Uint8Array(bytes);
+    if (bytes[i] !== 0) return new Uint8Array(bytes.buffer, bytes.byteOffset, PUBLIC_KEY_LENGTH);
   }
   return null;
 }

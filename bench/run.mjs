@@ -9,6 +9,7 @@ import { machine } from "./lib/machine.mjs";
 import { RESULTS } from "./lib/setup.mjs";
 import { bytes, count, ms, renderTable } from "./lib/table.mjs";
 import { nowMs } from "./lib/time.mjs";
+import { LINK_PLAN, measureLink } from "./link.mjs";
 import { measureMemory, MEMORY_SIZES } from "./memory.mjs";
 import { measureStartup, STARTUP_PLAN } from "./startup.mjs";
 import { measureSync, SYNC_PLAN } from "./sync.mjs";
@@ -38,6 +39,7 @@ try {
   mkdirSync(RESULTS, { recursive: true });
   const before = machine();
   const layers = await step("6 MeshDevice vs direct write", () => startLayers(LAYERS_PLAN));
+  const link = await step("0 radio link alone", () => measureLink(LINK_PLAN));
   const sync = [];
   for (const plan of SYNC_PLAN) sync.push(await step(`1 full sync at ${plan.nodes} nodes`, () => measureSync(plan)));
   const ttk = await step("2 time-to-key", () => measureTimeToKey(TTK_PLAN));
@@ -58,6 +60,8 @@ try {
   const after = machine();
 
   const rows = [];
+  rows.push({ row: "0", what: `radio link: full handshake, ${count(link.handshake.nodes)} nodes (n=${link.handshake.n})`, result: `${ms(link.handshake.median)} / ${ms(link.handshake.p95)}`, goal: "", met: "" });
+  for (const r of link.refresh) rows.push({ row: "0", what: `radio link: nodes-only refresh, ${count(r.nodes)} nodes (n=${r.reps})`, result: `${ms(r.median)} / ${ms(r.p95)}`, goal: "", met: "" });
   for (const s of sync) {
     const last = s.nodes === SYNC_PLAN[SYNC_PLAN.length - 1].nodes;
     rows.push({
@@ -95,6 +99,7 @@ try {
     { key: "met", title: "met" },
   ];
   const notes = [
+    "Row 0: the radio link alone (MeshtasticRadio against the simulator in another process): no merge, no MQTT.",
     `Machine: ${before.nproc} cores, ${before.cpu}, ${before.ramGiB} GiB RAM, Node ${before.node}; load average ${before.loadavg.join(" ")} at start, ${after.loadavg.join(" ")} at end.`,
     "Row 1: from the `sync` request on MQTT to the subscriber holding the new sync/stats; bare = net.Socket + FrameDecoder + decodeFromRadio, want_config 69421 to config_complete_id, against the same simulator, alternating with the bridge's syncs round by round (the simulator serves both connections: multiClient).",
     `Row 2: sync.on_demand_max_per_minute = ${TTK_PLAN.onDemandMaxPerMinute} for the bench (default 6/min would hold trial 7 onwards for up to a minute).`,
@@ -103,7 +108,7 @@ try {
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
-  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { sync, ttk, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake } };
+  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake } };
   writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(out, null, 2)}\n`);
   process.stderr.write(`bench: done in ${(out.durationMs / 1000).toFixed(0)} s; bench/results/latest.json written\n`);
   process.exit(0);

@@ -102,7 +102,8 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     clientId: config.mqtt.client_id,
     username: config.mqtt.username,
     password: config.mqtt.password,
-    tls: tls.ca || tls.cert ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.reject_unauthorized } : undefined,
+    // Always passed: `reject_unauthorized: false` alone must reach an mqtts:// connection.
+    tls: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.reject_unauthorized },
     log: log.child({ part: "mqtt" }),
     onConnect: () => {
       bridge?.republish();

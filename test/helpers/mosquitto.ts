@@ -13,9 +13,17 @@ const START_ATTEMPTS = 5;
 
 // Brokers still running when the test process exits (a failed test, a killed worker) go with it.
 const running = new Set<ChildProcess>();
-process.once("exit", () => {
+const killAll = (): void => {
   for (const child of running) child.kill("SIGKILL");
-});
+};
+process.once("exit", killAll);
+// A worker ended by a signal runs no "exit" handlers: take the brokers down with it.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + (signal === "SIGTERM" ? 15 : 2));
+  });
+}
 
 /** The mosquitto binary on PATH or in /usr/sbin (Debian's place, often not on a user's PATH). */
 export function mosquittoBinary(): string | null {

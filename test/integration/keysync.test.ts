@@ -1,65 +1,21 @@
 // The key-sync engine end to end: simulated radio → radio link → manager → key directory,
 // with time injected so no interval ever passes by accident.
-import { afterEach, describe, expect, it } from "vitest";
-import { KeyDirectory } from "../../src/directory/keys.js";
-import { fingerprintOf, sha256Hex, type KeyPolicy } from "../../src/directory/record.js";
-import { loadLowEntropyHashes } from "../../src/sync/health.js";
-import { KeySyncManager, type KeySyncOptions } from "../../src/sync/manager.js";
-import type { BridgeEvent } from "../../src/sync/events.js";
+import { describe, expect, it } from "vitest";
+import { fingerprintOf } from "../../src/directory/record.js";
+import type { KeySyncOptions } from "../../src/sync/manager.js";
 import { crc32 } from "../../src/sync/crc32.js";
-import { MeshtasticRadio } from "../../src/radio/meshtastic.js";
-import { SimRadio, type SimRadioOptions } from "../../src/sim/index.js";
-import { ManualClock, flush } from "../helpers/clock.js";
+import type { SimRadioOptions } from "../../src/sim/index.js";
+import { flush } from "../helpers/clock.js";
 import { nextEvent } from "../helpers/events.js";
+import { startKeySync, type KeySyncRig } from "../helpers/keysync.js";
 
 const WEAK_KEY = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
 
-interface Rig {
-  sim: SimRadio;
-  radio: MeshtasticRadio;
-  directory: KeyDirectory;
-  manager: KeySyncManager;
-  clock: ManualClock;
-  events: BridgeEvent[];
-  syncs: () => number;
-}
+type Policy = "alert" | "pin";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function rig(simOptions: SimRadioOptions, options: Partial<KeySyncOptions> & { policy?: KeyPolicy } = {}): Promise<Rig> {
-  const sim = new SimRadio({ port: 0, ...simOptions });
-  await sim.start();
-  cleanups.push(() => sim.stop());
-  const clock = new ManualClock(Date.now());
-  const weak = new Set([...loadLowEntropyHashes(), sha256Hex(WEAK_KEY)]);
-  const directory = new KeyDirectory({ now: () => Math.floor(clock.now() / 1000), weakHashes: weak });
-  const radio = new MeshtasticRadio({ host: "127.0.0.1", port: sim.address.port, backoffMinMs: 20 });
-  const manager = new KeySyncManager({
-    radio,
-    directory,
-    clock,
-    interval: 300,
-    enabled: true,
-    initialDelay: 0,
-    onDemand: true,
-    onDemandMaxPerMinute: 6,
-    keyChange: options.policy ?? "alert",
-    ...options,
-  });
-  const events: BridgeEvent[] = [];
-  manager.on("event", (e) => events.push(e));
-  cleanups.push(async () => {
-    await manager.stop();
-    await radio.stop();
-  });
-  manager.start();
-  const first = nextEvent(manager, "stats", (s: { sync_count: number }) => s.sync_count === 1);
-  radio.start();
-  await first;
-  return { sim, radio, directory, manager, clock, events, syncs: () => manager.stats().sync_count };
+function rig(sim: SimRadioOptions, options: Partial<KeySyncOptions> & { policy?: Policy } = {}): Promise<KeySyncRig> {
+  const { policy, ...manager } = options;
+  return startKeySync({ sim, manager: { keyChange: policy ?? "alert", ...manager }, weakKeys: [WEAK_KEY] });
 }
 
 const hex = (k: Uint8Array | null | undefined): string | null => (k ? Buffer.from(k).toString("hex") : null);

@@ -18,7 +18,8 @@ import {
   type DiscoveryOptions,
   type DiscoveryPayload,
 } from "./ha-device.js";
-import { BRIDGE_EVENT_TYPES, bridgeTopics, discoveryTopic } from "./topics.js";
+import { BRIDGE_EVENT_TYPES } from "../sync/events.js";
+import { bridgeTopics, discoveryTopic } from "./topics.js";
 
 export { deviceSlug, type DiscoveryMessage, type DiscoveryOptions, type DiscoveryPayload } from "./ha-device.js";
 export {

@@ -112,16 +112,3 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-/** The `type` values published on `<base>/bridge/event` (CONTRACT.md "bridge/event types"). */
-export const BRIDGE_EVENT_TYPES = [
-  "key_added",
-  "key_changed",
-  "key_missing",
-  "key_mismatch",
-  "weak_key",
-  "duplicate_key",
-  "remote_lacks_our_key",
-  "radio_slot_taken",
-  "sync_failed",
-] as const;
-export type BridgeEventType = (typeof BRIDGE_EVENT_TYPES)[number];

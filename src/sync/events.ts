@@ -68,3 +68,20 @@ export interface SyncFailedEvent {
 export type BridgeEvent = KeyEvent | KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent;
 export type BridgeEventType = BridgeEvent["type"];
 
+/** Every `bridge/event` type, in CONTRACT.md's order (Home Assistant's event entity lists them). */
+export const BRIDGE_EVENT_TYPES = [
+  "key_added",
+  "key_changed",
+  "key_missing",
+  "key_mismatch",
+  "weak_key",
+  "duplicate_key",
+  "remote_lacks_our_key",
+  "radio_slot_taken",
+  "sync_failed",
+] as const satisfies readonly BridgeEventType[];
+
+// Compile-time: an event type missing from the list (Home Assistant would refuse it) does
+// not type-check.
+const everyTypeListed: [Exclude<BridgeEventType, (typeof BRIDGE_EVENT_TYPES)[number]>] extends [never] ? true : false = true;
+void everyTypeListed;

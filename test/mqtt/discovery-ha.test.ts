@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { COMMANDS, handleRequest } from "../../src/mqtt/commands.js";
 import { buildDiscovery, buildNodeDiscovery, type DiscoveryMessage } from "../../src/mqtt/discovery.js";
-import { BRIDGE_EVENT_TYPES, bridgeTopics, parseDiscoveryTopic } from "../../src/mqtt/topics.js";
+import { bridgeTopics, parseDiscoveryTopic } from "../../src/mqtt/topics.js";
+import { BRIDGE_EVENT_TYPES } from "../../src/sync/events.js";
 import { fakeHandlers, initialStats, sampleNode, sampleStats } from "./fakes.js";
 import { DURATION_UNITS, ENTITY_CATEGORIES, HA_SCHEMA, NUMBER_MODES, STATE_CLASSES } from "./ha-schema.js";
 import { render } from "./jinja-lite.js";

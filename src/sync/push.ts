@@ -7,6 +7,7 @@ import type { KeyDirectory } from "../directory/keys.js";
 import type { KeyRecord } from "../directory/record.js";
 import type { Contact, NodeDbDump, Radio, RoutingErrorEvent } from "../radio/link.js";
 import type { Clock } from "./clock.js";
+import { SlidingLimit } from "./rate.js";
 
 export class PushRefused extends Error {}
 
@@ -35,7 +36,7 @@ export function pushVerdict(record: Readonly<KeyRecord> | undefined, radioHasKey
 export class KeyPusher {
   /** Node numbers the radio holds a key for, from its last NodeDB and what it told us since. */
   private readonly radioKeys = new Set<number>();
-  private recent: number[] = [];
+  private readonly limit: SlidingLimit;
   private readonly on = {
     dump: (dump: NodeDbDump): void => {
       // A dump with only the radio's own node (2.8 access control) says nothing about the rest.
@@ -48,7 +49,9 @@ export class KeyPusher {
     },
   };
 
-  constructor(private readonly opts: PushOptions) {}
+  constructor(private readonly opts: PushOptions) {
+    this.limit = new SlidingLimit(opts.maxPerHour, 3_600_000);
+  }
 
   start(): void {
     this.opts.radio.on("dump", this.on.dump);
@@ -65,10 +68,7 @@ export class KeyPusher {
     const record = this.opts.directory.get(num);
     const verdict = pushVerdict(record, this.radioKeys.has(num), this.opts.trust);
     if ("refused" in verdict) throw new PushRefused(verdict.refused);
-    const now = this.opts.clock.now();
-    this.recent = this.recent.filter((t) => t > now - 3_600_000);
-    if (this.recent.length >= this.opts.maxPerHour) throw new PushRefused(`refused: more than ${this.opts.maxPerHour} pushes per hour (push.max_per_hour)`);
-    this.recent.push(now);
+    if (!this.limit.take(this.opts.clock.now())) throw new PushRefused(`refused: more than ${this.opts.maxPerHour} pushes per hour (push.max_per_hour)`);
     const result = await this.opts.radio.addContact(verdict.contact, this.opts.timeoutSec * 1000);
     if (!result.ok) throw new PushRefused(`the radio refused add_contact: ${result.error}`);
     this.radioKeys.add(num);

@@ -5,6 +5,7 @@ import type { KeyDirectory } from "../directory/keys.js";
 import { parseNodeId } from "../node-id.js";
 import type { Radio } from "../radio/link.js";
 import type { Clock } from "./clock.js";
+import { SlidingLimit } from "./rate.js";
 import { PushRefused, type KeyPusher } from "./push.js";
 
 export class SendError extends Error {}
@@ -21,20 +22,19 @@ export interface SenderOptions {
 }
 
 export class DmSender {
-  private recent: number[] = [];
+  private readonly limit: SlidingLimit;
 
-  constructor(private readonly opts: SenderOptions) {}
+  constructor(private readonly opts: SenderOptions) {
+    this.limit = new SlidingLimit(opts.maxPerMinute, 60_000);
+  }
 
   async send(to: string, text: string): Promise<{ id: number }> {
     if (!this.opts.enabled) throw new SendError("sending is disabled (send.enabled is false)");
     const num = parseNodeId(to);
     if (num === null) throw new SendError(`"${to}" is not a node id like "!a76f40da"`);
-    const now = this.opts.clock.now();
-    this.recent = this.recent.filter((t) => t > now - 60_000);
-    if (this.recent.length >= this.opts.maxPerMinute) {
+    if (!this.limit.take(this.opts.clock.now())) {
       throw new SendError(`refused: more than ${this.opts.maxPerMinute} messages per minute (send.max_per_minute)`);
     }
-    this.recent.push(now);
     let result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);
     let pushNote = "push is off (push.enabled)";
     if (!result.ok && result.error === "PKI_SEND_FAIL_PUBLIC_KEY" && this.opts.pusher) {

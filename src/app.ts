@@ -4,21 +4,23 @@
 import type { Config } from "./config/schema.js";
 import { ConfigError, redactConfig } from "./config/load.js";
 import { checkTlsFiles } from "./config/tls.js";
+import { loadLowEntropyHashes } from "./directory/health.js";
 import { KeyDirectory } from "./directory/keys.js";
 import { KeyStore, StoreVersionError } from "./directory/store.js";
+import type { Component } from "./lifecycle.js";
 import type { Logger } from "./log.js";
 import { EmbeddedBroker } from "./mqtt/broker.js";
 import { BridgeMqttClient } from "./mqtt/client.js";
 import { bridgeTopics } from "./mqtt/topics.js";
-import { nodeId, parseNodeId } from "./node-id.js";
+import { nodeId } from "./node-id.js";
 import { MeshtasticRadio } from "./radio/meshtastic.js";
 import { fetchNodeDbOnce } from "./radio/oneshot.js";
 import { SimRadio } from "./sim/index.js";
 import { systemClock } from "./sync/clock.js";
-import { loadLowEntropyHashes } from "./sync/health.js";
-import { KeySyncManager, NodeNotFoundError } from "./sync/manager.js";
-import { DmSender, SendError } from "./sync/send.js";
-import { KeyPusher, PushRefused } from "./sync/push.js";
+import type { Engine } from "./sync/engine.js";
+import { KeySyncManager } from "./sync/manager.js";
+import { KeyPusher } from "./sync/push.js";
+import { DmSender } from "./sync/send.js";
 import { HomeAssistantDiscovery } from "./bridge/home-assistant.js";
 import { MqttBridge } from "./bridge/mqtt-bridge.js";
 import { KeySharing } from "./bridge/share.js";
@@ -38,34 +40,91 @@ export interface AppOptions {
   configPath: string | null;
 }
 
-/** The simulated radio of demo mode and of `radio.host: simulator`. */
+/** The simulated radio of demo mode, of `radio.host: simulator` and of a source defaulting to it. */
 const SIMULATOR = "simulator";
 
-export async function startApp(config: Config, opts: AppOptions): Promise<AppHandle> {
-  const log = opts.logger;
-  const stops: (() => Promise<void> | void)[] = [];
-  const stopAll = async (): Promise<void> => {
-    for (const stop of stops.splice(0).reverse()) {
+interface Address {
+  host: string;
+  port: number;
+}
+
+/** Started parts, stopped in reverse; a part that fails to stop does not keep the rest running. */
+class Started {
+  private readonly parts: Component[] = [];
+
+  constructor(private readonly log: Logger) {}
+
+  async add<T extends Component>(part: T): Promise<T> {
+    await part.start();
+    this.parts.push(part);
+    return part;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const part of this.parts.splice(0).reverse()) {
       try {
-        await stop();
+        await part.stop();
       } catch (err) {
-        log.error({ err }, "error while stopping");
+        this.log.error({ err }, "error while stopping");
       }
     }
-  };
+  }
+}
+
+export async function startApp(config: Config, opts: AppOptions): Promise<AppHandle> {
+  const started = new Started(opts.logger);
   try {
-    return await assemble(config, opts, stops, stopAll);
+    const addresses = await assemble(config, opts.logger, started);
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    let stopping: Promise<void> | null = null;
+    return {
+      addresses,
+      done,
+      stop: () => (stopping ??= started.stopAll().then(resolveDone)),
+    };
   } catch (err) {
-    await stopAll();
+    await started.stopAll();
     throw err;
   }
 }
 
-async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<void> | void)[], stopAll: () => Promise<void>): Promise<AppHandle> {
-  const log = opts.logger;
-  const version = packageVersion();
+async function assemble(config: Config, log: Logger, started: Started): Promise<AppHandle["addresses"]> {
+  const { directory, store } = await openDirectory(config, log, started);
+  const mqttUrl = config.mqtt.server ?? (await startBroker(config, log, started));
+  if (config.mqtt.server !== undefined) checkTlsFiles(config.mqtt.tls);
+  let onConnect = (): void => undefined;
+  const client = await started.add(mqttClient(config, mqttUrl, log, () => onConnect()));
+  const radioAddress = config.radio.host === SIMULATOR ? await startSimulator(log, started) : { host: config.radio.host, port: config.radio.port };
+  const radio = new MeshtasticRadio({ ...radioAddress, log: log.child({ part: "radio" }) });
+  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR ? radioAddress : { host, port }));
 
-  // 1. The key directory and its file.
+  const redacted = redactConfig(config);
+  const radioNodeId = (): string | null => (radio.info ? nodeId(radio.info.myNodeNum) : null);
+  const info = (): object => ({
+    version: packageVersion(),
+    simulated: config.radio.host === SIMULATOR,
+    radio: { ...radioAddress, my_node_num: radio.info?.myNodeNum ?? null, my_node_id: radioNodeId(), firmware: radio.info?.firmware ?? null },
+    config: redacted,
+  });
+  const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory, radioNodeId) : null;
+  const bridge = new MqttBridge({ client, topics: bridgeTopics(config.mqtt.base_topic), engine, directory, homeAssistant: ha, info, log: log.child({ part: "bridge" }) });
+  const sharing = config.share.enabled
+    ? new KeySharing({ client, directory, topic: config.share.topic, gateway: config.mqtt.base_topic, trust: config.share.trust, keyChange: config.sync.key_change, log: log.child({ part: "share" }) })
+    : null;
+  onConnect = () => {
+    bridge.republish();
+    sharing?.publishAll();
+  };
+  store.on("writeFailed", (err) => engine.manager.reportError(`could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`));
+  for (const part of [bridge, sharing, engine.pusher, engine.manager, radio]) if (part) await started.add(part);
+  // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
+  log.info({ radio: `${radioAddress.host}:${radioAddress.port}`, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
+  return { mqtt: mqttUrl, radio: `${radioAddress.host}:${radioAddress.port}` };
+}
+
+/** The key directory, filled from its file; the store keeps writing it until stopped. */
+async function openDirectory(config: Config, log: Logger, started: Started): Promise<{ directory: KeyDirectory; store: KeyStore }> {
   const directory = new KeyDirectory({ now: () => Math.floor(Date.now() / 1000), weakHashes: loadLowEntropyHashes() });
   const store = new KeyStore({ path: config.store.path });
   try {
@@ -78,169 +137,74 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     throw err;
   }
   store.on("writeFailed", (err) => log.error({ err: err.message }, "could not write the key directory; will retry"));
-  store.attach(directory);
-  stops.push(() => store.stop());
+  await started.add({ start: () => store.attach(directory), stop: () => store.stop() });
+  return { directory, store };
+}
 
-  // 2. The broker: the embedded one unless mqtt.server names one.
-  let mqttUrl = config.mqtt.server;
-  if (mqttUrl === undefined) {
-    const broker = new EmbeddedBroker(config.embedded_broker);
-    await broker.start();
-    stops.push(() => broker.stop());
-    mqttUrl = broker.url;
-    log.info({ url: mqttUrl }, `embedded MQTT broker listening on ${broker.host}:${broker.port}`);
-  }
+async function startBroker(config: Config, log: Logger, started: Started): Promise<string> {
+  const broker = await started.add(new EmbeddedBroker(config.embedded_broker));
+  log.info({ url: broker.url }, `embedded MQTT broker listening on ${broker.host}:${broker.port}`);
+  return broker.url;
+}
 
-  // 3. The MQTT client: connects in the background; publishes are held until it is up.
-  const topics = bridgeTopics(config.mqtt.base_topic);
-  let bridge: MqttBridge | null = null;
-  let sharing: KeySharing | null = null;
-  const tls = config.mqtt.tls;
-  const client = new BridgeMqttClient({
-    url: mqttUrl,
-    baseTopic: config.mqtt.base_topic,
-    clientId: config.mqtt.client_id,
-    username: config.mqtt.username,
-    password: config.mqtt.password,
-    // Always passed: `reject_unauthorized: false` alone must reach an mqtts:// connection.
-    tls: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.reject_unauthorized },
-    log: log.child({ part: "mqtt" }),
-    onConnect: () => {
-      bridge?.republish();
-      sharing?.publishAll();
+async function startSimulator(log: Logger, started: Started): Promise<Address> {
+  const sim = new SimRadio({ host: "127.0.0.1", port: 0 });
+  let address: Address = { host: "127.0.0.1", port: 0 };
+  await started.add({
+    start: async () => {
+      address = await sim.start();
+      sim.startDemo({ everyMs: 20_000, onError: (err) => log.warn({ err: String(err) }, "demo step failed") });
     },
+    stop: () => sim.stop(),
   });
-  if (config.mqtt.server !== undefined) checkTlsFiles(tls);
-  client.start();
-  stops.push(() => client.stop());
+  log.info({ nodes: sim.nodes.size }, `simulated radio listening on ${address.host}:${address.port}`);
+  return address;
+}
 
-  // 4. The radio: the simulated one, or a real one over TCP.
-  let radioHost = config.radio.host;
-  let radioPort = config.radio.port;
-  const simulated = radioHost === SIMULATOR;
-  if (simulated) {
-    const sim = new SimRadio({ host: "127.0.0.1", port: 0 });
-    const address = await sim.start();
-    sim.startDemo({ everyMs: 20_000, onError: (err) => log.warn({ err: String(err) }, "demo step failed") });
-    stops.push(() => sim.stop());
-    [radioHost, radioPort] = [address.host, address.port];
-    log.info({ nodes: sim.nodes.size }, `simulated radio listening on ${address.host}:${address.port}`);
-  }
-  const radio = new MeshtasticRadio({ host: radioHost, port: radioPort, log: log.child({ part: "radio" }) });
+function mqttClient(config: Config, url: string, log: Logger, onConnect: () => void): BridgeMqttClient {
+  const { mqtt } = config;
+  return new BridgeMqttClient({
+    url,
+    baseTopic: mqtt.base_topic,
+    clientId: mqtt.client_id,
+    username: mqtt.username,
+    password: mqtt.password,
+    // Always passed: `reject_unauthorized: false` alone must reach an mqtts:// connection.
+    tls: { ca: mqtt.tls.ca, cert: mqtt.tls.cert, key: mqtt.tls.key, rejectUnauthorized: mqtt.tls.reject_unauthorized },
+    log: log.child({ part: "mqtt" }),
+    onConnect,
+  });
+}
 
-  // 5. The sync engine and what talks to it.
-  const source = config.sync.strategy === "connection" && config.sync.source.host && config.sync.source.port
-    ? connectionSource(simulated ? radioHost : config.sync.source.host, simulated ? radioPort : config.sync.source.port)
-    : undefined;
+function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, log: Logger, resolve: (host: string, port: number) => Address): Engine {
+  const { sync, send, push } = config;
+  const source = sync.strategy === "connection" && sync.source.host && sync.source.port ? resolve(sync.source.host, sync.source.port) : null;
   const manager = new KeySyncManager({
     radio,
     directory,
     clock: systemClock,
-    interval: config.sync.interval,
-    enabled: config.sync.enabled,
-    initialDelay: config.sync.initial_delay,
-    onDemand: config.sync.on_demand,
-    onDemandMaxPerMinute: config.sync.on_demand_max_per_minute,
-    keyChange: config.sync.key_change,
-    source,
+    interval: sync.interval,
+    enabled: sync.enabled,
+    initialDelay: sync.initial_delay,
+    onDemand: sync.on_demand,
+    onDemandMaxPerMinute: sync.on_demand_max_per_minute,
+    keyChange: sync.key_change,
+    ...(source ? { source: (signal: AbortSignal) => fetchNodeDbOnce(source, signal) } : {}),
     log: log.child({ part: "sync" }),
   });
-  const pusher = config.push.enabled
-    ? new KeyPusher({ radio, directory, clock: systemClock, maxPerHour: config.push.max_per_hour, trust: config.share.trust, timeoutSec: config.send.timeout })
-    : null;
-  const sender = new DmSender({ radio, directory, clock: systemClock, enabled: config.send.enabled, maxPerMinute: config.send.max_per_minute, timeoutSec: config.send.timeout, pusher });
-  const radioNodeId = (): string | null => (radio.info ? nodeId(radio.info.myNodeNum) : null);
-  const ha = config.homeassistant.enabled
-    ? new HomeAssistantDiscovery(client, directory, {
-        base: config.mqtt.base_topic,
-        prefix: config.homeassistant.discovery_prefix,
-        statusTopic: config.homeassistant.status_topic,
-        version,
-        nodeEntities: config.homeassistant.node_entities,
-        watch: config.homeassistant.watch,
-      }, radioNodeId)
-    : null;
-  const redacted = redactConfig(config);
-  bridge = new MqttBridge({
-    client,
-    topics,
-    manager,
-    directory,
-    radio,
-    homeAssistant: ha,
-    log: log.child({ part: "bridge" }),
-    isExpectedError: (err) => err instanceof NodeNotFoundError || err instanceof SendError || err instanceof PushRefused,
-    info: () => ({
-      version,
-      simulated,
-      radio: {
-        host: radioHost,
-        port: radioPort,
-        my_node_num: radio.info?.myNodeNum ?? null,
-        my_node_id: radioNodeId(),
-        firmware: radio.info?.firmware ?? null,
-      },
-      config: redacted,
-    }),
-    handlers: {
-      sync: () => manager.sync(),
-      setInterval: (seconds) => manager.setInterval(seconds),
-      setEnabled: (on) => manager.setEnabled(on),
-      stats: () => manager.stats(),
-      node: (id) => manager.node(id),
-      acceptKey: (id) => manager.acceptKey(id),
-      forget: (id) => manager.forget(id),
-      send: (to, text) => sender.send(to, text),
-      push: (id) => {
-        const num = parseNodeId(id);
-        if (!pusher) return Promise.reject(new PushRefused("push is off (push.enabled)"));
-        if (num === null) return Promise.reject(new PushRefused(`"${id}" is not a node id like "!a76f40da"`));
-        return pusher.push(num);
-      },
-    },
-  });
-  const started = bridge;
-  started.start();
-  stops.push(() => started.stop());
-  if (config.share.enabled) {
-    const shared = new KeySharing({
-      client,
-      directory,
-      topic: config.share.topic,
-      gateway: config.mqtt.base_topic,
-      trust: config.share.trust,
-      ingest: (gateway, nodes) => manager.ingestGateway(gateway, nodes),
-      log: log.child({ part: "share" }),
-    });
-    sharing = shared;
-    shared.start();
-    stops.push(() => shared.stop());
-  }
-  store.on("writeFailed", (err) => manager.reportError(`could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`));
-  if (pusher) {
-    pusher.start();
-    stops.push(() => pusher.stop());
-  }
-  manager.start();
-  stops.push(() => manager.stop());
-  radio.start();
-  stops.push(() => radio.stop());
-  // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
-  log.info({ radio: `${radioHost}:${radioPort}`, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
-
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-  let stopping: Promise<void> | null = null;
-  return {
-    addresses: { mqtt: mqttUrl, radio: `${radioHost}:${radioPort}` },
-    done,
-    stop: () => {
-      stopping ??= stopAll().then(resolveDone);
-      return stopping;
-    },
-  };
+  const pusher = new KeyPusher({ enabled: push.enabled, radio, directory, clock: systemClock, maxPerHour: push.max_per_hour, trust: config.share.trust, timeoutSec: send.timeout });
+  const sender = new DmSender({ radio, directory, clock: systemClock, enabled: send.enabled, maxPerMinute: send.max_per_minute, timeoutSec: send.timeout, pusher });
+  return { manager, sender, pusher };
 }
 
-function connectionSource(host: string, port: number) {
-  return (signal: AbortSignal) => fetchNodeDbOnce({ host, port }, signal);
+function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyDirectory, radioNodeId: () => string | null): HomeAssistantDiscovery {
+  const ha = config.homeassistant;
+  return new HomeAssistantDiscovery(client, directory, {
+    base: config.mqtt.base_topic,
+    prefix: ha.discovery_prefix,
+    statusTopic: ha.status_topic,
+    version: packageVersion(),
+    nodeEntities: ha.node_entities,
+    watch: ha.watch,
+  }, radioNodeId);
 }

@@ -2,12 +2,13 @@
 // radio taught us, retained at <share.topic>/<gateway>/<node id>, and merge what trusted
 // gateways publish. Keys heard only from other gateways are never re-published, so a key
 // costs one retained message per gateway that learned it from its own radio.
-import type { KeyDirectory } from "../directory/keys.js";
-import type { KeyRecord, NodeView } from "../directory/record.js";
+import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
+import type { KeyPolicy, KeyRecord } from "../directory/record.js";
+import { listen } from "../lifecycle.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { BridgeMqttClient } from "../mqtt/client.js";
-import type { RemoteNode } from "../radio/link.js";
-import { encodeSharedKey, isTrusted, parseSharedKey, shareFilter, shareTopic } from "../share/codec.js";
+import type { Observation } from "../directory/merge.js";
+import { encodeSharedKey, isTrusted, parseSharedKey, shareFilter, shareTopic, type SharedKey } from "../share/codec.js";
 
 export interface KeySharingOptions {
   client: BridgeMqttClient;
@@ -17,8 +18,8 @@ export interface KeySharingOptions {
   /** This bridge's gateway name: its base topic. */
   gateway: string;
   trust: readonly string[];
-  /** Merges another gateway's keys (KeySyncManager.ingestGateway). */
-  ingest: (gateway: string, nodes: RemoteNode[]) => void;
+  /** sync.key_change: shared keys are merged under the same rules as a NodeDB dump. */
+  keyChange: KeyPolicy;
   log?: LogPort;
 }
 
@@ -26,9 +27,7 @@ export class KeySharing {
   private readonly log: LogPort;
   /** Node ids we have a retained share message for. */
   private readonly published = new Set<string>();
-  private unsubscribe: (() => void) | null = null;
-  private readonly onChanged = (view: NodeView): void => this.publish(view.num);
-  private readonly onRemoved = ({ id }: { id: string }): void => this.withdraw(id);
+  private unlisten: (() => void)[] = [];
 
   constructor(private readonly opts: KeySharingOptions) {
     this.log = opts.log ?? silentLog;
@@ -36,17 +35,15 @@ export class KeySharing {
 
   start(): void {
     const { client, directory, topic } = this.opts;
-    directory.on("nodeChanged", this.onChanged);
-    directory.on("nodeRemoved", this.onRemoved);
-    this.unsubscribe = client.subscribe(shareFilter(topic), (t, payload) => this.onMessage(t, payload));
+    this.unlisten = [
+      listen<DirectoryEvents>(directory, { nodeChanged: (view) => this.publish(view.num), nodeRemoved: ({ id }) => this.withdraw(id) }),
+      client.subscribe(shareFilter(topic), (t, payload) => this.onMessage(t, payload)),
+    ];
     this.publishAll();
   }
 
   stop(): void {
-    this.opts.directory.off("nodeChanged", this.onChanged);
-    this.opts.directory.off("nodeRemoved", this.onRemoved);
-    this.unsubscribe?.();
-    this.unsubscribe = null;
+    for (const off of this.unlisten.splice(0)) off();
   }
 
   /** Every key of ours; the client sends only what this connection does not carry yet. */
@@ -85,11 +82,13 @@ export class KeySharing {
       this.log.debug({ gateway: message.gateway, id: message.key.id }, "ignored a key from an untrusted gateway");
       return;
     }
-    const { key } = message;
-    this.opts.ingest(message.gateway, [
-      { num: key.num, id: key.id, longName: key.longName, shortName: key.shortName, publicKey: key.publicKey, verified: false, ignored: false, lastHeard: 0 },
-    ]);
+    this.opts.directory.ingest([observeShared(message.key)], `gateway:${message.gateway}`, this.opts.keyChange);
   }
+}
+
+/** Another gateway's key as the directory's observation. Its radio's flags (verified, ignored) and last-heard are its own business. */
+export function observeShared(key: SharedKey): Observation {
+  return { num: key.num, longName: key.longName, shortName: key.shortName, key: key.publicKey };
 }
 
 /** Keys our own radio taught us (from a NodeDB dump or a live packet), also after a restart. */

@@ -5,6 +5,7 @@
 // Messages of custom checks are phrased to follow the offending value
 // ("sync.interval: 5 is below ..."), see errors.ts.
 import { z } from "zod";
+import { INTERVAL } from "../sync/interval.js";
 
 /**
  * A topic (or topic prefix) we publish under: MQTT forbids wildcards in published topics
@@ -64,7 +65,7 @@ export const configSchema = z
     sync: z
       .strictObject({
         enabled: z.boolean().default(true).describe("Run periodic full syncs"),
-        interval: z.number().int().min(30).max(86400).default(300).describe("Seconds between full syncs, 30..86400"),
+        interval: z.number().int().min(INTERVAL.min).max(INTERVAL.max).default(300).describe(`Seconds between full syncs, ${INTERVAL.min}..${INTERVAL.max}`),
         initial_delay: z.number().int().min(0).max(86400).default(0).describe("Seconds after the radio connects before the first re-read; the connection's own NodeDB download is already sync 1, and 0 means one interval"),
         strategy: z
           .enum(["inband", "connection"])

@@ -1,13 +1,14 @@
 // The key directory: one record per node, ever growing (only forget() removes a node).
-// It applies merge results, keeps every node's status current (a key change can move other
-// nodes in or out of `duplicate`), and emits a node's public view only when a field of
-// that view really changed, so the MQTT side can publish retained state as it comes.
+// It owns the key rules: ingest() merges observations from any source (merge.ts), keeps every
+// node's status current (health.ts; a key change can move other nodes in or out of
+// `duplicate`), and emits a node's public view only when a field of that view really changed,
+// so the MQTT side can publish retained state as it comes. Its emitter is the one way key
+// events leave it.
 import { EventEmitter } from "node:events";
-import type { KeySeen, NodeDbDump, RemoteNode } from "../radio/link.js";
-import type { KeyEvent } from "../sync/events.js";
-import { nodeStatus, statusEvents } from "../sync/health.js";
-import { mergeDump, mergeGateway, mergeKeySeen, type DirectorySnapshot, type MergeResult } from "../sync/merge.js";
-import { keyFields, sameView, toView, type KeyPolicy, type KeyRecord, type NodeStatus, type NodeView } from "./record.js";
+import type { KeyEvent } from "./events.js";
+import { nodeStatus, statusEvents } from "./health.js";
+import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
+import { keyFields, sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
 
 export interface DirectoryEvents {
   /** A node's `nodes/<id>` payload changed (or the node is new). */
@@ -16,7 +17,7 @@ export interface DirectoryEvents {
   nodeRemoved: [{ id: string; num: number }];
   /** A bridge event: key_added, key_changed, weak_key, duplicate_key. */
   event: [KeyEvent];
-  /** Something worth persisting changed (including fields outside the view). */
+  /** The directory changed (including fields outside the view): persist it, refresh figures. */
   dirty: [];
 }
 
@@ -35,11 +36,13 @@ export interface DirectorySummary {
   alerts: number;
 }
 
-/**
- * A merge result after it was applied; `events` also holds the health alerts it caused.
- * The same events were already emitted on "event": forward one or the other, not both.
- */
-export type IngestResult = MergeResult;
+/** Since start, from every source: sync/stats keys_added and keys_updated. */
+export interface KeyTotals {
+  /** Keys learned for nodes that had none. */
+  added: number;
+  /** Changed keys taken under policy alert. */
+  updated: number;
+}
 
 type Update = { num: number; next: KeyRecord | null };
 
@@ -51,6 +54,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
   private readonly byHash = new Map<string, number | Set<number>>();
   /** Every record's status. A node's view is toView(record, status), built when asked for. */
   private readonly statuses = new Map<number, NodeStatus>();
+  private readonly keyTotals: KeyTotals = { added: 0, updated: 0 };
 
   constructor(private readonly options: KeyDirectoryOptions) {
     super();
@@ -91,6 +95,10 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     return { nodes_total: total, nodes_with_key: withKey, nodes_missing_key: total - withKey, alerts };
   }
 
+  totals(): KeyTotals {
+    return { ...this.keyTotals };
+  }
+
   /**
    * Fills the directory from the store at start-up. No events: these nodes' alerts were
    * raised when they arose, and their retained state is published from list().
@@ -100,26 +108,18 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     this.commit(updates, [], false);
   }
 
-  ingestDump(dump: NodeDbDump, policy: KeyPolicy): IngestResult {
-    return this.apply(mergeDump(this, dump, policy, this.options.now()));
-  }
-
-  ingestKeySeen(seen: KeySeen, policy: KeyPolicy): IngestResult {
-    return this.apply(mergeKeySeen(this, seen, policy, this.options.now()));
-  }
-
-  ingestGateway(gateway: string, nodes: readonly RemoteNode[], policy: KeyPolicy): IngestResult {
-    return this.apply(mergeGateway(this, gateway, nodes, policy, this.options.now()));
-  }
-
   /**
-   * Applies a merge made against this directory's current state (merge and apply must run
-   * in the same tick). Emits views and events; returns the result with health alerts added.
+   * Merges what one source reports (a NodeDB dump, a live packet, another gateway) under the
+   * key rules. Emits the changed views and the key events, health alerts included; returns
+   * the counts for the sync's own figures.
    */
-  apply(result: MergeResult): IngestResult {
+  ingest(observations: readonly Observation[], source: Exclude<KeySource, "store">, policy: KeyPolicy): MergeCounts {
+    const result = mergeObservations(this, observations, source, policy, this.options.now());
+    this.keyTotals.added += result.counts.added;
+    this.keyTotals.updated += result.counts.updated;
     const updates = result.changes.map((change) => ({ num: change.next.num, next: change.next }));
-    const events = this.commit(updates, result.events, true);
-    return { ...result, events };
+    this.commit(updates, result.events, true);
+    return result.counts;
   }
 
   /**
@@ -183,7 +183,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
   }
 
   /** The one place state changes: records, index, statuses; then the emits. */
-  private commit(updates: Update[], leading: KeyEvent[], emit: boolean): KeyEvent[] {
+  private commit(updates: Update[], leading: KeyEvent[], emit: boolean): void {
     const affected = new Set<number>();
     const removed: KeyRecord[] = [];
     // Each changed node's record as it was before this commit: its old view is built from it.
@@ -216,12 +216,11 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
       if (oldRecord && oldStatus !== null && sameView(toView(oldRecord, oldStatus), view)) continue;
       changedViews.push(view);
     }
-    if (!emit) return [];
+    if (!emit) return;
     // State is complete before any listener runs, so listeners may read the directory.
     for (const record of removed) this.emit("nodeRemoved", { id: record.id, num: record.num });
     for (const view of changedViews) this.emit("nodeChanged", { ...view });
     for (const event of events) this.emit("event", event);
     if (updates.length > 0) this.emit("dirty");
-    return events;
   }
 }

@@ -1,33 +1,15 @@
 // One typed request table and one response envelope for `<base>/bridge/request/<command>`
-// (CONTRACT.md "Commands"). Each entry validates its argument at the edge and only then calls
-// a handler, so a bad payload never changes state; the dispatcher turns whatever a handler
-// throws into an error response and never throws itself.
+// (CONTRACT.md "Commands"). Each entry validates its argument at the edge (node ids become
+// numbers here, once) and only then calls the engine, so a bad payload never changes state;
+// the dispatcher turns whatever the engine throws into an error response and never throws.
+// A new command is one entry below plus the engine method it calls.
 import { decodeRequestPayload, RequestError, type DecodedRequest, type Transaction } from "./payload.js";
 import { nodeId, parseNodeId } from "../node-id.js";
+import type { Engine } from "../sync/engine.js";
+import { INTERVAL } from "../sync/interval.js";
+import { isPlainObject } from "../config/file.js";
 
 export { RequestError } from "./payload.js";
-
-export interface SyncResult {
-  checked: number;
-  added: number;
-  updated: number;
-  duration_ms: number;
-}
-
-/** What the bridge does for each command; handlers throw (typed) errors for domain failures. */
-export interface CommandHandlers {
-  sync(): Promise<SyncResult>;
-  setInterval(seconds: number): Promise<void> | void;
-  setEnabled(on: boolean): Promise<void> | void;
-  stats(): object;
-  /** Throws when the node is unknown. */
-  node(id: string): object;
-  acceptKey(id: string): object | Promise<object>;
-  forget(id: string): Promise<void> | void;
-  send(to: string, text: string): Promise<{ id: number }>;
-  /** Pushes our key for a node into the radio (AdminMessage.add_contact); throws when refused. */
-  push(id: string): Promise<object>;
-}
 
 export type { Transaction } from "./payload.js";
 
@@ -35,8 +17,6 @@ export type CommandResponse =
   | { status: "ok"; data: object; transaction?: Transaction }
   | { status: "error"; error: string; data: Record<string, never>; transaction?: Transaction };
 
-export const INTERVAL_MIN = 30;
-export const INTERVAL_MAX = 86_400;
 /**
  * A Meshtastic DATA payload holds 233 bytes (DATA_PAYLOAD_LEN in the firmware's
  * mesh/MeshTypes.h); PKI encryption takes 12 of them for its tag and nonce, and the apps cap
@@ -52,7 +32,7 @@ export const SYNC_PRESS = "PRESS";
 
 interface CommandSpec<A> {
   parse(request: DecodedRequest): A;
-  run(handlers: CommandHandlers, arg: A): Promise<object | void> | object | void;
+  run(engine: Engine, arg: A): Promise<object | void> | object | void;
 }
 
 // A helper that keeps each table entry's argument type tied to its own handler.
@@ -60,38 +40,38 @@ function command<A>(spec: CommandSpec<A>): CommandSpec<unknown> {
   return spec;
 }
 
-const nodeCommand = (run: (h: CommandHandlers, id: string) => Promise<object | void> | object | void) =>
-  command<string>({ parse: (r) => parseNodeArg(r, "id"), run });
+const nodeCommand = (run: (e: Engine, num: number) => Promise<object | void> | object | void) =>
+  command<number>({ parse: (r) => parseNodeArg(r, "id"), run });
 
 const REQUESTS: Readonly<Record<string, CommandSpec<unknown>>> = {
   // Anything goes: HA's button sends "PRESS", scripts send nothing or {}.
-  sync: command<void>({ parse: () => undefined, run: (h) => h.sync() }),
+  sync: command<void>({ parse: () => undefined, run: (e) => e.manager.sync() }),
   interval: command<number>({
     parse: (r) => parseInterval(valueArg(r)),
-    run: async (h, seconds) => {
-      await h.setInterval(seconds);
+    run: (e, seconds) => {
+      e.manager.setInterval(seconds);
       return { value: seconds };
     },
   }),
   enabled: command<boolean>({
     parse: (r) => parseEnabled(valueArg(r)),
-    run: async (h, on) => {
-      await h.setEnabled(on);
+    run: (e, on) => {
+      e.manager.setEnabled(on);
       return { value: on };
     },
   }),
-  stats: command<void>({ parse: () => undefined, run: (h) => h.stats() }),
-  node: nodeCommand((h, id) => h.node(id)),
-  accept_key: nodeCommand((h, id) => h.acceptKey(id)),
-  forget: nodeCommand(async (h, id) => {
-    await h.forget(id);
-    return { id };
+  stats: command<void>({ parse: () => undefined, run: (e) => e.manager.stats() }),
+  node: nodeCommand((e, num) => e.manager.node(num)),
+  accept_key: nodeCommand((e, num) => e.manager.acceptKey(num)),
+  forget: nodeCommand((e, num) => {
+    e.manager.forget(num);
+    return { id: nodeId(num) };
   }),
-  send: command<{ to: string; text: string }>({
+  send: command<{ to: number; text: string }>({
     parse: parseSend,
-    run: (h, { to, text }) => h.send(to, text),
+    run: (e, { to, text }) => e.sender.send(to, text),
   }),
-  push: nodeCommand((h, id) => h.push(id)),
+  push: nodeCommand((e, num) => e.pusher.push(num)),
 };
 
 /** Every command name, e.g. for documentation and tests. */
@@ -110,7 +90,7 @@ export interface HandleRequestOptions {
 export async function handleRequest(
   command: string,
   payload: Buffer,
-  handlers: CommandHandlers,
+  engine: Engine,
   options: HandleRequestOptions = {},
 ): Promise<CommandResponse> {
   let transaction: Transaction | undefined;
@@ -122,7 +102,7 @@ export async function handleRequest(
       throw new RequestError(`unknown command "${command}"; known: ${COMMANDS.join(", ")}`);
     }
     const arg = spec.parse(request);
-    const data = (await spec.run(handlers, arg)) ?? {};
+    const data = (await spec.run(engine, arg)) ?? {};
     return withTransaction({ status: "ok", data }, transaction);
   } catch (error) {
     if (!(error instanceof RequestError)) options.onError?.(error, command);
@@ -144,9 +124,9 @@ function valueArg(request: DecodedRequest): unknown {
 
 function parseInterval(value: unknown): number {
   const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < INTERVAL_MIN || n > INTERVAL_MAX) {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < INTERVAL.min || n > INTERVAL.max) {
     throw new RequestError(
-      `interval must be a whole number of seconds from ${INTERVAL_MIN} to ${INTERVAL_MAX}, got ${describe(value)}`,
+      `interval must be a whole number of seconds from ${INTERVAL.min} to ${INTERVAL.max}, got ${describe(value)}`,
     );
   }
   return n;
@@ -162,21 +142,21 @@ function parseEnabled(value: unknown): boolean {
   throw new RequestError(`enabled must be true, false, "ON" or "OFF", got ${describe(value)}`);
 }
 
-function parseNodeArg(request: DecodedRequest, key: string): string {
+function parseNodeArg(request: DecodedRequest, key: string): number {
   const { value } = request;
   const raw = isPlainObject(value) ? value[key] : value;
   return checkNodeId(raw, key);
 }
 
-function checkNodeId(raw: unknown, field: string): string {
+function checkNodeId(raw: unknown, field: string): number {
   const num = typeof raw === "string" ? parseNodeId(raw.trim()) : null;
   if (num === null) {
     throw new RequestError(`${field} must be a node id like "!a76f40da", got ${describe(raw)}`);
   }
-  return nodeId(num);
+  return num;
 }
 
-function parseSend(request: DecodedRequest): { to: string; text: string } {
+function parseSend(request: DecodedRequest): { to: number; text: string } {
   const { value } = request;
   if (!isPlainObject(value)) throw new RequestError('send expects {"to": "!a76f40da", "text": "..."}');
   const to = checkNodeId(value.to, "to");
@@ -189,10 +169,6 @@ function parseSend(request: DecodedRequest): { to: string; text: string } {
     throw new RequestError(`text is ${bytes} bytes of UTF-8; at most ${SEND_TEXT_MAX_BYTES} fit in one message`);
   }
   return { to, text };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

@@ -4,13 +4,8 @@
 // per-platform pages (sensor.mqtt, binary_sensor.mqtt, button.mqtt, number.mqtt,
 // switch.mqtt, event.mqtt). Templates stay in a few simple forms on purpose: the tests
 // evaluate them against the payloads the bridge publishes.
-import {
-  ENABLED_OFF,
-  ENABLED_ON,
-  INTERVAL_MAX,
-  INTERVAL_MIN,
-  SYNC_PRESS,
-} from "./commands.js";
+import { INTERVAL } from "../sync/interval.js";
+import { ENABLED_OFF, ENABLED_ON, SYNC_PRESS } from "./commands.js";
 import {
   commonFields,
   deviceSlug,
@@ -118,9 +113,9 @@ const ENTITIES: readonly EntitySpec[] = [
     field: "interval",
     command: "interval",
     extra: {
-      min: INTERVAL_MIN,
-      max: INTERVAL_MAX,
-      step: 1,
+      min: INTERVAL.min,
+      max: INTERVAL.max,
+      step: INTERVAL.step,
       mode: "box",
       unit_of_measurement: "s",
       device_class: "duration",

@@ -1,40 +1,9 @@
-// The key-related `<base>/bridge/event` payloads (CONTRACT.md, "bridge/event types"), as
-// the directory produces them. They are already in the published shape {type, data}, so
-// the MQTT side can serialise them as they are, without knowing how they arose.
-import type { KeySource } from "../directory/record.js";
+// Every `<base>/bridge/event` payload (CONTRACT.md, "bridge/event types"): the key events
+// the directory raises, and those the sync engine raises about signals, the radio and syncs.
+// Already in the published shape {type, data}.
+import type { KeyEvent } from "../directory/events.js";
 
-export interface KeyAddedEvent {
-  type: "key_added";
-  data: { id: string; fingerprint: string; source: KeySource };
-}
 
-export interface KeyChangedEvent {
-  type: "key_changed";
-  data: {
-    id: string;
-    old_fingerprint: string;
-    new_fingerprint: string;
-    /** "taken": policy alert, the new key replaced ours; "pinned": policy pin, we kept the old one. */
-    action: "taken" | "pinned";
-    /** Where each key came from, e.g. "nodedb" and "gateway:cabin" when two gateways disagree. */
-    old_source: KeySource | null;
-    new_source: KeySource;
-  };
-}
-
-export interface WeakKeyEvent {
-  type: "weak_key";
-  data: { id: string; fingerprint: string };
-}
-
-export interface DuplicateKeyEvent {
-  type: "duplicate_key";
-  /** `ids`: `id` and every node it shares the key with (renumbering leftovers excluded), sorted. */
-  data: { id: string; fingerprint: string; ids: string[] };
-}
-
-export type KeyEvent = KeyAddedEvent | KeyChangedEvent | WeakKeyEvent | DuplicateKeyEvent;
-export type KeyEventType = KeyEvent["type"];
 
 /** Our directory may lack a node's key (at most once per node per interval). */
 export interface KeyMissingEvent {
@@ -65,7 +34,9 @@ export interface SyncFailedEvent {
   data: { reason: string };
 }
 
-export type BridgeEvent = KeyEvent | KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent;
+/** The events the sync engine raises; the directory raises the KeyEvents. */
+export type EngineEvent = KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent;
+export type BridgeEvent = KeyEvent | EngineEvent;
 export type BridgeEventType = BridgeEvent["type"];
 
 /** Every `bridge/event` type, in CONTRACT.md's order (Home Assistant's event entity lists them). */

@@ -1,18 +1,25 @@
-// KeySyncManager: ties the radio, the key directory and the scheduler together, keeps the
-// stats and raises bridge events. It never knows MQTT exists: the app forwards its
-// "stats" and "event" emissions.
+// KeySyncManager, the sync engine: ties the radio, the key directory and the scheduler
+// together, keeps the sync figures and raises the engine's own bridge events (the directory
+// raises the key events itself). It never knows MQTT exists: the MQTT side listens to it and
+// to the directory, and calls the command methods below with node numbers parsed at the edge.
 import { EventEmitter } from "node:events";
-import type { KeyDirectory } from "../directory/keys.js";
+import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
 import type { KeyPolicy, NodeView } from "../directory/record.js";
-import { nodeId, parseNodeId } from "../node-id.js";
-import type { KeySeen, NodeDbDump, NodeSeen, Radio, RemoteNode, RoutingErrorEvent, SlotTaken } from "../radio/link.js";
+import { listen } from "../lifecycle.js";
+import { nodeId } from "../node-id.js";
+import type { NodeDbDump, Radio, RadioEvents, RadioStatus } from "../radio/link.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { Clock } from "./clock.js";
-import type { BridgeEvent } from "./events.js";
+import { NodeNotFoundError } from "./errors.js";
+import type { EngineEvent } from "./events.js";
+import { observeDump } from "./observe.js";
+import { RadioWatch } from "./radio-watch.js";
 import { SyncScheduler, type SyncReason } from "./scheduler.js";
-import { SignalDeduper, judgeNodeSeen, judgeRoutingError, type SignalVerdict } from "./signals.js";
 import { buildStats, type SyncCounters, type SyncStats } from "./stats.js";
 
+export type { RadioStatus } from "../radio/link.js";
+
+/** The `sync` command's answer. */
 export interface SyncResult {
   checked: number;
   added: number;
@@ -20,7 +27,7 @@ export interface SyncResult {
   duration_ms: number;
 }
 
-/** Where a sync reads the NodeDB: the bot's own connection, or a temporary second one. */
+/** A temporary second connection's read of the NodeDB (strategy connection). */
 export type NodeDbSource = (signal: AbortSignal) => Promise<NodeDbDump>;
 
 export interface KeySyncOptions {
@@ -38,48 +45,28 @@ export interface KeySyncOptions {
   log?: LogPort;
 }
 
-interface ManagerEvents {
+export interface ManagerEvents {
   stats: [SyncStats];
-  event: [BridgeEvent];
+  event: [EngineEvent];
+  /** The radio link's state, for radio/state. */
+  radio: [RadioStatus];
+  /** A handshake completed: the radio's identity (bridge/info) is known; its dump follows. */
+  handshake: [];
 }
-
-export class NodeNotFoundError extends Error {}
 
 export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private readonly scheduler: SyncScheduler<SyncResult>;
-  private readonly counters: SyncCounters = { syncCount: 0, keysAdded: 0, keysUpdated: 0, lastSyncAt: null, lastDurationMs: null, lastError: null };
-  private readonly deduper = new SignalDeduper();
-  private readonly processed = new WeakMap<NodeDbDump, SyncResult>();
+  private readonly counters: SyncCounters = { syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: null };
+  private readonly watch: RadioWatch;
   private readonly log: LogPort;
+  private unlisten: (() => void)[] = [];
   private started = false;
   /** A NodeDB download of ours is under way (stats `syncing`). */
   private syncing = false;
-  private readonly radioHandlers = {
-    dump: (dump: NodeDbDump): void => {
-      if (dump.kind === "handshake") this.processDump(dump, dump.durationMs);
-    },
-    status: (): void => {
-      const status = this.opts.radio.status;
-      if (status.state !== "connected") this.scheduler.setReady(false);
-      // No sync can run while the radio is away: stats say why (a sync clears it).
-      if (status.state === "disconnected" && status.reason !== "stopped" && status.reason !== "not started") {
-        this.setLastError(`radio disconnected: ${status.reason}`);
-      }
-    },
-    slotTaken: (taken: SlotTaken): void => {
-      const data = { reason: taken.reason, force_closes: taken.forceCloses, retry_in_s: Math.round(taken.retryInMs / 1000) };
-      this.emit("event", { type: "radio_slot_taken", data });
-    },
-    keySeen: (seen: KeySeen): void => this.onKeySeen(seen),
-    nodeSeen: (seen: NodeSeen): void => this.onVerdict(judgeNodeSeen(seen, this.lookup)),
-    routingError: (error: RoutingErrorEvent): void => this.onVerdict(judgeRoutingError(error)),
-  };
-  private readonly lookup = {
-    hasKey: (num: number): boolean | null => {
-      const record = this.opts.directory.get(num);
-      return record === undefined ? null : record.key !== null;
-    },
-  };
+  /** The directory is being changed by a call that publishes stats itself when done. */
+  private quiet = false;
+  /** The result of the last dump the radio delivered: what a requested refresh answers. */
+  private lastResult: SyncResult | null = null;
 
   constructor(private readonly opts: KeySyncOptions) {
     super();
@@ -92,31 +79,36 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       onDemandMaxPerMinute: opts.onDemandMaxPerMinute,
       run: (reason, signal) => this.runSync(reason, signal),
     });
+    this.watch = new RadioWatch({
+      ...opts,
+      intervalMs: () => this.scheduler.intervalSec * 1000,
+      event: (event) => this.emit("event", event),
+      onDemand: () => {
+        if (opts.onDemand) this.scheduler.requestOnDemand();
+      },
+    });
+  }
+
+  get radioStatus(): RadioStatus {
+    return this.opts.radio.status;
   }
 
   start(): void {
     if (this.started) return;
     this.started = true;
-    const radio = this.opts.radio;
-    radio.on("dump", this.radioHandlers.dump);
-    radio.on("status", this.radioHandlers.status);
-    radio.on("keySeen", this.radioHandlers.keySeen);
-    radio.on("nodeSeen", this.radioHandlers.nodeSeen);
-    radio.on("routingError", this.radioHandlers.routingError);
-    radio.on("slotTaken", this.radioHandlers.slotTaken);
+    this.unlisten = [
+      listen<RadioEvents>(this.opts.radio, { dump: (dump) => this.onDump(dump), status: (status) => this.onStatus(status) }),
+      // Keys learned between syncs (live packets, other gateways) change the figures too.
+      listen<DirectoryEvents>(this.opts.directory, { dirty: () => this.quiet || this.publishStats() }),
+      this.watch.start(),
+    ];
     this.scheduler.start();
     this.publishStats();
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
-    const radio = this.opts.radio;
-    radio.off("dump", this.radioHandlers.dump);
-    radio.off("status", this.radioHandlers.status);
-    radio.off("keySeen", this.radioHandlers.keySeen);
-    radio.off("nodeSeen", this.radioHandlers.nodeSeen);
-    radio.off("routingError", this.radioHandlers.routingError);
-    radio.off("slotTaken", this.radioHandlers.slotTaken);
+    for (const off of this.unlisten.splice(0)) off();
     await this.scheduler.stop();
     this.started = false;
   }
@@ -124,7 +116,8 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   stats(): SyncStats {
     const s = this.scheduler;
     const view = { running: this.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
-    return buildStats(this.counters, view, this.started, this.opts.directory.summary());
+    const { directory } = this.opts;
+    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals());
   }
 
   /** A full sync now, also while disabled; concurrent calls share one sync. */
@@ -142,21 +135,25 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     this.publishStats();
   }
 
-  node(id: string): NodeView {
-    const view = this.opts.directory.view(this.numOf(id));
-    if (!view) throw new NodeNotFoundError(`node ${id} is not in the key directory`);
-    return view;
+  node(num: number): NodeView {
+    return this.opts.directory.view(num) ?? notFound(num);
   }
 
-  acceptKey(id: string): NodeView {
-    const view = this.opts.directory.acceptKey(this.numOf(id));
-    if (!view) throw new NodeNotFoundError(`node ${id} is not in the key directory`);
+  acceptKey(num: number): NodeView {
+    const view = this.quietly(() => this.opts.directory.acceptKey(num)) ?? notFound(num);
     this.publishStats();
     return view;
   }
 
-  forget(id: string): void {
-    if (!this.opts.directory.forget(this.numOf(id))) throw new NodeNotFoundError(`node ${id} is not in the key directory`);
+  forget(num: number): void {
+    if (!this.quietly(() => this.opts.directory.forget(num))) notFound(num);
+    this.publishStats();
+  }
+
+  /** A failure outside the sync loop that users should see in stats (e.g. the key store's disk). */
+  reportError(message: string): void {
+    if (this.counters.lastError === message) return;
+    this.counters.lastError = message;
     this.publishStats();
   }
 
@@ -164,11 +161,17 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const started = this.opts.clock.now();
     this.syncing = true;
     try {
-      const fetch = this.opts.source ?? ((s: AbortSignal) => this.opts.radio.requestNodeDb(s));
-      const dump = await fetch(signal);
-      this.syncing = false;
-      // A handshake that was under way when we asked was already counted by its event.
-      const result = this.processed.get(dump) ?? this.processDump(dump, this.opts.clock.now() - started);
+      const { source } = this.opts;
+      let result: SyncResult;
+      if (source) {
+        const dump = await source(signal);
+        result = this.processDump(dump, this.opts.clock.now() - started);
+      } else {
+        // The radio delivers the dump it read (or the one under way) on its `dump` event,
+        // which onDump has processed by the time this resolves.
+        await this.opts.radio.requestNodeDb(signal);
+        result = this.lastResult as SyncResult;
+      }
       this.log.debug({ reason }, "sync done");
       return result;
     } catch (err) {
@@ -182,82 +185,54 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     }
   }
 
+  private onDump(dump: NodeDbDump): void {
+    if (dump.kind === "handshake") this.emit("handshake");
+    this.lastResult = this.processDump(dump, dump.durationMs);
+  }
+
+  private onStatus(status: RadioStatus): void {
+    if (status.state !== "connected") this.scheduler.setReady(false);
+    this.emit("radio", status);
+    // No sync can run while the radio is away: stats say why (a sync clears it).
+    if (status.state === "disconnected" && status.reason !== "stopped" && status.reason !== "not started") {
+      this.reportError(`radio disconnected: ${status.reason}`);
+    }
+  }
+
   /** Merges one complete dump: this is what counts as a sync. */
   private processDump(dump: NodeDbDump, durationMs: number): SyncResult {
-    const ingest = this.opts.directory.ingestDump(dump, this.opts.keyChange);
-    const { checked, added, updated } = ingest.counts;
+    this.syncing = false;
+    const observations = observeDump(dump);
+    const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange)) : null;
+    const { checked, added, updated } = counts ?? { checked: 0, added: 0, updated: 0 };
     const result: SyncResult = { checked, added, updated, duration_ms: Math.round(durationMs) };
-    this.processed.set(dump, result);
     this.counters.syncCount += 1;
-    this.counters.keysAdded += added;
-    this.counters.keysUpdated += updated;
     this.counters.lastSyncAt = this.opts.clock.now();
     this.counters.lastDurationMs = durationMs;
     this.counters.lastError = null;
-    if (ingest.ownNodeOnly) {
+    if (!observations) {
       this.log.warn({}, "the radio sent only its own node: nothing learned (is this client authorised on the radio?)");
     }
     this.log.info(result, `sync: checked ${checked}, added ${added}, updated ${updated}, ${result.duration_ms} ms`);
-    for (const event of ingest.events) this.emit("event", event);
     if (dump.kind === "handshake") this.scheduler.setReady(true);
     this.publishStats();
     return result;
   }
 
-  /** Keys another gateway shared: merged under the dump's rules, with source gateway:<name>. */
-  ingestGateway(gateway: string, nodes: readonly RemoteNode[]): void {
-    this.absorb(this.opts.directory.ingestGateway(gateway, nodes, this.opts.keyChange));
-  }
-
-  private onKeySeen(seen: KeySeen): void {
-    this.absorb(this.opts.directory.ingestKeySeen(seen, this.opts.keyChange));
-  }
-
-  /** Keys learned between syncs count in the totals, and their events go out. */
-  private absorb(ingest: ReturnType<KeyDirectory["ingestKeySeen"]>): void {
-    if (ingest.changes.length === 0) return;
-    this.counters.keysAdded += ingest.counts.added;
-    this.counters.keysUpdated += ingest.counts.updated;
-    for (const event of ingest.events) this.emit("event", event);
-    this.publishStats();
-  }
-
-  private onVerdict(verdict: SignalVerdict): void {
-    if (verdict.kind === "none") return;
-    const id = nodeId(verdict.num);
-    if (verdict.kind === "remote_lacks_our_key") {
-      this.emit("event", { type: "remote_lacks_our_key", data: { id } });
-      return;
+  private quietly<T>(change: () => T): T {
+    this.quiet = true;
+    try {
+      return change();
+    } finally {
+      this.quiet = false;
     }
-    if (verdict.kind === "mismatch") {
-      const fingerprint = this.opts.directory.get(verdict.num)?.fingerprint ?? null;
-      this.emit("event", { type: "key_mismatch", data: { id, fingerprint } });
-      return;
-    }
-    // One key_missing and one on-demand request per node per interval.
-    if (!this.deduper.admit(verdict.num, this.opts.clock.now(), this.scheduler.intervalSec * 1000)) return;
-    this.emit("event", { type: "key_missing", data: { id, reason: verdict.reason } });
-    if (this.opts.onDemand) this.scheduler.requestOnDemand();
-  }
-
-  private numOf(id: string): number {
-    const num = parseNodeId(id);
-    if (num === null) throw new NodeNotFoundError(`"${id}" is not a node id like "!a76f40da"`);
-    return num;
-  }
-
-  /** A failure outside the sync loop that users should see in stats (e.g. the key store's disk). */
-  reportError(message: string): void {
-    this.setLastError(message);
-  }
-
-  private setLastError(message: string): void {
-    if (this.counters.lastError === message) return;
-    this.counters.lastError = message;
-    this.publishStats();
   }
 
   private publishStats(): void {
     this.emit("stats", this.stats());
   }
+}
+
+function notFound(num: number): never {
+  throw new NodeNotFoundError(`node ${nodeId(num)} is not in the key directory`);
 }

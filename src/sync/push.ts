@@ -5,13 +5,18 @@
 // favourite on the radio).
 import type { KeyDirectory } from "../directory/keys.js";
 import type { KeyRecord } from "../directory/record.js";
-import type { Contact, NodeDbDump, Radio, RoutingErrorEvent } from "../radio/link.js";
+import type { Contact, NodeDbDump, Radio, RadioEvents, RoutingErrorEvent } from "../radio/link.js";
+import { listen } from "../lifecycle.js";
+import { nodeId } from "../node-id.js";
 import type { Clock } from "./clock.js";
+import { CommandRefused } from "./errors.js";
 import { SlidingLimit } from "./rate.js";
 
-export class PushRefused extends Error {}
+export class PushRefused extends CommandRefused {}
 
 export interface PushOptions {
+  /** push.enabled: off, every push is refused. */
+  enabled: boolean;
   radio: Radio;
   directory: KeyDirectory;
   clock: Clock;
@@ -37,6 +42,7 @@ export class KeyPusher {
   /** Node numbers the radio holds a key for, from its last NodeDB and what it told us since. */
   private readonly radioKeys = new Set<number>();
   private readonly limit: SlidingLimit;
+  private unlisten: (() => void) | null = null;
   private readonly on = {
     dump: (dump: NodeDbDump): void => {
       // A dump with only the radio's own node (2.8 access control) says nothing about the rest.
@@ -53,18 +59,22 @@ export class KeyPusher {
     this.limit = new SlidingLimit(opts.maxPerHour, 3_600_000);
   }
 
+  get enabled(): boolean {
+    return this.opts.enabled;
+  }
+
   start(): void {
-    this.opts.radio.on("dump", this.on.dump);
-    this.opts.radio.on("routingError", this.on.routingError);
+    if (this.opts.enabled) this.unlisten ??= listen<RadioEvents>(this.opts.radio, this.on);
   }
 
   stop(): void {
-    this.opts.radio.off("dump", this.on.dump);
-    this.opts.radio.off("routingError", this.on.routingError);
+    this.unlisten?.();
+    this.unlisten = null;
   }
 
   /** Pushes one node's key; resolves with what was pushed, throws PushRefused with the reason. */
   async push(num: number): Promise<{ id: string; fingerprint: string }> {
+    if (!this.opts.enabled) throw new PushRefused("push is off (push.enabled)");
     const record = this.opts.directory.get(num);
     const verdict = pushVerdict(record, this.radioKeys.has(num), this.opts.trust);
     if ("refused" in verdict) throw new PushRefused(verdict.refused);
@@ -72,6 +82,6 @@ export class KeyPusher {
     const result = await this.opts.radio.addContact(verdict.contact, this.opts.timeoutSec * 1000);
     if (!result.ok) throw new PushRefused(`the radio refused add_contact: ${result.error}`);
     this.radioKeys.add(num);
-    return { id: record?.id ?? "", fingerprint: record?.fingerprint ?? "" };
+    return { id: nodeId(num), fingerprint: record?.fingerprint ?? "" };
   }
 }

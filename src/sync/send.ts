@@ -2,13 +2,14 @@
 // NodeDB (Router.cpp perhapsEncode), so all we can report is its routing result; our
 // directory only explains a failure. Guards the radio's airtime with a per-minute limit.
 import type { KeyDirectory } from "../directory/keys.js";
-import { parseNodeId } from "../node-id.js";
+import { nodeId } from "../node-id.js";
 import type { Radio } from "../radio/link.js";
 import type { Clock } from "./clock.js";
+import { CommandRefused } from "./errors.js";
 import { SlidingLimit } from "./rate.js";
 import { PushRefused, type KeyPusher } from "./push.js";
 
-export class SendError extends Error {}
+export class SendError extends CommandRefused {}
 
 export interface SenderOptions {
   radio: Radio;
@@ -18,7 +19,7 @@ export interface SenderOptions {
   maxPerMinute: number;
   timeoutSec: number;
   /** With push.enabled: give the radio a key it lacks, then try once more. */
-  pusher?: KeyPusher | null;
+  pusher?: KeyPusher;
 }
 
 export class DmSender {
@@ -28,16 +29,15 @@ export class DmSender {
     this.limit = new SlidingLimit(opts.maxPerMinute, 60_000);
   }
 
-  async send(to: string, text: string): Promise<{ id: number }> {
+  async send(num: number, text: string): Promise<{ id: number }> {
     if (!this.opts.enabled) throw new SendError("sending is disabled (send.enabled is false)");
-    const num = parseNodeId(to);
-    if (num === null) throw new SendError(`"${to}" is not a node id like "!a76f40da"`);
+    const to = nodeId(num);
     if (!this.limit.take(this.opts.clock.now())) {
       throw new SendError(`refused: more than ${this.opts.maxPerMinute} messages per minute (send.max_per_minute)`);
     }
     let result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);
     let pushNote = "push is off (push.enabled)";
-    if (!result.ok && result.error === "PKI_SEND_FAIL_PUBLIC_KEY" && this.opts.pusher) {
+    if (!result.ok && result.error === "PKI_SEND_FAIL_PUBLIC_KEY" && this.opts.pusher?.enabled) {
       try {
         await this.opts.pusher.push(num);
         result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);

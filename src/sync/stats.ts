@@ -1,11 +1,9 @@
 // The `sync/stats` payload (CONTRACT.md), built from the manager's counters, the scheduler
 // and the directory's summary. Pure.
-import type { DirectorySummary } from "../directory/keys.js";
+import type { DirectorySummary, KeyTotals } from "../directory/keys.js";
 
 export interface SyncCounters {
   syncCount: number;
-  keysAdded: number;
-  keysUpdated: number;
   /** Epoch ms of the last successful sync; null before the first. */
   lastSyncAt: number | null;
   lastDurationMs: number | null;
@@ -34,11 +32,12 @@ export interface SchedulerView {
   nextSyncAt: number | null;
 }
 
-export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary): SyncStats {
+/** `keys`: the directory counts every source's keys (dumps, packets, other gateways). */
+export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals): SyncStats {
   return {
     sync_count: counters.syncCount,
-    keys_added: counters.keysAdded,
-    keys_updated: counters.keysUpdated,
+    keys_added: keys.added,
+    keys_updated: keys.updated,
     last_sync: counters.lastSyncAt === null ? null : Math.floor(counters.lastSyncAt / 1000),
     last_sync_iso: counters.lastSyncAt === null ? null : new Date(counters.lastSyncAt).toISOString(),
     last_duration_ms: counters.lastDurationMs === null ? null : Math.round(counters.lastDurationMs),

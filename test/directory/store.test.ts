@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KeyDirectory } from "../../src/directory/keys.js";
 import { KeyStore, StoreVersionError, type StoreTimers } from "../../src/directory/store.js";
-import { dump, key, parseDoc, remote } from "./util.js";
+import { dump, ingestDump, key, parseDoc, remote } from "./util.js";
 
 /** Timers fired by hand: the debounce is tested without sleeping. */
 class ManualTimers implements StoreTimers {
@@ -53,7 +53,7 @@ describe("KeyStore", () => {
     const memory = new KeyStore({ path: null });
     const dirA = directory();
     memory.attach(dirA);
-    dirA.ingestDump(dump(null, [remote(1, key(1))]), "alert");
+    ingestDump(dirA, dump(null, [remote(1, key(1))]), "alert");
     await memory.flush();
     expect(await readdir(dir)).toEqual([]);
   });
@@ -62,8 +62,8 @@ describe("KeyStore", () => {
     const store = new KeyStore({ path });
     const before = directory();
     store.attach(before);
-    before.ingestDump(dump(remote(1, key(1)), [remote(2, key(2), { lastHeard: 5 }), remote(3, null)]), "pin");
-    before.ingestDump(dump(null, [remote(2, key(22))]), "pin");
+    ingestDump(before, dump(remote(1, key(1)), [remote(2, key(2), { lastHeard: 5 }), remote(3, null)]), "pin");
+    ingestDump(before, dump(null, [remote(2, key(22))]), "pin");
     await store.flush();
 
     const doc = parseDoc(await readFile(path, "utf8"));
@@ -82,7 +82,7 @@ describe("KeyStore", () => {
     ]);
     const changed: string[] = [];
     after.on("nodeChanged", (view) => changed.push(`${view.id}:${view.key_source}`));
-    after.ingestDump(dump(null, [remote(1, key(1)), remote(2, key(2))]), "pin");
+    ingestDump(after, dump(null, [remote(1, key(1)), remote(2, key(2))]), "pin");
     expect(changed).toEqual(["!00000001:nodedb", "!00000002:nodedb"]);
   });
 
@@ -91,9 +91,9 @@ describe("KeyStore", () => {
     const store = new KeyStore({ path, timers, debounceMs: 2500 });
     const dirA = directory();
     store.attach(dirA);
-    dirA.ingestDump(dump(null, [remote(1, key(1))]), "alert");
-    dirA.ingestDump(dump(null, [remote(2, key(2))]), "alert");
-    dirA.ingestDump(dump(null, [remote(2, key(2))]), "alert"); // no change
+    ingestDump(dirA, dump(null, [remote(1, key(1))]), "alert");
+    ingestDump(dirA, dump(null, [remote(2, key(2))]), "alert");
+    ingestDump(dirA, dump(null, [remote(2, key(2))]), "alert"); // no change
     expect([...timers.pending.values()].map((t) => t.ms)).toEqual([2500]);
     expect(await readdir(dir)).toEqual([]);
     const written = nextWrite(store);
@@ -112,20 +112,20 @@ describe("KeyStore", () => {
     const store = new KeyStore({ path, timers });
     const dirA = directory();
     store.attach(dirA);
-    dirA.ingestDump(dump(null, [remote(1, key(1))]), "alert");
+    ingestDump(dirA, dump(null, [remote(1, key(1))]), "alert");
     await store.flush();
     const good = await readFile(path, "utf8");
 
     // Occupy the temp file's name with a directory: open(tmp, "w") fails (EISDIR), even as root.
     const obstacle = `${path}.tmp-${process.pid}`;
     await mkdir(obstacle);
-    dirA.ingestDump(dump(null, [remote(2, key(2))]), "alert");
+    ingestDump(dirA, dump(null, [remote(2, key(2))]), "alert");
     await expect(store.flush()).rejects.toThrow(/EISDIR|illegal operation/);
     expect(store.lastError).not.toBeNull();
     expect(await readFile(path, "utf8")).toBe(good);
 
     // A background write reports through "writeFailed" rather than throwing.
-    dirA.ingestDump(dump(null, [remote(3, key(3))]), "alert");
+    ingestDump(dirA, dump(null, [remote(3, key(3))]), "alert");
     const failed = nextWrite(store);
     timers.fireAll();
     expect(await failed).toBeInstanceOf(Error);
@@ -147,7 +147,7 @@ describe("KeyStore", () => {
     const good = new KeyStore({ path });
     const dirA = directory();
     good.attach(dirA);
-    dirA.ingestDump(dump(null, [remote(1, key(1)), remote(2, key(2))]), "alert");
+    ingestDump(dirA, dump(null, [remote(1, key(1)), remote(2, key(2))]), "alert");
     await good.flush();
     const text = await readFile(path, "utf8");
     await writeFile(path, text.slice(0, text.length >> 1));
@@ -176,7 +176,7 @@ describe("KeyStore", () => {
     expect((error as StoreVersionError).message).toMatch(/version 2.*newer/);
     const dirA = directory();
     store.attach(dirA);
-    dirA.ingestDump(dump(null, [remote(1, key(1))]), "alert");
+    ingestDump(dirA, dump(null, [remote(1, key(1))]), "alert");
     await expect(store.flush()).rejects.toBeInstanceOf(StoreVersionError);
     expect(await readFile(path, "utf8")).toBe(text);
     expect(await readdir(dir)).toEqual(["keys.json"]);

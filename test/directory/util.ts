@@ -1,6 +1,9 @@
 // Shared builders for the directory and sync unit tests.
-import type { NodeDbDump, RemoteNode } from "../../src/radio/link.js";
-import { keyFields, sha256Hex, type KeyRecord } from "../../src/directory/record.js";
+import type { KeyDirectory } from "../../src/directory/keys.js";
+import type { MergeCounts } from "../../src/directory/merge.js";
+import type { KeySeen, NodeDbDump, RemoteNode } from "../../src/radio/link.js";
+import { keyFields, sha256Hex, type KeyPolicy, type KeyRecord } from "../../src/directory/record.js";
+import { observeDump, observeKeySeen } from "../../src/sync/observe.js";
 
 /** A 32-byte key whose bytes are derived from `seed`: distinct seeds give distinct keys. */
 export function key(seed: number): Uint8Array {
@@ -60,4 +63,16 @@ export function record(num: number, k: Uint8Array | null, extra: Partial<KeyReco
     changed: false,
     ...extra,
   };
+}
+
+/** A NodeDB dump as the engine feeds it: the real translation, then the directory. */
+export function ingestDump(directory: KeyDirectory, d: NodeDbDump, policy: KeyPolicy): { counts: MergeCounts; ownNodeOnly: boolean } {
+  const observations = observeDump(d);
+  if (observations === null) return { counts: { checked: 0, nodesAdded: 0, added: 0, updated: 0, pinned: 0, unchanged: 0 }, ownNodeOnly: true };
+  return { counts: directory.ingest(observations, "nodedb", policy), ownNodeOnly: false };
+}
+
+/** A key from a live packet, as the engine feeds it. */
+export function ingestKeySeen(directory: KeyDirectory, seen: KeySeen, policy: KeyPolicy): { counts: MergeCounts } {
+  return { counts: directory.ingest([observeKeySeen(seen)], "packet", policy) };
 }

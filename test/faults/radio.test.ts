@@ -45,6 +45,7 @@ function rig(port: number, radioOptions: Partial<MeshtasticRadioOptions> = {}): 
   const events: BridgeEvent[] = [];
   const statuses: RadioStatus[] = [];
   manager.on("event", (e) => events.push(e));
+  directory.on("event", (e) => events.push(e));
   radio.on("status", (s) => statuses.push(s));
   cleanups.push(async () => {
     await manager.stop();

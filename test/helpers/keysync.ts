@@ -6,7 +6,7 @@ import { sha256Hex } from "../../src/directory/record.js";
 import { MeshtasticRadio, type MeshtasticRadioOptions } from "../../src/radio/meshtastic.js";
 import { SimRadio, type SimRadioOptions } from "../../src/sim/index.js";
 import type { BridgeEvent } from "../../src/sync/events.js";
-import { loadLowEntropyHashes } from "../../src/sync/health.js";
+import { loadLowEntropyHashes } from "../../src/directory/health.js";
 import { KeySyncManager, type KeySyncOptions, type NodeDbSource } from "../../src/sync/manager.js";
 import { ManualClock } from "./clock.js";
 import { nextEvent } from "./events.js";
@@ -53,7 +53,9 @@ export async function startKeySync(options: KeySyncRigOptions = {}): Promise<Key
     ...options.manager,
   });
   const events: BridgeEvent[] = [];
+  // The engine's events and the directory's key events, as the bridge publishes both.
   manager.on("event", (e) => events.push(e));
+  directory.on("event", (e) => events.push(e));
   onTestFinished(async () => {
     await manager.stop();
     await radio.stop();

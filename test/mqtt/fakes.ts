@@ -1,10 +1,24 @@
-// Fake command handlers that record what they were asked, and sample payloads shaped as
-// CONTRACT.md says the bridge publishes them.
-import type { CommandHandlers } from "../../src/mqtt/commands.js";
+// A fake engine that records what the command table asked of it (node numbers recorded in
+// their "!a76f40da" form), and sample payloads shaped as CONTRACT.md says the bridge
+// publishes them.
+import { nodeId } from "../../src/node-id.js";
+import type { Engine } from "../../src/sync/engine.js";
+import type { SyncResult } from "../../src/sync/manager.js";
 
-export interface RecordingHandlers extends CommandHandlers {
-  calls: Array<[string, ...unknown[]]>;
+/** The engine methods the command table reaches, flattened, with ids as text. */
+export interface CommandHandlers {
+  sync(): Promise<SyncResult>;
+  setInterval(seconds: number): void;
+  setEnabled(on: boolean): void;
+  stats(): object;
+  node(id: string): object;
+  acceptKey(id: string): object;
+  forget(id: string): void;
+  send(to: string, text: string): Promise<{ id: number }>;
+  push(id: string): Promise<object>;
 }
+
+export type RecordingHandlers = Engine & { calls: Array<[string, ...unknown[]]> };
 
 export class UnknownNodeError extends Error {
   override name = "UnknownNodeError";
@@ -30,7 +44,21 @@ export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): Recordin
     send: (to, text) => (calls.push(["send", to, text]), Promise.resolve({ id: 42 })),
     push: (id) => (calls.push(["push", id]), Promise.resolve({ id, fingerprint: "0011223344556677" })),
   };
-  return Object.assign(base, overrides, { calls });
+  const h: CommandHandlers = { ...base, ...overrides };
+  const engine = {
+    manager: {
+      sync: () => h.sync(),
+      setInterval: (seconds: number) => h.setInterval(seconds),
+      setEnabled: (on: boolean) => h.setEnabled(on),
+      stats: () => h.stats(),
+      node: (num: number) => h.node(nodeId(num)),
+      acceptKey: (num: number) => h.acceptKey(nodeId(num)),
+      forget: (num: number) => h.forget(nodeId(num)),
+    },
+    sender: { send: (to: number, text: string) => h.send(nodeId(to), text) },
+    pusher: { push: (num: number) => h.push(nodeId(num)) },
+  };
+  return Object.assign(engine as unknown as Engine, { calls });
 }
 
 export function sampleStats(overrides: Record<string, unknown> = {}): Record<string, unknown> {

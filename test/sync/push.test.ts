@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { KeyRecord } from "../../src/directory/record.js";
 import { pushVerdict } from "../../src/sync/push.js";
 import { keyFields } from "../../src/directory/record.js";
-import { record as baseRecord } from "../directory/util.js";
+import { record as baseRecord, ingestDump } from "../directory/util.js";
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 7);
 
@@ -40,7 +40,7 @@ describe("KeyPusher", () => {
     const clock = new ManualClock();
     const directory = new KeyDirectory({ now: () => 1, weakHashes: new Set() });
     const nodes = [1, 2, 3].map((n) => ({ num: n, id: `!0000000${n}`, longName: "", shortName: "", publicKey: Uint8Array.from({ length: 32 }, (_, i) => i + n), verified: false, ignored: false, lastHeard: 0 }));
-    directory.ingestDump({ kind: "refresh", own: null, nodes, durationMs: 1, completedAt: 1 }, "alert");
+    ingestDump(directory, { kind: "refresh", own: null, nodes, durationMs: 1, completedAt: 1 }, "alert");
     const pushed: number[] = [];
     const radio = Object.assign(new EventEmitter(), {
       addContact: (contact: { num: number }) => {
@@ -48,7 +48,7 @@ describe("KeyPusher", () => {
         return Promise.resolve({ ok: true as const, id: contact.num });
       },
     });
-    const pusher = new KeyPusher({ radio: radio as never, directory, clock, maxPerHour: 2, trust: ["*"], timeoutSec: 1 });
+    const pusher = new KeyPusher({ enabled: true, radio: radio as never, directory, clock, maxPerHour: 2, trust: ["*"], timeoutSec: 1 });
     await pusher.push(1);
     await pusher.push(2);
     await expect(pusher.push(3)).rejects.toThrow(/more than 2 pushes per hour/);

@@ -1,6 +1,6 @@
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { crc32 } from "../../src/sync/crc32.js";
+import { crc32 } from "../../src/directory/crc32.js";
 import {
   computeStatuses,
   isRenumbering,
@@ -8,7 +8,7 @@ import {
   nodeStatus,
   parseHashList,
   statusEvents,
-} from "../../src/sync/health.js";
+} from "../../src/directory/health.js";
 import { hashOf, key, record as node } from "../directory/util.js";
 
 const none = new Set<string>();

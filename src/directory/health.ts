@@ -2,7 +2,7 @@
 // newly enters `weak` or `duplicate`. The only I/O here is loadLowEntropyHashes(), called
 // once at start-up; every other function takes the hash set as a parameter.
 import { readFileSync } from "node:fs";
-import type { KeyRecord, NodeStatus } from "../directory/record.js";
+import type { KeyRecord, NodeStatus } from "./record.js";
 import { crc32 } from "./crc32.js";
 import type { KeyEvent } from "./events.js";
 

@@ -1,7 +1,21 @@
 import { describe, expect, it } from "vitest";
 import type { KeyRecord } from "../../src/directory/record.js";
-import { mergeDump, mergeGateway, mergeKeySeen, type MergeResult } from "../../src/sync/merge.js";
+import { mergeObservations, type DirectorySnapshot, type MergeResult } from "../../src/directory/merge.js";
+import type { KeyPolicy } from "../../src/directory/record.js";
+import type { KeySeen, NodeDbDump, RemoteNode } from "../../src/radio/link.js";
+import { observeShared } from "../../src/bridge/share.js";
+import { observeDump, observeKeySeen } from "../../src/sync/observe.js";
 import { dump, key, remote } from "../directory/util.js";
+
+// Each source's own translation into observations, then the one merge.
+const mergeDump = (snapshot: DirectorySnapshot, d: NodeDbDump, policy: KeyPolicy, now: number): MergeResult & { ownNodeOnly: boolean } => {
+  const observations = observeDump(d);
+  return { ...mergeObservations(snapshot, observations ?? [], "nodedb", policy, now), ownNodeOnly: observations === null };
+};
+const mergeKeySeen = (snapshot: DirectorySnapshot, seen: KeySeen, policy: KeyPolicy, now: number) =>
+  mergeObservations(snapshot, [observeKeySeen(seen)], "packet", policy, now);
+const mergeGateway = (snapshot: DirectorySnapshot, gateway: string, nodes: RemoteNode[], policy: KeyPolicy, now: number) =>
+  mergeObservations(snapshot, nodes.map((n) => observeShared({ ...n, publicKey: n.publicKey as Uint8Array, learnedAt: 0 })), `gateway:${gateway}`, policy, now);
 
 const NOW = 1_800_000_000;
 

@@ -1,14 +1,14 @@
-// Pure merge: (directory snapshot, what a radio or gateway reports, policy, now) → the
-// record changes, the key events and the counts for sync/stats. No I/O; the directory
-// applies the result (KeyDirectory.apply). Rules, from CONTRACT.md and FIRMWARE.md:
+// Pure merge: (directory snapshot, observations from one source, policy, now) → the record
+// changes, the key events and the counts for sync/stats. No I/O; KeyDirectory.ingest applies
+// the result. Sources translate their own shapes into observations (sync/observe.ts for the
+// radio, bridge/share.ts for gateways). Rules, from CONTRACT.md and FIRMWARE.md:
 // - the directory only grows: a node missing from a dump is never removed;
 // - an empty or absent key never clears a key we hold (firmware sends empty keys);
 // - a different key for a known node is taken (alert) or pinned (pin), and always flagged;
 // - names, flags and last-heard update silently, without counting as key changes.
-import type { KeySeen, NodeDbDump, RemoteNode } from "../radio/link.js";
 import { nodeId } from "../node-id.js";
 import type { KeyEvent } from "./events.js";
-import { isKey, keyFields, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "../directory/record.js";
+import { isKey, keyFields, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
 
 /** One node as a source describes it; absent fields leave ours as they are. */
 export interface Observation {
@@ -19,8 +19,8 @@ export interface Observation {
   key: Uint8Array | null;
   verified?: boolean;
   ignored?: boolean;
-  /** Unix seconds the node was heard; 0 or absent when unknown. */
-  heardAt?: number;
+  /** Unix seconds the node was heard; 0 or absent when unknown; "now": at this merge (a live packet). */
+  heardAt?: number | "now";
 }
 
 /** Read access to the directory; a Map<number, KeyRecord> or KeyDirectory satisfies it. */
@@ -55,8 +55,6 @@ export interface MergeResult {
   /** key_added / key_changed, in the order they arose. */
   events: KeyEvent[];
   counts: MergeCounts;
-  /** The dump held only the radio's own node (2.8 access control): nothing was learned. */
-  ownNodeOnly: boolean;
 }
 
 /** A key we learned on this run outranks one from a gateway, which outranks our own file. */
@@ -90,12 +88,12 @@ export function mergeObservations(
     const prev = snapshot.get(next.num) ?? null;
     if (prev === null || !sameRecord(prev, next)) changes.push({ prev, next });
   }
-  return { changes, events, counts, ownNodeOnly: false };
+  return { changes, events, counts };
 }
 
 function create(obs: Observation, source: KeySource, now: number, counts: MergeCounts, events: KeyEvent[]): KeyRecord {
   const key = isKey(obs.key) ? obs.key : null;
-  const heard = heardAt(obs);
+  const heard = heardAt(obs, now);
   const record: KeyRecord = {
     num: obs.num >>> 0,
     id: nodeId(obs.num),
@@ -136,7 +134,7 @@ function update(
   const shortName = obs.shortName || prev.shortName;
   const verified = obs.verified ?? prev.verified;
   const ignored = obs.ignored ?? prev.ignored;
-  const lastSeen = Math.max(prev.lastSeen, heardAt(obs));
+  const lastSeen = Math.max(prev.lastSeen, heardAt(obs, now));
   // Nothing but the key can differ from here on: reuse `prev` rather than copy it, so a sync
   // of a NodeDB that did not change allocates no record at all.
   const same =
@@ -183,8 +181,9 @@ function ownRadio(source: KeySource | null): boolean {
   return source === "nodedb" || source === "packet";
 }
 
-function heardAt(obs: Observation): number {
-  return obs.heardAt !== undefined && Number.isFinite(obs.heardAt) && obs.heardAt > 0 ? Math.floor(obs.heardAt) : 0;
+function heardAt(obs: Observation, now: number): number {
+  const at = obs.heardAt === "now" ? now : obs.heardAt;
+  return at !== undefined && Number.isFinite(at) && at > 0 ? Math.floor(at) : 0;
 }
 
 export function sameRecord(a: Readonly<KeyRecord>, b: Readonly<KeyRecord>): boolean {
@@ -195,56 +194,4 @@ export function sameRecord(a: Readonly<KeyRecord>, b: Readonly<KeyRecord>): bool
       ? sameKey(x as Uint8Array | null, y as Uint8Array | null)
       : x === y;
   });
-}
-
-function fromRemote(node: RemoteNode, withFlags: boolean): Observation {
-  const obs: Observation = {
-    num: node.num,
-    longName: node.longName,
-    shortName: node.shortName,
-    key: node.publicKey,
-    heardAt: node.lastHeard,
-  };
-  if (withFlags) {
-    obs.verified = node.verified;
-    obs.ignored = node.ignored;
-  }
-  return obs;
-}
-
-/**
- * A NodeDB dump. The radio's own node is merged like any other: other nodes DM it, its key
- * can be cloned too, and other gateways need it. A dump with no node but the radio's own
- * (2.8 access control refusing an unauthorised client) means "nothing learned", never
- * "every node vanished": it changes nothing, not even the own node.
- */
-export function mergeDump(snapshot: DirectorySnapshot, dump: NodeDbDump, policy: KeyPolicy, now: number): MergeResult {
-  if (dump.nodes.length === 0) {
-    const counts: MergeCounts = { checked: 0, nodesAdded: 0, added: 0, updated: 0, pinned: 0, unchanged: 0 };
-    return { changes: [], events: [], counts, ownNodeOnly: true };
-  }
-  const nodes = dump.own ? [dump.own, ...dump.nodes] : dump.nodes;
-  return mergeObservations(snapshot, nodes.map((node) => fromRemote(node, true)), "nodedb", policy, now);
-}
-
-/** A key from a live packet: the node was heard just now. */
-export function mergeKeySeen(snapshot: DirectorySnapshot, seen: KeySeen, policy: KeyPolicy, now: number): MergeResult {
-  const obs: Observation = { num: seen.num, key: seen.publicKey, heardAt: now };
-  if (seen.longName !== undefined) obs.longName = seen.longName;
-  if (seen.shortName !== undefined) obs.shortName = seen.shortName;
-  return mergeObservations(snapshot, [obs], "packet", policy, now);
-}
-
-/**
- * Keys shared by another gateway, merged under the dump rules with source gateway:<name>.
- * Its radio's verified/ignored flags are its own business, so they are not copied.
- */
-export function mergeGateway(
-  snapshot: DirectorySnapshot,
-  gateway: string,
-  nodes: readonly RemoteNode[],
-  policy: KeyPolicy,
-  now: number,
-): MergeResult {
-  return mergeObservations(snapshot, nodes.map((node) => fromRemote(node, false)), `gateway:${gateway}`, policy, now);
 }

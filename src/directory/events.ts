@@ -1,0 +1,37 @@
+// The key-related `<base>/bridge/event` payloads (CONTRACT.md, "bridge/event types"), as
+// the directory produces them. They are already in the published shape {type, data}, so
+// the MQTT side can serialise them as they are, without knowing how they arose.
+import type { KeySource } from "./record.js";
+
+export interface KeyAddedEvent {
+  type: "key_added";
+  data: { id: string; fingerprint: string; source: KeySource };
+}
+
+export interface KeyChangedEvent {
+  type: "key_changed";
+  data: {
+    id: string;
+    old_fingerprint: string;
+    new_fingerprint: string;
+    /** "taken": policy alert, the new key replaced ours; "pinned": policy pin, we kept the old one. */
+    action: "taken" | "pinned";
+    /** Where each key came from, e.g. "nodedb" and "gateway:cabin" when two gateways disagree. */
+    old_source: KeySource | null;
+    new_source: KeySource;
+  };
+}
+
+export interface WeakKeyEvent {
+  type: "weak_key";
+  data: { id: string; fingerprint: string };
+}
+
+export interface DuplicateKeyEvent {
+  type: "duplicate_key";
+  /** `ids`: `id` and every node it shares the key with (renumbering leftovers excluded), sorted. */
+  data: { id: string; fingerprint: string; ids: string[] };
+}
+
+export type KeyEvent = KeyAddedEvent | KeyChangedEvent | WeakKeyEvent | DuplicateKeyEvent;
+export type KeyEventType = KeyEvent["type"];

@@ -1,0 +1,5 @@
+// A command the engine refused for a reason the user can act on (unknown node, send refused,
+// push refused): an expected answer, logged quietly, unlike a bug.
+export class CommandRefused extends Error {}
+
+export class NodeNotFoundError extends CommandRefused {}

@@ -1,0 +1,36 @@
+// The radio's shapes (NodeDB dumps, keys from live packets) as the directory's observations.
+// The one place that knows how a RemoteNode maps onto the key rules' input.
+import type { Observation } from "../directory/merge.js";
+import type { KeySeen, NodeDbDump, RemoteNode } from "../radio/link.js";
+
+/**
+ * A NodeDB dump's nodes. The radio's own node is merged like any other: other nodes DM it,
+ * its key can be cloned too, and other gateways need it. A dump with no node but the radio's
+ * own (2.8 access control refusing an unauthorised client) means "nothing learned", never
+ * "every node vanished": null, and nothing is merged, not even the own node.
+ */
+export function observeDump(dump: NodeDbDump): Observation[] | null {
+  if (dump.nodes.length === 0) return null;
+  const nodes = dump.own ? [dump.own, ...dump.nodes] : dump.nodes;
+  return nodes.map(observeNode);
+}
+
+function observeNode(node: RemoteNode): Observation {
+  return {
+    num: node.num,
+    longName: node.longName,
+    shortName: node.shortName,
+    key: node.publicKey,
+    heardAt: node.lastHeard,
+    verified: node.verified,
+    ignored: node.ignored,
+  };
+}
+
+/** A key from a live packet: the node was heard just now. */
+export function observeKeySeen(seen: KeySeen): Observation {
+  const obs: Observation = { num: seen.num, key: seen.publicKey, heardAt: "now" };
+  if (seen.longName !== undefined) obs.longName = seen.longName;
+  if (seen.shortName !== undefined) obs.shortName = seen.shortName;
+  return obs;
+}

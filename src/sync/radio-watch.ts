@@ -1,0 +1,71 @@
+// What the radio's live traffic means for the key directory (FIRMWARE.md): keys carried by
+// packets go straight into the directory; signals that the directory may lack a key raise
+// one `key_missing` (and one on-demand sync) per node per interval; PKI routing errors and a
+// taken TCP slot become their bridge events.
+import type { KeyDirectory } from "../directory/keys.js";
+import type { KeyPolicy } from "../directory/record.js";
+import { listen } from "../lifecycle.js";
+import { nodeId } from "../node-id.js";
+import type { Radio, RadioEvents, SlotTaken } from "../radio/link.js";
+import type { Clock } from "./clock.js";
+import type { EngineEvent } from "./events.js";
+import { observeKeySeen } from "./observe.js";
+import { SignalDeduper, judgeNodeSeen, judgeRoutingError, type SignalVerdict } from "./signals.js";
+
+export interface RadioWatchOptions {
+  radio: Radio;
+  directory: KeyDirectory;
+  clock: Clock;
+  keyChange: KeyPolicy;
+  /** The de-duplication window: one sync interval. */
+  intervalMs: () => number;
+  event: (event: EngineEvent) => void;
+  /** A signal asks for an on-demand sync. */
+  onDemand: () => void;
+}
+
+export class RadioWatch {
+  private readonly deduper = new SignalDeduper();
+  private readonly lookup = {
+    hasKey: (num: number): boolean | null => {
+      const record = this.opts.directory.get(num);
+      return record === undefined ? null : record.key !== null;
+    },
+  };
+
+  constructor(private readonly opts: RadioWatchOptions) {}
+
+  /** Subscribes to the radio; returns the unsubscribe. */
+  start(): () => void {
+    const { radio, directory, keyChange } = this.opts;
+    return listen<RadioEvents>(radio, {
+      keySeen: (seen) => directory.ingest([observeKeySeen(seen)], "packet", keyChange),
+      nodeSeen: (seen) => this.onVerdict(judgeNodeSeen(seen, this.lookup)),
+      routingError: (error) => this.onVerdict(judgeRoutingError(error)),
+      slotTaken: (taken) => this.onSlotTaken(taken),
+    });
+  }
+
+  private onSlotTaken(taken: SlotTaken): void {
+    const data = { reason: taken.reason, force_closes: taken.forceCloses, retry_in_s: Math.round(taken.retryInMs / 1000) };
+    this.opts.event({ type: "radio_slot_taken", data });
+  }
+
+  private onVerdict(verdict: SignalVerdict): void {
+    if (verdict.kind === "none") return;
+    const id = nodeId(verdict.num);
+    if (verdict.kind === "remote_lacks_our_key") {
+      this.opts.event({ type: "remote_lacks_our_key", data: { id } });
+      return;
+    }
+    if (verdict.kind === "mismatch") {
+      const fingerprint = this.opts.directory.get(verdict.num)?.fingerprint ?? null;
+      this.opts.event({ type: "key_mismatch", data: { id, fingerprint } });
+      return;
+    }
+    // One key_missing and one on-demand request per node per interval.
+    if (!this.deduper.admit(verdict.num, this.opts.clock.now(), this.opts.intervalMs())) return;
+    this.opts.event({ type: "key_missing", data: { id, reason: verdict.reason } });
+    this.opts.onDemand();
+  }
+}

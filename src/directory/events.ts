@@ -33,5 +33,21 @@ export interface DuplicateKeyEvent {
   data: { id: string; fingerprint: string; ids: string[] };
 }
 
-export type KeyEvent = KeyAddedEvent | KeyChangedEvent | WeakKeyEvent | DuplicateKeyEvent;
+/**
+ * A node's old key heard on the air again after it changed: two live devices claim one node
+ * number. `fingerprint`: the key we now hold (or keep pending); `conflicting_fingerprint`:
+ * the old key heard. Once per node and conflicting key; nothing flips.
+ */
+export interface KeyConflictEvent {
+  type: "key_conflict";
+  data: { id: string; fingerprint: string; conflicting_fingerprint: string };
+}
+
+/** The radio's NodeDB holds a key other than the confirmed one; once per node and radio key. */
+export interface RadioKeyStaleEvent {
+  type: "radio_key_stale";
+  data: { id: string; radio_fingerprint: string; confirmed_fingerprint: string };
+}
+
+export type KeyEvent = KeyAddedEvent | KeyChangedEvent | WeakKeyEvent | DuplicateKeyEvent | KeyConflictEvent | RadioKeyStaleEvent;
 export type KeyEventType = KeyEvent["type"];

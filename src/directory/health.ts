@@ -2,14 +2,14 @@
 // newly enters `weak` or `duplicate`. The only I/O here is loadLowEntropyHashes(), called
 // once at start-up; every other function takes the hash set as a parameter.
 import { readFileSync } from "node:fs";
-import type { KeyRecord, NodeStatus } from "./record.js";
+import { radioStale, type KeyRecord, type NodeStatus } from "./record.js";
 import { crc32 } from "./crc32.js";
 import type { KeyEvent } from "./events.js";
 
 /** What health needs of a record; KeyRecord satisfies it. */
 export type HealthNode = Pick<
   KeyRecord,
-  "num" | "id" | "key" | "keyHash" | "fingerprint" | "changed" | "firstSeen" | "lastSeen"
+  "num" | "id" | "key" | "keyHash" | "fingerprint" | "changed" | "firstSeen" | "lastSeen" | "confirmedKey" | "radioKey"
 >;
 
 /** The firmware's list (assets/…), resolved from this module so it works from src/ and dist/. */
@@ -67,6 +67,9 @@ export function nodeStatus(
   if (node.keyHash !== null && weakHashes.has(node.keyHash)) return "weak";
   if (duplicatePeers(node, sameKey).length > 0) return "duplicate";
   if (node.changed) return "changed";
+  // After accept_key of a re-flashed node's new key, the radio still holds the old one
+  // (firmware keeps the first key, NodeDB::updateUser) and DMs to the node fail.
+  if (radioStale(node)) return "radio_stale";
   if (node.key === null) return "missing";
   return "ok";
 }

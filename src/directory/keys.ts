@@ -8,14 +8,15 @@ import { EventEmitter } from "node:events";
 import type { KeyEvent } from "./events.js";
 import { nodeStatus, statusEvents } from "./health.js";
 import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
-import { keyFields, sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
+import { sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
+import { acceptRecord, leftRadio, noteRadioStale, rejectRecord } from "./trust.js";
 
 export interface DirectoryEvents {
   /** A node's `nodes/<id>` payload changed (or the node is new). */
   nodeChanged: [NodeView];
   /** forget(): retained `nodes/<id>` and discovery should be cleared. */
   nodeRemoved: [{ id: string; num: number }];
-  /** A bridge event: key_added, key_changed, weak_key, duplicate_key. */
+  /** A bridge event: key_added, key_changed, weak_key, duplicate_key, key_conflict, radio_key_stale. */
   event: [KeyEvent];
   /** The directory changed (including fields outside the view): persist it, refresh figures. */
   dirty: [];
@@ -32,7 +33,7 @@ export interface DirectorySummary {
   nodes_total: number;
   nodes_with_key: number;
   nodes_missing_key: number;
-  /** Nodes whose status is weak, duplicate or changed. */
+  /** Nodes whose status is weak, duplicate, changed or radio_stale. */
   alerts: number;
 }
 
@@ -89,7 +90,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     for (const record of this.records.values()) {
       if (record.key !== null) withKey++;
       const status = this.statuses.get(record.num);
-      if (status === "weak" || status === "duplicate" || status === "changed") alerts++;
+      if (status === "weak" || status === "duplicate" || status === "changed" || status === "radio_stale") alerts++;
     }
     const total = this.records.size;
     return { nodes_total: total, nodes_with_key: withKey, nodes_missing_key: total - withKey, alerts };
@@ -111,32 +112,54 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
   /**
    * Merges what one source reports (a NodeDB dump, a live packet, another gateway) under the
    * key rules. Emits the changed views and the key events, health alerts included; returns
-   * the counts for the sync's own figures.
+   * the counts for the sync's own figures. A "nodedb" batch is one complete dump: nodes it
+   * does not list are no longer in the radio (in_radio false), though the directory keeps them.
    */
   ingest(observations: readonly Observation[], source: Exclude<KeySource, "store">, policy: KeyPolicy): MergeCounts {
     const result = mergeObservations(this, observations, source, policy, this.options.now());
     this.keyTotals.added += result.counts.added;
     this.keyTotals.updated += result.counts.updated;
-    const updates = result.changes.map((change) => ({ num: change.next.num, next: change.next }));
+    const updates: Update[] = result.changes.map((change) => ({ num: change.next.num, next: change.next }));
+    if (source === "nodedb") {
+      const listed = new Set(observations.map((obs) => obs.num >>> 0));
+      for (const record of this.records.values()) {
+        if (listed.has(record.num)) continue;
+        const next = leftRadio(record);
+        if (next !== record) updates.push({ num: record.num, next });
+      }
+    }
     this.commit(updates, result.events, true);
     return result.counts;
   }
 
   /**
-   * accept_key: under pin the pending key replaces the held one; under either policy the
-   * node leaves `changed`. Returns the node's view, or undefined for an unknown node.
+   * accept_key: the node's new key (held under alert, pending under pin) becomes held and
+   * confirmed; the node leaves `changed`. Returns the node's view, or undefined for an unknown node.
    */
   acceptKey(num: number): NodeView | undefined {
+    return this.change(num, (prev) => acceptRecord(prev, this.options.now()));
+  }
+
+  /**
+   * reject_key: the held key returns to the confirmed one and the rejected key is remembered.
+   * undefined for an unknown node; `rejected: false` when the node had no changed key.
+   */
+  rejectKey(num: number): { view: NodeView; rejected: boolean } | undefined {
+    let rejected = false;
+    const view = this.change(num, (prev) => {
+      const next = rejectRecord(prev);
+      rejected = next !== null;
+      return next ?? prev;
+    });
+    return view && { view, rejected };
+  }
+
+  private change(num: number, rule: (prev: KeyRecord) => KeyRecord): NodeView | undefined {
     const prev = this.records.get(num >>> 0);
     if (!prev) return undefined;
-    let next: KeyRecord = { ...prev, changed: false };
-    if (prev.pendingKey !== null) {
-      const source = prev.pendingSource ?? "packet";
-      next = { ...next, ...keyFields(prev.pendingKey), source, origin: source, keyChangedAt: this.options.now() };
-      next.pendingKey = null;
-      next.pendingSource = null;
-    }
-    if (prev.changed || prev.pendingKey !== null) this.commit([{ num: prev.num, next }], [], true);
+    const events: KeyEvent[] = [];
+    const next = noteRadioStale(rule(prev), events);
+    if (next !== prev) this.commit([{ num: prev.num, next }], events, true);
     return this.view(prev.num);
   }
 

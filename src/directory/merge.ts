@@ -5,10 +5,16 @@
 // - the directory only grows: a node missing from a dump is never removed;
 // - an empty or absent key never clears a key we hold (firmware sends empty keys);
 // - a different key for a known node is taken (alert) or pinned (pin), and always flagged;
+//   the confirmed key stays until accept_key (trust.ts);
+// - a "nodedb" batch is one complete dump: it sets what the radio holds (radioKey, inRadio),
+//   and a dump still reporting the radio's old key is not a key change (firmware keeps the
+//   first key it learned, NodeDB::updateUser);
+// - the old key heard on the air again after a change is one key_conflict, never a flip;
 // - names, flags and last-heard update silently, without counting as key changes.
 import { nodeId } from "../node-id.js";
 import type { KeyEvent } from "./events.js";
-import { isKey, keyFields, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
+import { isKey, keyFields, NO_FINGERPRINTS, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
+import { isConflict, noteConflict, noteRadioStale, relationOf, withRadio } from "./trust.js";
 
 /** One node as a source describes it; absent fields leave ours as they are. */
 export interface Observation {
@@ -52,7 +58,7 @@ export interface MergeCounts {
 export interface MergeResult {
   /** One entry per node whose record differs from the snapshot. */
   changes: NodeChange[];
-  /** key_added / key_changed, in the order they arose. */
+  /** key_added / key_changed / key_conflict / radio_key_stale, in the order they arose. */
   events: KeyEvent[];
   counts: MergeCounts;
 }
@@ -78,7 +84,8 @@ export function mergeObservations(
   for (const obs of observations) {
     counts.checked++;
     const prev = working.get(obs.num >>> 0) ?? snapshot.get(obs.num >>> 0);
-    const next = prev ? update(prev, obs, source, policy, now, counts, events) : create(obs, source, now, counts, events);
+    const merged = prev ? update(prev, obs, source, policy, now, counts, events) : create(obs, source, now, counts, events);
+    const next = noteRadioStale(merged, events);
     // update() hands back `prev` itself when nothing changed: the common case of a full sync.
     if (prev && (next === prev || sameRecord(prev, next))) counts.unchanged++;
     else working.set(next.num, next);
@@ -94,7 +101,7 @@ export function mergeObservations(
 function create(obs: Observation, source: KeySource, now: number, counts: MergeCounts, events: KeyEvent[]): KeyRecord {
   const key = isKey(obs.key) ? obs.key : null;
   const heard = heardAt(obs, now);
-  const record: KeyRecord = {
+  let record: KeyRecord = {
     num: obs.num >>> 0,
     id: nodeId(obs.num),
     longName: obs.longName ?? "",
@@ -111,12 +118,22 @@ function create(obs: Observation, source: KeySource, now: number, counts: MergeC
     pendingKey: null,
     pendingSource: null,
     changed: false,
+    confirmedKey: null,
+    confirmedOrigin: key ? source : null,
+    radioKey: null,
+    inRadio: false,
+    rejected: NO_FINGERPRINTS,
+    former: NO_FINGERPRINTS,
+    staleNoted: null,
+    conflictNoted: null,
   };
+  record.confirmedKey = record.key;
   counts.nodesAdded++;
   if (record.fingerprint !== null) {
     counts.added++;
     events.push({ type: "key_added", data: { id: record.id, fingerprint: record.fingerprint, source } });
   }
+  if (source === "nodedb") record = withRadio(record, record.key);
   return record;
 }
 
@@ -139,26 +156,33 @@ function update(
   // of a NodeDB that did not change allocates no record at all.
   const same =
     longName === prev.longName && shortName === prev.shortName && verified === prev.verified && ignored === prev.ignored && lastSeen === prev.lastSeen;
-  const next: KeyRecord = same ? prev : { ...prev, longName, shortName, verified, ignored, lastSeen };
-  if (!isKey(obs.key)) return next;
-  const key = obs.key;
+  let next: KeyRecord = same ? prev : { ...prev, longName, shortName, verified, ignored, lastSeen };
+  const key = isKey(obs.key) ? obs.key : null;
+  if (source === "nodedb") next = withRadio(next, key);
+  if (key === null) return next;
   if (prev.key === null || prev.fingerprint === null) {
     counts.added++;
     const fields = keyFields(key);
     events.push({ type: "key_added", data: { id: prev.id, fingerprint: fields.fingerprint as string, source } });
-    return { ...next, ...fields, source, origin: source };
+    const radioKey = source === "nodedb" ? fields.key : next.radioKey;
+    return { ...next, ...fields, source, origin: source, confirmedKey: fields.key, confirmedOrigin: source, radioKey };
   }
-  if (sameKey(key, prev.key)) {
+  if (isConflict(prev, key, source)) return noteConflict(next, key, events);
+  const relation = relationOf(prev, key, source);
+  if (relation === "held") {
     // The same key confirmed by a better source (e.g. our radio confirming a stored key).
     return rank(source) > rank(prev.source) ? { ...next, source } : next;
   }
+  // Keys we already know for this node are not news: the pending key seen again, a rejected
+  // key, the radio still reporting the key it kept, the confirmed key from a gateway or the
+  // radio while we hold a newer one.
+  if (relation !== "new") return next;
   // A different key for a known node: re-flashed device or impersonation (trust on first
-  // use, FIRMWARE.md). Under pin, a pending key seen again is not news.
+  // use, FIRMWARE.md).
   // Another gateway never overrules what our own radio told us: its different key is kept
   // aside as under pin (a rogue gateway must not be able to swap keys), and the event names
   // both sources. Without that, two gateways that disagree would flip the key every sync.
   const effective = source.startsWith("gateway:") && ownRadio(prev.origin) ? "pin" : policy;
-  if (effective === "pin" && prev.pendingKey !== null && sameKey(key, prev.pendingKey)) return next;
   const fields = keyFields(key);
   const change = {
     id: prev.id,
@@ -170,7 +194,9 @@ function update(
   if (effective === "alert") {
     counts.updated++;
     events.push({ type: "key_changed", data: { ...change, action: "taken" } });
-    return { ...next, ...fields, source, origin: source, changed: true, keyChangedAt: now, pendingKey: null, pendingSource: null };
+    // The bytes the radio holds, if they are the new key, are shared with it.
+    const radioKey = sameKey(next.radioKey, fields.key) ? fields.key : next.radioKey;
+    return { ...next, ...fields, source, origin: source, changed: true, keyChangedAt: now, pendingKey: null, pendingSource: null, radioKey };
   }
   counts.pinned++;
   events.push({ type: "key_changed", data: { ...change, action: "pinned" } });

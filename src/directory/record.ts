@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 export type KeySource = "nodedb" | "packet" | "store" | `gateway:${string}`;
 
 /** CONTRACT.md `status`, in order of precedence. */
-export type NodeStatus = "weak" | "duplicate" | "changed" | "missing" | "ok";
+export type NodeStatus = "weak" | "duplicate" | "changed" | "radio_stale" | "missing" | "ok";
 
 export type KeyPolicy = "alert" | "pin";
 
@@ -41,11 +41,41 @@ export interface KeyRecord {
   /** Policy pin: the new key we saw and did not take, until accept_key. */
   pendingKey: Uint8Array | null;
   pendingSource: KeySource | null;
-  /** Set by a key change under either policy; cleared only by accept_key. */
+  /** Set by a key change under either policy; cleared only by accept_key or reject_key. */
   changed: boolean;
+  /**
+   * The confirmed key: the last key that was never `changed`, or that accept_key accepted.
+   * Only this key leaves the bridge (sharing, push). Null exactly when `key` is null; the
+   * same bytes as `key` unless the node is `changed` under policy alert.
+   */
+  confirmedKey: Uint8Array | null;
+  /** Where the confirmed key came from (`origin` of the confirmed key). */
+  confirmedOrigin: KeySource | null;
+  /**
+   * The key our radio's NodeDB held in its last complete dump (null: none, or not in it).
+   * Firmware keeps the first key it learned (NodeDB::updateUser), so this can lag behind
+   * what the node broadcasts.
+   */
+  radioKey: Uint8Array | null;
+  /** The node was in the radio's last complete dump. */
+  inRadio: boolean;
+  /** Fingerprints reject_key refused for this node: heard again, they raise nothing. */
+  rejected: readonly string[];
+  /** Fingerprints that were confirmed once and replaced by accept_key. */
+  former: readonly string[];
+  /** The radio key a `radio_key_stale` was raised for: once per node and key. */
+  staleNoted: string | null;
+  /** The key a `key_conflict` was raised for: once per node and key. */
+  conflictNoted: string | null;
 }
 
-/** Exactly the `nodes/<id>` payload. Never carries key bytes. */
+/** Shared by every record without rejected or former keys: no array per node. */
+export const NO_FINGERPRINTS: readonly string[] = Object.freeze([]);
+
+/** At most this many rejected / former fingerprints are remembered per node. */
+export const MAX_REMEMBERED = 8;
+
+/** Exactly the `nodes/<id>` payload. Public keys only: never a private key. */
 export interface NodeView {
   id: string;
   num: number;
@@ -59,6 +89,14 @@ export interface NodeView {
   ignored: boolean;
   first_seen: number;
   key_changed_at: number | null;
+  /** Base64 of the held key, as the Meshtastic apps show keys. */
+  public_key: string | null;
+  /** A heard key kept aside under pin, else null. */
+  pending_fingerprint: string | null;
+  /** The key the radio's NodeDB holds, null when none. */
+  radio_fingerprint: string | null;
+  /** The node was in the radio's last complete dump. */
+  in_radio: boolean;
 }
 
 export const KEY_LENGTH = 32;
@@ -109,7 +147,23 @@ export function toView(record: Readonly<KeyRecord>, status: NodeStatus): NodeVie
     ignored: record.ignored,
     first_seen: record.firstSeen,
     key_changed_at: record.keyChangedAt,
+    public_key: record.key === null ? null : Buffer.from(record.key).toString("base64"),
+    pending_fingerprint: fingerprintFor(record, record.pendingKey),
+    radio_fingerprint: fingerprintFor(record, record.radioKey),
+    in_radio: record.inRadio,
   };
+}
+
+/** A key's fingerprint, without hashing again when it is the held or confirmed key (the usual case). */
+export function fingerprintFor(record: Readonly<KeyRecord>, key: Uint8Array | null): string | null {
+  if (key === null) return null;
+  if (key === record.key || sameKey(key, record.key)) return record.fingerprint;
+  return fingerprintOf(key);
+}
+
+/** CONTRACT.md radio_stale: the radio's NodeDB holds a key other than the confirmed one. */
+export function radioStale(record: Pick<KeyRecord, "radioKey" | "confirmedKey">): boolean {
+  return record.radioKey !== null && record.confirmedKey !== null && !sameKey(record.radioKey, record.confirmedKey);
 }
 
 export function sameView(a: NodeView, b: NodeView): boolean {

@@ -50,6 +50,8 @@ export const BRIDGE_EVENT_TYPES = [
   "remote_lacks_our_key",
   "radio_slot_taken",
   "sync_failed",
+  "key_conflict",
+  "radio_key_stale",
 ] as const satisfies readonly BridgeEventType[];
 
 // Compile-time: an event type missing from the list (Home Assistant would refuse it) does

@@ -23,16 +23,20 @@ function setup(weak: string[] = []) {
 }
 
 describe("KeyDirectory", () => {
-  it("views are exactly the nodes/<id> payload, without key bytes", () => {
+  it("views are exactly the nodes/<id> payload: the public key in base64, what the radio holds", () => {
     const { directory } = setup();
     ingestDump(directory, dump(remote(1, key(1)), [remote(2, null, { verified: true })]), "alert");
     const view = directory.view(1);
     expect(Object.keys(view ?? {}).sort()).toEqual(
-      ["first_seen", "has_key", "id", "ignored", "key_changed_at", "key_fingerprint", "key_source", "long_name", "num", "short_name", "status", "verified"].sort(),
+      [
+        "first_seen", "has_key", "id", "ignored", "key_changed_at", "key_fingerprint", "key_source", "long_name", "num", "short_name", "status", "verified",
+        "public_key", "pending_fingerprint", "radio_fingerprint", "in_radio",
+      ].sort(),
     );
     expect(view).toMatchObject({ id: "!00000001", has_key: true, key_source: "nodedb", status: "ok", key_changed_at: null });
-    expect(directory.view(2)).toMatchObject({ has_key: false, key_fingerprint: null, key_source: null, status: "missing", verified: true });
-    expect(JSON.stringify(directory.list())).not.toContain(Buffer.from(key(1)).toString("base64"));
+    // Public keys are public (the apps show them in base64); only private keys never leave.
+    expect(view).toMatchObject({ public_key: Buffer.from(key(1)).toString("base64"), radio_fingerprint: view?.key_fingerprint, in_radio: true, pending_fingerprint: null });
+    expect(directory.view(2)).toMatchObject({ has_key: false, key_fingerprint: null, key_source: null, status: "missing", verified: true, public_key: null, radio_fingerprint: null, in_radio: true });
     expect(directory.list().map((v) => v.num)).toEqual([1, 2]);
     expect(directory.summary()).toEqual({ nodes_total: 2, nodes_with_key: 1, nodes_missing_key: 1, alerts: 0 });
   });

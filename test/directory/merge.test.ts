@@ -66,11 +66,15 @@ describe("mergeDump", () => {
   });
 
   it("an empty or absent key never clears the key we hold", () => {
-    const before = seeded();
     for (const empty of [null, new Uint8Array(0)]) {
+      const before = seeded();
       const result = mergeDump(before, dump(null, [remote(2, empty)]), "alert", NOW);
-      expect(result.changes).toEqual([]);
-      expect(result.counts.unchanged).toBe(1);
+      // What changes is only what the radio is known to hold: no key (FIRMWARE.md, empty keys).
+      expect(result.changes.map((c) => c.next)).toEqual([{ ...before.get(2), radioKey: null }]);
+      expect(result.events).toEqual([]);
+      const again = mergeDump(applyTo(before, result), dump(null, [remote(2, empty)]), "alert", NOW);
+      expect(again.changes).toEqual([]);
+      expect(again.counts.unchanged).toBe(1);
     }
   });
 

@@ -67,7 +67,7 @@ describe("KeyStore", () => {
     await store.flush();
 
     const doc = parseDoc(await readFile(path, "utf8"));
-    expect(doc).toMatchObject({ format: "meshtastic-keysync/keys", version: 1 });
+    expect(doc).toMatchObject({ format: "meshtastic-keysync/keys", version: 2 });
     expect(doc.nodes[1]).toMatchObject({ num: 2, key: Buffer.from(key(2)).toString("base64"), source: "nodedb", changed: true });
     expect(doc.nodes[1]?.pending_key).toBe(Buffer.from(key(22)).toString("base64"));
 
@@ -168,12 +168,12 @@ describe("KeyStore", () => {
   });
 
   it("a newer-version file is refused with StoreVersionError and never overwritten", async () => {
-    const text = JSON.stringify({ format: "meshtastic-keysync/keys", version: 2, nodes: [], future: true });
+    const text = JSON.stringify({ format: "meshtastic-keysync/keys", version: 3, nodes: [], future: true });
     await writeFile(path, text);
     const store = new KeyStore({ path });
     const error = await store.load().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreVersionError);
-    expect((error as StoreVersionError).message).toMatch(/version 2.*newer/);
+    expect((error as StoreVersionError).message).toMatch(/version 3.*newer/);
     const dirA = directory();
     store.attach(dirA);
     ingestDump(dirA, dump(null, [remote(1, key(1))]), "alert");

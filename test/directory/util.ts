@@ -45,12 +45,13 @@ export function parseDoc(text: string): StoreDoc {
 
 /** A directory record as our radio would have left it; `extra` overrides any field. */
 export function record(num: number, k: Uint8Array | null, extra: Partial<KeyRecord> = {}): KeyRecord {
+  const fields = keyFields(k);
   return {
     num,
     id: `!${num.toString(16).padStart(8, "0")}`,
     longName: "",
     shortName: "",
-    ...keyFields(k),
+    ...fields,
     source: k ? "nodedb" : null,
     origin: k ? "nodedb" : null,
     firstSeen: 1000,
@@ -61,6 +62,14 @@ export function record(num: number, k: Uint8Array | null, extra: Partial<KeyReco
     pendingKey: null,
     pendingSource: null,
     changed: false,
+    confirmedKey: fields.key,
+    confirmedOrigin: k ? "nodedb" : null,
+    radioKey: fields.key,
+    inRadio: k !== null,
+    rejected: [],
+    former: [],
+    staleNoted: null,
+    conflictNoted: null,
     ...extra,
   };
 }

@@ -1,9 +1,10 @@
-// The shared key directory over the broker (share.enabled): publish the public keys our own
-// radio taught us, retained at <share.topic>/<gateway>/<node id>, and merge what trusted
-// gateways publish. Keys heard only from other gateways are never re-published, so a key
+// The shared key directory over the broker (share.enabled): publish the confirmed public
+// keys our own radio taught us, retained at <share.topic>/<gateway>/<node id>, and merge what
+// trusted gateways publish. A `changed` node's new key is not shared until accept_key: an
+// unconfirmed key (a re-flash or an impersonation) must not spread to other gateways. Keys heard only from other gateways are never re-published, so a key
 // costs one retained message per gateway that learned it from its own radio.
 import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
-import type { KeyPolicy, KeyRecord } from "../directory/record.js";
+import { fingerprintFor, type KeyPolicy, type KeyRecord } from "../directory/record.js";
 import { listen } from "../lifecycle.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { BridgeMqttClient } from "../mqtt/client.js";
@@ -59,8 +60,9 @@ export class KeySharing {
       if (this.published.has(record.id)) this.withdraw(record.id);
       return;
     }
-    const key = { id: record.id, num: record.num, publicKey: record.key, longName: record.longName, shortName: record.shortName, learnedAt: record.keyChangedAt ?? record.firstSeen };
-    this.opts.client.publishRetained(shareTopic(this.opts.topic, this.opts.gateway, record.id), encodeSharedKey(this.opts.gateway, key, record.fingerprint ?? ""));
+    const publicKey = record.confirmedKey;
+    const key = { id: record.id, num: record.num, publicKey, longName: record.longName, shortName: record.shortName, learnedAt: record.keyChangedAt ?? record.firstSeen };
+    this.opts.client.publishRetained(shareTopic(this.opts.topic, this.opts.gateway, record.id), encodeSharedKey(this.opts.gateway, key, fingerprintFor(record, publicKey) ?? ""));
     this.published.add(record.id);
   }
 
@@ -91,7 +93,7 @@ export function observeShared(key: SharedKey): Observation {
   return { num: key.num, longName: key.longName, shortName: key.shortName, key: key.publicKey };
 }
 
-/** Keys our own radio taught us (from a NodeDB dump or a live packet), also after a restart. */
-function ownKey(record: Readonly<KeyRecord>): record is Readonly<KeyRecord> & { key: Uint8Array } {
-  return record.key !== null && (record.origin === "nodedb" || record.origin === "packet");
+/** Confirmed keys our own radio taught us (from a NodeDB dump or a live packet), also after a restart. */
+function ownKey(record: Readonly<KeyRecord>): record is Readonly<KeyRecord> & { confirmedKey: Uint8Array } {
+  return record.confirmedKey !== null && (record.confirmedOrigin === "nodedb" || record.confirmedOrigin === "packet");
 }

@@ -63,6 +63,7 @@ const REQUESTS: Readonly<Record<string, CommandSpec<unknown>>> = {
   stats: command<void>({ parse: () => undefined, run: (e) => e.manager.stats() }),
   node: nodeCommand((e, num) => e.manager.node(num)),
   accept_key: nodeCommand((e, num) => e.manager.acceptKey(num)),
+  reject_key: nodeCommand((e, num) => e.manager.rejectKey(num)),
   forget: nodeCommand((e, num) => {
     e.manager.forget(num);
     return { id: nodeId(num) };

@@ -60,6 +60,8 @@ export interface NodeSeen {
   replayed: boolean;
   /** The packet reached us still encrypted: the radio had no channel or key to open it. */
   encrypted: boolean;
+  /** The packet itself brings the sender's key (a NodeInfo, a PKI DM): a keySeen follows. */
+  withKey?: boolean;
 }
 
 /** The protobuf name of a routing error: "PKI_FAILED", "PKI_UNKNOWN_PUBKEY", "PKI_SEND_FAIL_PUBLIC_KEY", ... */

@@ -96,6 +96,7 @@ export function packetFacts(packet: MeshPacket, myNodeNum: number, replayed: boo
       facts.routing = { requestId: data.requestId, code, error: code === RoutingError.NONE ? "NONE" : routingErrorName(code) };
     }
   }
+  if (facts.seen && facts.key) facts.seen.withKey = true;
   return facts;
 }
 

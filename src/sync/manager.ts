@@ -10,7 +10,7 @@ import { nodeId } from "../node-id.js";
 import type { NodeDbDump, Radio, RadioEvents, RadioStatus } from "../radio/link.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { Clock } from "./clock.js";
-import { NodeNotFoundError } from "./errors.js";
+import { CommandRefused, NodeNotFoundError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { observeDump } from "./observe.js";
 import { RadioWatch } from "./radio-watch.js";
@@ -143,6 +143,14 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const view = this.quietly(() => this.opts.directory.acceptKey(num)) ?? notFound(num);
     this.publishStats();
     return view;
+  }
+
+  /** reject_key: the node's changed key is judged an impersonation; refused when nothing changed. */
+  rejectKey(num: number): NodeView {
+    const result = this.quietly(() => this.opts.directory.rejectKey(num)) ?? notFound(num);
+    if (!result.rejected) throw new CommandRefused(`node ${nodeId(num)} has no changed key to reject (status ${result.view.status})`);
+    this.publishStats();
+    return result.view;
   }
 
   forget(num: number): void {

@@ -1,10 +1,10 @@
 // Push (push.enabled): give the radio a key it lacks, with AdminMessage.add_contact. Only
 // when the radio says it lacks the key (or a user asks), never over a key the radio holds,
-// never an empty key, never for a node the radio ignores, only with a key our radio or a
-// trusted gateway learned, and at most push.max_per_hour (add_contact also marks the node
-// favourite on the radio).
+// never an empty key, never for a node the radio ignores, only the confirmed key (a
+// `changed` node's new key waits for accept_key) learned by our radio or a trusted gateway,
+// and at most push.max_per_hour (add_contact also marks the node favourite on the radio).
 import type { KeyDirectory } from "../directory/keys.js";
-import type { KeyRecord } from "../directory/record.js";
+import { fingerprintFor, type KeyRecord } from "../directory/record.js";
 import type { Contact, NodeDbDump, Radio, RadioEvents, RoutingErrorEvent } from "../radio/link.js";
 import { listen } from "../lifecycle.js";
 import { nodeId } from "../node-id.js";
@@ -29,13 +29,14 @@ export interface PushOptions {
 /** Decides whether a node's key may be pushed; pure. */
 export function pushVerdict(record: Readonly<KeyRecord> | undefined, radioHasKey: boolean, trust: readonly string[]): { contact: Contact } | { refused: string } {
   if (!record) return { refused: "the node is not in the key directory" };
-  if (record.key === null || record.key.length !== 32) return { refused: `our key directory has no key for ${record.id}` };
+  const key = record.confirmedKey;
+  if (key === null || key.length !== 32) return { refused: `our key directory has no key for ${record.id}` };
   if (radioHasKey) return { refused: `the radio already holds a key for ${record.id}` };
   if (record.ignored) return { refused: `the radio marks ${record.id} as ignored` };
-  const origin = record.origin;
+  const origin = record.confirmedOrigin;
   const trusted = origin === "nodedb" || origin === "packet" || (origin?.startsWith("gateway:") === true && (trust.includes("*") || trust.includes(origin.slice("gateway:".length))));
   if (!trusted) return { refused: `the key of ${record.id} came from ${origin ?? "nowhere"}, not from our radio or a trusted gateway` };
-  return { contact: { num: record.num, longName: record.longName, shortName: record.shortName, publicKey: record.key } };
+  return { contact: { num: record.num, longName: record.longName, shortName: record.shortName, publicKey: key } };
 }
 
 export class KeyPusher {
@@ -82,6 +83,6 @@ export class KeyPusher {
     const result = await this.opts.radio.addContact(verdict.contact, this.opts.timeoutSec * 1000);
     if (!result.ok) throw new PushRefused(`the radio refused add_contact: ${result.error}`);
     this.radioKeys.add(num);
-    return { id: nodeId(num), fingerprint: record?.fingerprint ?? "" };
+    return { id: nodeId(num), fingerprint: record ? (fingerprintFor(record, verdict.contact.publicKey) ?? "") : "" };
   }
 }

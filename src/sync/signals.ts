@@ -16,9 +16,13 @@ export interface DirectoryLookup {
   hasKey(num: number): boolean | null;
 }
 
-/** A live packet is news only from a node the directory has never seen; replays never are. */
+/**
+ * A live packet is news only from a node the directory has never seen; replays never are,
+ * and neither is a packet that brings the key itself (a NodeInfo or PKI DM from a node we did
+ * not know: its keySeen adds the key, so a re-read would only cost an on-demand sync).
+ */
 export function judgeNodeSeen(seen: NodeSeen, directory: DirectoryLookup): SignalVerdict {
-  if (seen.replayed) return { kind: "none" };
+  if (seen.replayed || seen.withKey === true) return { kind: "none" };
   // Known nodes, keyless ones included (old firmware, ham mode), are not news.
   if (directory.hasKey(seen.num) !== null) return { kind: "none" };
   return { kind: "missing", num: seen.num, reason: seen.encrypted ? "encrypted_from_unknown" : "unknown_sender" };

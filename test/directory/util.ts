@@ -46,7 +46,7 @@ export function parseDoc(text: string): StoreDoc {
 /** A directory record as our radio would have left it; `extra` overrides any field. */
 export function record(num: number, k: Uint8Array | null, extra: Partial<KeyRecord> = {}): KeyRecord {
   const fields = keyFields(k);
-  return {
+  const r: KeyRecord = {
     num,
     id: `!${num.toString(16).padStart(8, "0")}`,
     longName: "",
@@ -72,6 +72,11 @@ export function record(num: number, k: Uint8Array | null, extra: Partial<KeyReco
     conflictNoted: null,
     ...extra,
   };
+  // Unless told otherwise, the held key is the confirmed one and the one the radio holds.
+  if (!("confirmedKey" in extra)) r.confirmedKey = r.key;
+  if (!("confirmedOrigin" in extra)) r.confirmedOrigin = r.origin;
+  if (!("radioKey" in extra)) r.radioKey = r.key;
+  return r;
 }
 
 /** A NodeDB dump as the engine feeds it: the real translation, then the directory. */

@@ -61,7 +61,7 @@ describe("handleRequest envelope", () => {
 
   it("lists the contract's commands", () => {
     expect([...COMMANDS].sort()).toEqual(
-      ["accept_key", "enabled", "forget", "interval", "node", "push", "send", "stats", "sync"].sort(),
+      ["accept_key", "enabled", "forget", "interval", "node", "push", "reject_key", "send", "stats", "sync"].sort(),
     );
   });
 });
@@ -155,7 +155,7 @@ describe("enabled", () => {
   });
 });
 
-describe("node, accept_key, forget", () => {
+describe("node, accept_key, reject_key, forget", () => {
   it.each(["!a76f40da", '"!a76f40da"', '{"id":"!a76f40da"}', "!A76F40DA"])("node accepts %s", async (payload) => {
     const h = fakeHandlers();
     expect(await req("node", payload, h)).toMatchObject({ status: "ok", data: { id: "!a76f40da" } });
@@ -167,7 +167,7 @@ describe("node, accept_key, forget", () => {
   });
 
   it.each(["a76f40da", "!a76f40d", "!a76f40dax", "", "{}", '{"id": 5}', "12345"])("rejects node id %j", async (payload) => {
-    for (const command of ["node", "accept_key", "forget"]) {
+    for (const command of ["node", "accept_key", "reject_key", "forget"]) {
       const h = fakeHandlers();
       const res = await req(command, payload, h);
       expect(res.status).toBe("error");
@@ -176,12 +176,14 @@ describe("node, accept_key, forget", () => {
     }
   });
 
-  it("accept_key and forget pass the normalised id", async () => {
+  it("accept_key, reject_key and forget pass the normalised id", async () => {
     const h = fakeHandlers();
     expect(await req("accept_key", '{"id":"!A76F40DA"}', h)).toMatchObject({ status: "ok" });
+    expect(await req("reject_key", '"!A76F40DA"', h)).toMatchObject({ status: "ok", data: { id: "!a76f40da" } });
     expect(await req("forget", "!a76f40da", h)).toEqual({ status: "ok", data: { id: "!a76f40da" } });
     expect(h.calls).toEqual([
       ["acceptKey", "!a76f40da"],
+      ["rejectKey", "!a76f40da"],
       ["forget", "!a76f40da"],
     ]);
   });

@@ -35,7 +35,7 @@ const SAMPLES: Record<string, string[]> = {
     { state: "disconnected", reason: "ECONNREFUSED" },
   ].map((p) => JSON.stringify(p)),
   [t.bridgeEvent]: BRIDGE_EVENT_TYPES.map((type) => JSON.stringify({ type, data: { id: "!a76f40da" } })),
-  [t.node("!a76f40da")]: ["ok", "weak", "duplicate", "changed", "missing"].map((status) => JSON.stringify(sampleNode({ status }))),
+  [t.node("!a76f40da")]: ["ok", "weak", "duplicate", "changed", "radio_stale", "missing"].map((status) => JSON.stringify(sampleNode({ status }))),
   [t.bridgeState]: ['{"state":"online"}', '{"state":"offline"}'],
 };
 
@@ -155,7 +155,7 @@ describe("round trips through Home Assistant", () => {
     expect(render(alert, JSON.stringify(sampleStats({ alerts: 2 })))).toBe("ON");
     const perNode = node.payload.value_template as string;
     expect(render(perNode, JSON.stringify(sampleNode({ status: "ok" })))).toBe("OFF");
-    for (const status of ["weak", "duplicate", "changed", "missing"]) {
+    for (const status of ["weak", "duplicate", "changed", "radio_stale", "missing"]) {
       expect(render(perNode, JSON.stringify(sampleNode({ status })))).toBe("ON");
     }
   });

@@ -13,6 +13,7 @@ export interface CommandHandlers {
   stats(): object;
   node(id: string): object;
   acceptKey(id: string): object;
+  rejectKey(id: string): object;
   forget(id: string): void;
   send(to: string, text: string): Promise<{ id: number }>;
   push(id: string): Promise<object>;
@@ -40,6 +41,7 @@ export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): Recordin
       return sampleNode();
     },
     acceptKey: (id) => (calls.push(["acceptKey", id]), { ...sampleNode(), id }),
+    rejectKey: (id) => (calls.push(["rejectKey", id]), { ...sampleNode(), id }),
     forget: (id) => void calls.push(["forget", id]),
     send: (to, text) => (calls.push(["send", to, text]), Promise.resolve({ id: 42 })),
     push: (id) => (calls.push(["push", id]), Promise.resolve({ id, fingerprint: "0011223344556677" })),
@@ -53,6 +55,7 @@ export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): Recordin
       stats: () => h.stats(),
       node: (num: number) => h.node(nodeId(num)),
       acceptKey: (num: number) => h.acceptKey(nodeId(num)),
+      rejectKey: (num: number) => h.rejectKey(nodeId(num)),
       forget: (num: number) => h.forget(nodeId(num)),
     },
     sender: { send: (to: number, text: string) => h.send(nodeId(to), text) },
@@ -114,6 +117,10 @@ export function sampleNode(overrides: Record<string, unknown> = {}): Record<stri
     ignored: false,
     first_seen: 1_760_000_000,
     key_changed_at: null,
+    public_key: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    pending_fingerprint: null,
+    radio_fingerprint: "0123456789abcdef",
+    in_radio: true,
     ...overrides,
   };
 }

@@ -39,7 +39,8 @@ describe("packetFacts", () => {
       false,
     );
     expect(facts.key).toMatchObject({ num: 42, via: "nodeinfo", publicKey: KEY });
-    expect(facts.seen).toEqual({ num: 42, replayed: false, encrypted: false });
+    // The packet brings the key: not a sign that the directory lacks it.
+    expect(facts.seen).toEqual({ num: 42, replayed: false, encrypted: false, withKey: true });
   });
 
   it("reads MeshPacket.public_key of a PKI-decrypted packet", () => {
@@ -49,6 +50,7 @@ describe("packetFacts", () => {
       false,
     );
     expect(facts.key).toMatchObject({ num: 43, via: "pki" });
+    expect(facts.seen).toMatchObject({ num: 43, withKey: true });
   });
 
   it("marks an encrypted packet and ignores our own radio's packets", () => {
@@ -68,6 +70,6 @@ describe("packetFacts", () => {
   it("survives a corrupt NodeInfo payload", () => {
     const facts = packetFacts(packet({ from: 45, payloadVariant: { case: "decoded", value: { portnum: PortNum.NODEINFO_APP, payload: new Uint8Array([0xff, 0xff, 0xff]) } } }), ME, false);
     expect(facts.key).toBeNull();
-    expect(facts.seen?.num).toBe(45);
+    expect(facts.seen).toEqual({ num: 45, replayed: false, encrypted: false });
   });
 });

@@ -20,6 +20,15 @@ describe("pushVerdict", () => {
     expect(pushVerdict(record({ origin: "gateway:rogue", source: "gateway:rogue" }), false, ["cabin"])).toEqual({ refused: expect.stringMatching(/not from our radio or a trusted gateway/) as unknown });
   });
 
+  it("a changed node's new key goes nowhere: the confirmed key is pushed, from where the confirmed key came", () => {
+    const heard = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
+    const changed = record({ ...keyFields(heard), origin: "packet", source: "packet", changed: true, confirmedKey: KEY, confirmedOrigin: "nodedb" });
+    expect(pushVerdict(changed, false, ["*"])).toEqual({ contact: expect.objectContaining({ publicKey: KEY }) as unknown });
+    // A confirmed key from an untrusted gateway stays refused, whatever the held key's source.
+    const untrusted = record({ ...keyFields(heard), origin: "packet", changed: true, confirmedKey: KEY, confirmedOrigin: "gateway:rogue" });
+    expect(pushVerdict(untrusted, false, ["cabin"])).toEqual({ refused: expect.stringMatching(/gateway:rogue/) as unknown });
+  });
+
   it.each([
     ["an unknown node", undefined, false, /not in the key directory/],
     ["a node without a key", record({ ...keyFields(null) }), false, /no key/],

@@ -48,8 +48,11 @@ function directMessageAnswer(packet: MeshPacket, db: SimNodeDb): RoutingAnswer |
     if (packet.publicKey.length > 0 && !sameBytes(packet.publicKey, stored)) {
       return { error: RoutingError.PKI_FAILED, from: own };
     }
-    // The far node cannot decrypt and NAKs whether or not we asked for an ACK.
-    if (dest?.lacksOurKey) return { error: RoutingError.PKI_UNKNOWN_PUBKEY, from: packet.to };
+    // The far node cannot decrypt and NAKs whether or not we asked for an ACK: it lacks our
+    // key, or it was re-flashed and the radio encrypted to the old key it kept.
+    const device = db.device(packet.to);
+    const reflashed = device?.publicKey != null && !sameBytes(device.publicKey, stored);
+    if (dest?.lacksOurKey || reflashed) return { error: RoutingError.PKI_UNKNOWN_PUBKEY, from: packet.to };
   }
   return packet.wantAck ? { error: RoutingError.NONE, from: packet.to } : null;
 }

@@ -3,7 +3,7 @@
 import { setTimeout as sleepPromise } from "node:timers/promises";
 import type { SimNode } from "./nodedb.js";
 
-export type DemoStepKind = "silentNode" | "nodeInfo" | "rotateKey" | "position";
+export type DemoStepKind = "silentNode" | "nodeInfo" | "reflash" | "position";
 
 export interface DemoStep {
   kind: DemoStepKind;
@@ -16,7 +16,7 @@ export interface DemoActions {
   deliverEncrypted(num: number): number;
   deliverNodeInfo(num: number): number;
   deliverPosition(num: number): number;
-  rotateKey(num: number): Uint8Array;
+  reflashNode(num: number): Uint8Array;
   /** A node with a key, chosen at random (seeded); undefined when there is none. */
   pickKeyedNode(): SimNode | undefined;
 }
@@ -32,7 +32,7 @@ export interface DemoOptions {
   onError?: (err: unknown) => void;
 }
 
-const STEPS: DemoStepKind[] = ["silentNode", "nodeInfo", "rotateKey", "position"];
+const STEPS: DemoStepKind[] = ["silentNode", "nodeInfo", "reflash", "position"];
 
 const defaultSleep: Sleep = async (ms, signal) => {
   await sleepPromise(ms, undefined, { signal, ref: false });
@@ -69,9 +69,10 @@ function demoStep(actions: DemoActions, kind: DemoStepKind): DemoStep | null {
   }
   const node = actions.pickKeyedNode();
   if (!node) return null;
-  if (kind === "rotateKey") {
-    // A re-flashed device: new key, announced by its NodeInfo (a key_changed alert).
-    actions.rotateKey(node.num);
+  if (kind === "reflash") {
+    // A re-flashed device: a new key on the air, announced by its NodeInfo (one key_changed
+    // alert); the radio's NodeDB keeps the old key, as firmware does.
+    actions.reflashNode(node.num);
     actions.deliverNodeInfo(node.num);
   } else if (kind === "nodeInfo") {
     actions.deliverNodeInfo(node.num);

@@ -1,41 +1,18 @@
 // The simulated radio's NodeDB: generated from a seed (same seed, same mesh), then mutated by
 // the controls. It holds what the radio believes, which is exactly what a client must learn.
+// Firmware key trust (FIRMWARE.md): a received NodeInfo never replaces a stored key, one with
+// the radio's own key is refused, and a full NodeDB evicts as getOrCreateMeshNode does. The
+// devices' own keys, where they differ, are kept apart in air.ts.
 import { nodeId } from "../node-id.js";
-import { BROADCAST_NUM, DeviceRole, HardwareModel, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
+import { BROADCAST_NUM, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
+import { sameBytes } from "./client-packets.js";
+import { SimAir } from "./air.js";
+import { pickEviction } from "./eviction.js";
+import { generateMesh, makeNode } from "./generate.js";
+import type { SimNode } from "./node.js";
 import { Prng } from "./prng.js";
 
-export interface SimPosition {
-  latitudeI: number;
-  longitudeI: number;
-  altitude: number;
-}
-
-export interface SimNode {
-  num: number;
-  /** "!a76f40da" */
-  id: string;
-  longName: string;
-  shortName: string;
-  hwModel: number;
-  role: number;
-  /** 32 bytes, or null for a keyless node (firmware before 2.5, PKI off, licensed mode). */
-  publicKey: Uint8Array | null;
-  /** Unix seconds. */
-  lastHeard: number;
-  snr: number;
-  hopsAway: number;
-  viaMqtt: boolean;
-  position: SimPosition | null;
-  batteryLevel: number;
-  voltage: number;
-  /** Set by markLacksOurKey: the far node answers our DMs with PKI_UNKNOWN_PUBKEY. */
-  lacksOurKey: boolean;
-  isFavorite: boolean;
-  isIgnored: boolean;
-  verified: boolean;
-  /** Bumped on every mutation, so encoders can cache a node's bytes. */
-  rev: number;
-}
+export type { SimNode, SimPosition } from "./node.js";
 
 export interface NodeDbOptions {
   seed: number;
@@ -43,54 +20,38 @@ export interface NodeDbOptions {
   count: number;
   /** Unix seconds the generated lastHeard values count back from. */
   now: number;
+  /**
+   * MAX_NUM_NODES, our own node included (80 to 250 on 2.7 boards). Default 250; never less
+   * than the generated mesh, so a large generated NodeDB models a larger radio or a proxy.
+   */
+  capacity?: number;
 }
 
-const PLACES = ["Ridge", "Harbor", "Mill", "Valley", "Summit", "Creek", "Forest", "Bridge", "Tower", "Field"];
-const KINDS = ["Relay", "Base", "Rover", "Home", "Camp", "Node", "Repeater", "Car", "Hut", "Mobile"];
-const MODELS = [
-  HardwareModel.HELTEC_V3,
-  HardwareModel.TBEAM,
-  HardwareModel.RAK4631,
-  HardwareModel.T_ECHO,
-  HardwareModel.STATION_G2,
-  HardwareModel.TRACKER_T1000_E,
-  HardwareModel.SEEED_XIAO_S3,
-];
-/** Our own radio stands here; the mesh is scattered within about 0.3 degrees. */
-const BASE_LAT_I = 482_082_000;
-const BASE_LON_I = 163_738_000;
+/** What the radio did with a received NodeInfo (NodeDB::updateUser). */
+export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "no_entry";
+
+export const DEFAULT_CAPACITY = 250;
 
 export class SimNodeDb {
   readonly own: SimNode;
   /** Fake private key, sent only in the `security` config section: clients must never leak it. */
   readonly ownPrivateKey: Uint8Array;
+  readonly capacity: number;
+  /** Entries given up for new nodes since start. */
+  evictions = 0;
   private readonly others = new Map<number, SimNode>();
+  private readonly air = new SimAir();
   private readonly prng: Prng;
   private readonly now: number;
 
   constructor(options: NodeDbOptions) {
     this.prng = new Prng(options.seed);
     this.now = options.now;
-    this.own = this.makeNode(this.freshNum(), true);
-    this.own.longName = `Keysync Sim ${this.own.id.slice(-4)}`;
-    this.own.shortName = this.own.id.slice(-4);
-    this.own.hwModel = HardwareModel.HELTEC_V4;
-    this.own.hopsAway = 0;
-    this.own.isFavorite = true;
-    this.ownPrivateKey = this.prng.bytes(PUBLIC_KEY_LENGTH);
-    for (let i = 0; i < options.count; i++) {
-      // About one node in ten is keyless; every sixth node's key holds the frame magic.
-      const keyless = i % 6 !== 2 && this.prng.next() < 0.1;
-      const node = this.makeNode(this.freshNum(), !keyless);
-      if (i % 6 === 2 && node.publicKey) plantMagic(node.publicKey, this.prng.int(0, PUBLIC_KEY_LENGTH - 2));
-      this.others.set(node.num, node);
-    }
-    // A mesh of ten or more always has at least one keyless node, so that path is exercised.
-    const list = this.list();
-    if (list.length >= 10 && !list.some((n) => n.publicKey === null)) {
-      const victim = list[9];
-      if (victim) victim.publicKey = null;
-    }
+    this.capacity = Math.max(options.capacity ?? DEFAULT_CAPACITY, options.count + 1);
+    const mesh = generateMesh(this.prng, options.count, this.now, () => this.freshNum());
+    this.own = mesh.own;
+    this.ownPrivateKey = mesh.ownPrivateKey;
+    for (const node of mesh.nodes) this.others.set(node.num, node);
   }
 
   /** Every other node (not our own), in dump order. */
@@ -113,16 +74,97 @@ export class SimNodeDb {
     return node;
   }
 
-  /** New nodes with keys, heard just now. */
+  /** The device as it is on the air: its current key, with or without a NodeDB entry. */
+  device(num: number): SimNode | undefined {
+    return this.air.device(this.others.get(num >>> 0), num);
+  }
+
+  requireDevice(num: number): SimNode {
+    const device = this.device(num);
+    if (!device) throw new RangeError(`no device ${nodeId(num)} in the simulated mesh`);
+    return device;
+  }
+
+  /** New nodes with keys, heard just now (entries made room for as the firmware does). */
   addNodes(count: number, now: number): SimNode[] {
     const added: SimNode[] = [];
     for (let i = 0; i < count; i++) {
-      const node = this.makeNode(this.freshNum(), true);
+      const node = makeNode(this.prng, this.freshNum(), true, this.now);
       node.lastHeard = now;
+      if (!this.makeRoom()) break;
       this.others.set(node.num, node);
       added.push(node);
     }
     return added;
+  }
+
+  /** New devices with keys on the air that the radio has not heard yet (no NodeDB entry). */
+  addDevices(count: number): SimNode[] {
+    const added: SimNode[] = [];
+    for (let i = 0; i < count; i++) {
+      const node = makeNode(this.prng, this.freshNum(), true, this.now);
+      this.air.addAway(node);
+      added.push(node);
+    }
+    return added;
+  }
+
+  /**
+   * Any packet heard from a device (NodeDB::updateFrom, getOrCreateMeshNode): its entry is
+   * created if needed (without a user: only a NodeInfo brings names and key) and its
+   * last_heard set. Returns the device as it is on the air.
+   */
+  heardFrom(num: number, at: number): SimNode {
+    const device = this.requireDevice(num);
+    let entry = this.others.get(num >>> 0);
+    if (!entry && this.makeRoom()) {
+      this.air.arrive(num);
+      entry = { ...device, longName: "", shortName: "", publicKey: null, isFavorite: false, rev: device.rev + 1 };
+      this.others.set(entry.num, entry);
+      this.air.setKey(entry.num, device.publicKey, null);
+    }
+    if (entry) {
+      entry.lastHeard = at;
+      entry.rev += 1;
+    }
+    return device;
+  }
+
+  /**
+   * A received NodeInfo carrying `user` (NodeDB::updateUser): a key equal to our own is
+   * refused; a stored 32-byte key is never replaced ("Public Key mismatch, dropping
+   * NodeInfo"); otherwise names and key are stored.
+   */
+  receiveUser(num: number, user: Pick<SimNode, "longName" | "shortName" | "publicKey">): UserUpdate {
+    const entry = this.others.get(num >>> 0);
+    if (user.publicKey && this.own.publicKey && sameBytes(user.publicKey, this.own.publicKey)) return "own_key";
+    if (!entry) return "no_entry";
+    if (entry.publicKey && user.publicKey && !sameBytes(entry.publicKey, user.publicKey)) return "key_mismatch";
+    entry.longName = user.longName;
+    entry.shortName = user.shortName;
+    if (user.publicKey) entry.publicKey = Uint8Array.from(user.publicKey);
+    this.air.setKey(entry.num, this.device(entry.num)?.publicKey ?? null, entry.publicKey);
+    entry.rev += 1;
+    return "stored";
+  }
+
+  /** The device was re-flashed: a new key on the air; the NodeDB entry keeps the old one. */
+  reflash(num: number): Uint8Array {
+    const entry = this.others.get(num >>> 0);
+    if (!entry && !this.air.has(num)) throw new RangeError(`no device ${nodeId(num)} in the simulated mesh`);
+    const key = this.prng.bytes(PUBLIC_KEY_LENGTH);
+    this.air.setKey(num, key, entry?.publicKey);
+    return Uint8Array.from(key);
+  }
+
+  /** The radio drops the node's entry (as when the NodeDB is full); the device stays on the air. */
+  evict(num: number): boolean {
+    const entry = this.others.get(num >>> 0);
+    if (!entry) return false;
+    this.air.leave(entry);
+    this.others.delete(entry.num);
+    this.evictions += 1;
+    return true;
   }
 
   setKey(num: number, key: Uint8Array | null): void {
@@ -132,6 +174,8 @@ export class SimNodeDb {
     const node = this.require(num);
     node.publicKey = key === null ? null : Uint8Array.from(key);
     node.rev += 1;
+    // Rewritten in the NodeDB (add_contact, a node reset): the device broadcasts it too.
+    this.air.setKey(node.num, node.publicKey, node.publicKey);
   }
 
   rotateKey(num: number): Uint8Array {
@@ -148,12 +192,6 @@ export class SimNodeDb {
     return Uint8Array.from(key);
   }
 
-  heard(num: number, at: number): void {
-    const node = this.require(num);
-    node.lastHeard = at;
-    node.rev += 1;
-  }
-
   markLacksOurKey(num: number, lacks: boolean): void {
     const node = this.require(num);
     node.lacksOurKey = lacks;
@@ -164,9 +202,11 @@ export class SimNodeDb {
    * empty key clears the stored one (FIRMWARE.md, NodeDB.cpp addFromContact).
    */
   addContact(num: number, user: { longName: string; shortName: string; publicKey: Uint8Array }, now: number): SimNode {
+    const deviceKey = this.device(num)?.publicKey ?? null;
     let node = this.others.get(num >>> 0);
     if (!node) {
-      node = this.makeNode(num >>> 0, false);
+      this.makeRoom();
+      node = this.air.arrive(num) ?? makeNode(this.prng, num >>> 0, false, this.now);
       node.lastHeard = now;
       this.others.set(node.num, node);
     }
@@ -175,11 +215,17 @@ export class SimNodeDb {
     node.publicKey = user.publicKey.length === PUBLIC_KEY_LENGTH ? Uint8Array.from(user.publicKey) : null;
     node.isFavorite = true;
     node.rev += 1;
+    // The device keeps broadcasting its own key, whatever the contact said.
+    this.air.setKey(node.num, deviceKey ?? node.publicKey, node.publicKey);
     return node;
   }
 
+  /** remove_by_nodenum purges the entry; the device itself is still out there. */
   remove(num: number): boolean {
-    return this.others.delete(num >>> 0);
+    const entry = this.others.get(num >>> 0);
+    if (!entry) return false;
+    this.air.leave(entry);
+    return this.others.delete(entry.num);
   }
 
   /** A fresh random id for packets, from the same seeded stream. */
@@ -191,50 +237,19 @@ export class SimNodeDb {
     return this.prng.bytes(length);
   }
 
+  /** Room for one more entry: false when the NodeDB is full and every node is protected. */
+  private makeRoom(): boolean {
+    if (this.others.size + 1 < this.capacity) return true;
+    const victim = pickEviction(this.others.values());
+    return victim !== null && this.evict(victim.num);
+  }
+
   private freshNum(): number {
     for (;;) {
       const num = this.prng.nextU32();
       // Low numbers are reserved by the firmware; broadcast is never a node.
-      if (num < 16 || num === BROADCAST_NUM || this.others.has(num) || num === this.own?.num) continue;
+      if (num < 16 || num === BROADCAST_NUM || this.others.has(num) || this.air.has(num) || num === this.own?.num) continue;
       return num;
     }
   }
-
-  private makeNode(num: number, withKey: boolean): SimNode {
-    const p = this.prng;
-    const id = nodeId(num);
-    const hasPosition = p.next() < 0.7;
-    return {
-      num,
-      id,
-      longName: `${p.pick(PLACES)} ${p.pick(KINDS)} ${id.slice(-4)}`,
-      shortName: id.slice(-4).toUpperCase(),
-      hwModel: p.pick(MODELS),
-      role: p.next() < 0.1 ? DeviceRole.ROUTER : DeviceRole.CLIENT,
-      publicKey: withKey ? p.bytes(PUBLIC_KEY_LENGTH) : null,
-      lastHeard: this.now - p.int(30, 3 * 24 * 3600),
-      snr: Math.round((p.next() * 20 - 10) * 4) / 4,
-      hopsAway: p.int(0, 3),
-      viaMqtt: p.next() < 0.05,
-      position: hasPosition
-        ? {
-            latitudeI: BASE_LAT_I + p.int(-3_000_000, 3_000_000),
-            longitudeI: BASE_LON_I + p.int(-3_000_000, 3_000_000),
-            altitude: p.int(150, 900),
-          }
-        : null,
-      batteryLevel: p.int(5, 101),
-      voltage: Math.round((3.3 + p.next()) * 100) / 100,
-      lacksOurKey: false,
-      isFavorite: false,
-      isIgnored: false,
-      verified: false,
-      rev: 0,
-    };
-  }
-}
-
-function plantMagic(key: Uint8Array, at: number): void {
-  key[at] = 0x94;
-  key[at + 1] = 0xc3;
 }

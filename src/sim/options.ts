@@ -7,6 +7,11 @@ export interface SimRadioOptions {
   port?: number;
   /** Other nodes in the generated NodeDB. Default 50. */
   nodes?: number;
+  /**
+   * NodeDB capacity, our own node included (MAX_NUM_NODES: 80 to 250 on 2.7 boards). Default
+   * 250, raised to fit a larger generated NodeDB. A full NodeDB evicts as the firmware does.
+   */
+  capacity?: number;
   /** Seed of the generated mesh. Default 1. */
   seed?: number;
   /** DeviceMetadata.firmware_version. Default "2.7.26.sim". */
@@ -36,13 +41,17 @@ export const SIM_DEFAULTS = {
   nodes: 50,
   seed: 1,
   firmwareVersion: "2.7.26.sim",
+  capacity: 250,
 } as const;
 
 export function resolveOptions(options: SimRadioOptions): ResolvedOptions {
   const nodes = options.nodes ?? SIM_DEFAULTS.nodes;
   if (!Number.isInteger(nodes) || nodes < 0) throw new RangeError(`nodes must be a whole number >= 0, not ${nodes}`);
+  const capacity = options.capacity ?? SIM_DEFAULTS.capacity;
+  if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`capacity must be a whole number >= 2, not ${capacity}`);
   return {
     host: options.host ?? SIM_DEFAULTS.host,
+    capacity,
     port: options.port ?? SIM_DEFAULTS.port,
     nodes,
     seed: options.seed ?? SIM_DEFAULTS.seed,

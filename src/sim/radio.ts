@@ -3,6 +3,7 @@
 import type { MeshPacketInit } from "../protocol/messages.js";
 import { runDemo, type DemoOptions } from "./demo.js";
 import { encryptedPacket, nodeInfoPacket, pkiDmPacket, positionPacket, telemetryPacket } from "./encode.js";
+import { sameBytes } from "./client-packets.js";
 import type { SimNode } from "./nodedb.js";
 import type { SimRadioOptions } from "./options.js";
 import { Prng } from "./prng.js";
@@ -39,9 +40,27 @@ export class SimRadio extends SimServer {
     return this.db.addNodes(count, this.nowSeconds());
   }
 
-  /** The node broadcasts its NodeInfo (NODEINFO_APP, the User with its key). Returns the packet id. */
-  deliverNodeInfo(num: number): number {
-    return this.live(num, (node, o) => nodeInfoPacket(node, o));
+  /** Devices on the air the radio has not heard yet (no NodeDB entry until they are heard). */
+  addDevices(count: number): SimNode[] {
+    return this.db.addDevices(count);
+  }
+
+  /**
+   * The node broadcasts its NodeInfo (NODEINFO_APP, the User with its key). Returns the packet
+   * id. The packet always reaches the client; the NodeDB stores the user only as
+   * NodeDB::updateUser allows (never over a stored key, never our own key). `key` makes it
+   * carry another key: a second device or an impersonator with the same node number.
+   */
+  deliverNodeInfo(num: number, key?: Uint8Array): number {
+    return this.live(num, (node, o) => {
+      const sender = key ? { ...node, publicKey: Uint8Array.from(key) } : node;
+      const outcome = this.db.receiveUser(num, sender);
+      if (outcome === "key_mismatch" || outcome === "own_key") {
+        this.stats.nodeInfoRefused += 1;
+        this.emit("nodeInfoRefused", { from: num >>> 0, reason: outcome });
+      }
+      return nodeInfoPacket(sender, o);
+    });
   }
 
   /** A packet the radio could not decrypt (no matching channel): the `encrypted` variant. */
@@ -56,10 +75,13 @@ export class SimRadio extends SimServer {
    * perhapsDecode: "failed decoding, dropping packet"): returns null and the client sees nothing.
    */
   deliverPkiDm(fromNum: number, text: string): number | null {
-    const key = this.db.require(fromNum).publicKey;
-    if (!key) {
+    const key = this.db.get(fromNum)?.publicKey ?? null;
+    const deviceKey = this.db.requireDevice(fromNum).publicKey;
+    // A re-flashed sender encrypts with its new key; the radio, holding the old one, cannot decode.
+    const reason = !key ? "PKI DM from a sender whose key the radio lacks" : !deviceKey || !sameBytes(key, deviceKey) ? "PKI DM from a sender whose key differs from the radio's" : null;
+    if (reason !== null || key === null) {
       this.stats.pkiDropped += 1;
-      this.emit("dropped", { from: fromNum >>> 0, reason: "PKI DM from a sender whose key the radio lacks" });
+      this.emit("dropped", { from: fromNum >>> 0, reason: reason ?? "" });
       return null;
     }
     return this.live(fromNum, (node, o) => pkiDmPacket(node, key, this.db.own.num, text, o));
@@ -73,9 +95,25 @@ export class SimRadio extends SimServer {
     return this.live(num, (node, o) => telemetryPacket(node, o));
   }
 
-  /** The node got a new key (re-flashed) and the radio holds it. Returns the new key. */
+  /**
+   * The radio's NodeDB entry gets a new key, and the device broadcasts it: the paths that
+   * really rewrite an entry (add_contact, a node reset). Returns the new key.
+   */
   rotateKey(num: number): Uint8Array {
     return this.db.rotateKey(num);
+  }
+
+  /**
+   * The node was re-flashed: a new key on the air only. The NodeDB keeps the old key, as the
+   * firmware does (NodeDB::updateUser); deliverNodeInfo() then makes it heard. Returns the new key.
+   */
+  reflashNode(num: number): Uint8Array {
+    return this.db.reflash(num);
+  }
+
+  /** The radio drops the node from its NodeDB (as a full NodeDB does); the device stays on the air. */
+  evictNode(num: number): boolean {
+    return this.db.evict(num);
   }
 
   setKey(num: number, key: Uint8Array | null): void {
@@ -127,7 +165,7 @@ export class SimRadio extends SimServer {
       deliverEncrypted: (num: number) => this.deliverEncrypted(num),
       deliverNodeInfo: (num: number) => this.deliverNodeInfo(num),
       deliverPosition: (num: number) => this.deliverPosition(num),
-      rotateKey: (num: number) => this.rotateKey(num),
+      reflashNode: (num: number) => this.reflashNode(num),
       pickKeyedNode: () => {
         const keyed = this.db.list().filter((n) => n.publicKey !== null);
         return keyed.length > 0 ? this.demoPrng.pick(keyed) : undefined;
@@ -146,13 +184,15 @@ export class SimRadio extends SimServer {
     await super.stop();
   }
 
-  /** A packet heard from `num` now: the radio notes lastHeard, the client gets the packet. */
+  /**
+   * A packet heard from the device `num` now: the radio creates its entry if needed (evicting
+   * when full) and notes lastHeard (NodeDB::updateFrom); the client gets the packet.
+   */
   private live(num: number, build: (node: SimNode, o: { id: number; rxTime: number }) => MeshPacketInit): number {
-    const node = this.db.require(num);
     const id = this.db.packetId();
     const rxTime = this.nowSeconds();
-    this.db.heard(num, rxTime);
-    this.deliverLive(build(node, { id, rxTime }));
+    const device = this.db.heardFrom(num, rxTime);
+    this.deliverLive(build(device, { id, rxTime }));
     return id;
   }
 }

@@ -27,8 +27,10 @@ export interface SimStats {
   packetsFromClient: number;
   /** Client frames refused: a length over 512, or a payload that is no ToRadio. */
   framesRefused: number;
-  /** PKI DMs the radio dropped because it lacks the sender's key. */
+  /** PKI DMs the radio dropped because it lacks the sender's key (or holds an older one). */
   pkiDropped: number;
+  /** Received NodeInfos the NodeDB did not store (key mismatch, our own key); the client got them. */
+  nodeInfoRefused: number;
   /** Live packets discarded from a full to-phone queue. */
   heldDropped: number;
   /** Socket writes and bytes sent to clients. */
@@ -62,6 +64,8 @@ export interface SimRadioEvents {
   admin: [AdminEffect & { session: number }];
   frameRefused: [{ session: number; reason: "oversized" | "undecodable"; count: number }];
   dropped: [{ from: number; reason: string }];
+  /** NodeDB::updateUser refused a NodeInfo: "key_mismatch" (a stored key is never replaced) or "own_key". */
+  nodeInfoRefused: [{ from: number; reason: "key_mismatch" | "own_key" }];
 }
 
 export class SimServer extends EventEmitter<SimRadioEvents> {
@@ -76,6 +80,7 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
     packetsFromClient: 0,
     framesRefused: 0,
     pkiDropped: 0,
+    nodeInfoRefused: 0,
     heldDropped: 0,
     socketWrites: 0,
     bytesOut: 0,
@@ -93,7 +98,7 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
   constructor(options: SimRadioOptions = {}) {
     super();
     this.options = resolveOptions(options);
-    this.db = new SimNodeDb({ seed: this.options.seed, count: this.options.nodes, now: this.nowSeconds() });
+    this.db = new SimNodeDb({ seed: this.options.seed, count: this.options.nodes, now: this.nowSeconds(), capacity: this.options.capacity });
     this.hooks = this.makeHooks();
   }
 

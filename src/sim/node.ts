@@ -1,0 +1,34 @@
+// One node of the simulated mesh: a NodeDB entry, or a device as it is on the air.
+
+export interface SimPosition {
+  latitudeI: number;
+  longitudeI: number;
+  altitude: number;
+}
+
+export interface SimNode {
+  num: number;
+  /** "!a76f40da" */
+  id: string;
+  longName: string;
+  shortName: string;
+  hwModel: number;
+  role: number;
+  /** 32 bytes, or null for a keyless node (firmware before 2.5, PKI off, licensed mode). */
+  publicKey: Uint8Array | null;
+  /** Unix seconds. */
+  lastHeard: number;
+  snr: number;
+  hopsAway: number;
+  viaMqtt: boolean;
+  position: SimPosition | null;
+  batteryLevel: number;
+  voltage: number;
+  /** Set by markLacksOurKey: the far node answers our DMs with PKI_UNKNOWN_PUBKEY. */
+  lacksOurKey: boolean;
+  isFavorite: boolean;
+  isIgnored: boolean;
+  verified: boolean;
+  /** Bumped on every mutation, so encoders can cache a node's bytes. */
+  rev: number;
+}

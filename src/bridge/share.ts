@@ -1,7 +1,8 @@
 // The shared key directory over the broker (share.enabled): publish the confirmed public
 // keys our own radio taught us, retained at <share.topic>/<gateway>/<node id>, and merge what
 // trusted gateways publish. A `changed` node's new key is not shared until accept_key: an
-// unconfirmed key (a re-flash or an impersonation) must not spread to other gateways. Keys heard only from other gateways are never re-published, so a key
+// unconfirmed key (a re-flash or an impersonation) must not spread to other gateways.
+// Keys heard only from other gateways are never re-published, so a key
 // costs one retained message per gateway that learned it from its own radio.
 import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
 import { fingerprintFor, type KeyPolicy, type KeyRecord } from "../directory/record.js";
@@ -26,8 +27,12 @@ export interface KeySharingOptions {
 
 export class KeySharing {
   private readonly log: LogPort;
-  /** Node ids we have a retained share message for. */
-  private readonly published = new Set<string>();
+  /**
+   * Node ids we have a retained share message for, with what it said (confirmed key and
+   * names): key_changed_at moves when a new key is heard, and that alone must not re-publish
+   * the confirmed one.
+   */
+  private readonly published = new Map<string, string>();
   private unlisten: (() => void)[] = [];
 
   constructor(private readonly opts: KeySharingOptions) {
@@ -49,10 +54,11 @@ export class KeySharing {
 
   /** Every key of ours; the client sends only what this connection does not carry yet. */
   publishAll(): void {
-    for (const record of this.opts.directory.snapshot()) this.publish(record.num);
+    for (const record of this.opts.directory.snapshot()) this.publish(record.num, true);
   }
 
-  private publish(num: number): void {
+  /** `all`: every key again, for the client to send what this connection lacks. */
+  private publish(num: number, all = false): void {
     const record = this.opts.directory.get(num);
     if (!record) return;
     if (!ownKey(record)) {
@@ -61,9 +67,12 @@ export class KeySharing {
       return;
     }
     const publicKey = record.confirmedKey;
+    const fingerprint = fingerprintFor(record, publicKey) ?? "";
+    const said = `${fingerprint}\n${record.longName}\n${record.shortName}`;
+    if (!all && this.published.get(record.id) === said) return;
     const key = { id: record.id, num: record.num, publicKey, longName: record.longName, shortName: record.shortName, learnedAt: record.keyChangedAt ?? record.firstSeen };
-    this.opts.client.publishRetained(shareTopic(this.opts.topic, this.opts.gateway, record.id), encodeSharedKey(this.opts.gateway, key, fingerprintFor(record, publicKey) ?? ""));
-    this.published.add(record.id);
+    this.opts.client.publishRetained(shareTopic(this.opts.topic, this.opts.gateway, record.id), encodeSharedKey(this.opts.gateway, key, fingerprint));
+    this.published.set(record.id, said);
   }
 
   private withdraw(id: string): void {

@@ -83,7 +83,7 @@ export const configSchema = z
         key_change: z
           .enum(["alert", "pin"])
           .default("alert")
-          .describe("alert: take a node's new key and raise an event; pin: keep the old key and raise an event"),
+          .describe("alert: take a node's new key and raise an event; pin: keep the old key and raise an event; either way changed until accept_key or reject_key"),
       })
       .prefault({}),
     send: z

@@ -48,6 +48,7 @@ describe("runSimulate", () => {
     for (const [argv, name] of [
       [["--nodes", "lots"], "--nodes"],
       [["--port", "70000"], "--port"],
+      [["--capacity", "1"], "--capacity"],
       [["--bogus"], "--bogus"],
     ] as const) {
       const { io, out, err } = capture();
@@ -76,9 +77,9 @@ describe("runSimulate", () => {
     const { io, out } = capture();
     expect(await runSimulate(["--help"], io, new AbortController().signal)).toBe(0);
     expect(out.join("\n")).toBe(SIMULATE_HELP);
-    for (const option of ["--host", "--port", "--nodes", "--seed", "--multi-client", "--firmware-2.8", "--help"]) {
+    for (const option of ["--host", "--port", "--nodes", "--seed", "--capacity", "--multi-client", "--firmware-2.8", "--help"]) {
       expect(SIMULATE_HELP).toContain(option);
     }
-    for (const fallback of ["127.0.0.1", "4403", "50"]) expect(SIMULATE_HELP).toContain(`(default ${fallback})`);
+    for (const fallback of ["127.0.0.1", "4403", "50", "250"]) expect(SIMULATE_HELP).toContain(`(default ${fallback})`);
   });
 });

@@ -36,10 +36,12 @@ export type KeyRelation =
 export function relationOf(record: Readonly<KeyRecord>, key: Uint8Array, source: KeySource): KeyRelation {
   if (sameKey(key, record.key)) return "held";
   if (record.pendingKey !== null && sameKey(key, record.pendingKey)) return "pending";
-  const fingerprint = fingerprintFor(record, key) as string;
-  if (record.rejected.includes(fingerprint)) return "rejected";
   if (source === "nodedb" && record.radioKey !== null && sameKey(key, record.radioKey)) return "radio";
   if (record.confirmedKey !== null && sameKey(key, record.confirmedKey)) return "confirmed";
+  // Only a key that is none of the above costs a hash.
+  if (record.rejected.length === 0 && record.former.length === 0) return "new";
+  const fingerprint = fingerprintFor(record, key) as string;
+  if (record.rejected.includes(fingerprint)) return "rejected";
   if (record.former.includes(fingerprint)) return "former";
   return "new";
 }

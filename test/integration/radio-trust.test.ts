@@ -40,6 +40,18 @@ describe("the radio's NodeDB and the directory", () => {
     expect(r.directory.view(stranger!.num)).toMatchObject({ has_key: true, in_radio: true, status: "ok" });
   });
 
+  it("a NodeInfo advertising the radio's own key: the radio refuses it, the bridge flags the clone", async () => {
+    const r = await startKeySync({ sim: { nodes: 10 } });
+    const node = [...r.sim.nodes.values()].find((n) => n.publicKey)!;
+    const stored = Buffer.from(node.publicKey!);
+    const refused = nextEvent(r.sim, "nodeInfoRefused");
+    const duplicate = nextEvent(r.directory, "event", (e: { type: string }) => e.type === "duplicate_key");
+    r.sim.deliverNodeInfo(node.num, r.sim.ownNode.publicKey!);
+    expect(await refused).toEqual({ from: node.num, reason: "own_key" });
+    expect(await duplicate).toMatchObject({ data: { ids: [r.sim.ownNode.id, node.id].sort() } });
+    expect(Buffer.from(r.sim.nodes.get(node.num)!.publicKey!).equals(stored)).toBe(true);
+  });
+
   it("a sync of an unchanged NodeDB changes no node's view", async () => {
     const r = await startKeySync({ sim: { nodes: 40 } });
     let changed = 0;

@@ -14,7 +14,7 @@ import { nodeId, parseNodeId } from "./node-id.js";
 import { MeshtasticRadio } from "./radio/meshtastic.js";
 import { fetchNodeDbOnce } from "./radio/oneshot.js";
 import { SimRadio } from "./sim/index.js";
-import { systemClock } from "./sync/clock.js";
+import { systemClock } from "./timing/clock.js";
 import { loadLowEntropyHashes } from "./sync/health.js";
 import { KeySyncManager, NodeNotFoundError } from "./sync/manager.js";
 import { DmSender, SendError } from "./sync/send.js";

@@ -16,7 +16,7 @@ import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, addContactPacket, pkiTextPacket, wantConfig, type FromRadio } from "../protocol/messages.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import { Loop } from "../loop.js";
+import { Loop } from "../timing/loop.js";
 import { RadioConnection, type ConnectionOptions, type ConnectionStats } from "./connection.js";
 import { DumpCollector } from "./dump.js";
 import { PendingPackets } from "./pending.js";

@@ -6,8 +6,8 @@
 import type { KeyDirectory } from "../directory/keys.js";
 import type { KeyRecord } from "../directory/record.js";
 import type { Contact, NodeDbDump, Radio, RoutingErrorEvent } from "../radio/link.js";
-import type { Clock } from "./clock.js";
-import { SlidingLimit } from "./rate.js";
+import type { Clock } from "../timing/clock.js";
+import { SlidingLimit } from "../timing/limit.js";
 
 export class PushRefused extends Error {}
 

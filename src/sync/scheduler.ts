@@ -1,7 +1,7 @@
 // When syncs run: the periodic loop, forced syncs, rate-limited on-demand syncs, one at a
 // time. Decisions come from plan.ts; this file only waits and acts. Time is injected.
-import { Loop } from "../loop.js";
-import type { Clock } from "./clock.js";
+import { Loop } from "../timing/loop.js";
+import type { Clock } from "../timing/clock.js";
 import { decide, retryDelay, type PlanState } from "./plan.js";
 
 export type SyncReason = "periodic" | "on_demand" | "forced";

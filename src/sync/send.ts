@@ -4,8 +4,8 @@
 import type { KeyDirectory } from "../directory/keys.js";
 import { parseNodeId } from "../node-id.js";
 import type { Radio } from "../radio/link.js";
-import type { Clock } from "./clock.js";
-import { SlidingLimit } from "./rate.js";
+import type { Clock } from "../timing/clock.js";
+import { SlidingLimit } from "../timing/limit.js";
 import { PushRefused, type KeyPusher } from "./push.js";
 
 export class SendError extends Error {}

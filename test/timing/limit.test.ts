@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SlidingLimit } from "../../src/sync/rate.js";
+import { SlidingLimit } from "../../src/timing/limit.js";
 
 describe("SlidingLimit", () => {
   it("allows max actions per sliding window, then frees slots as they age out", () => {

@@ -1,5 +1,6 @@
 // Pure scheduling decisions: given what the scheduler knows and the time, what to do next.
 // scheduler.ts is the thin loop that acts on them.
+import { backoff } from "../timing/backoff.js";
 
 export interface PlanState {
   enabled: boolean;
@@ -45,8 +46,11 @@ export function onDemandAllowedAt(starts: number[], maxPerMinute: number, now: n
   return (oldestThatMustExpire ?? now) + MINUTE_MS;
 }
 
+const RETRY_MIN_MS = 15_000;
+/** 15 s doubled ten times (about 4 h): with a day-long interval a dead radio is still retried. */
+const RETRY_MAX_MS = RETRY_MIN_MS * 2 ** 10;
+
 /** After a failure, retry sooner than the interval but back off: 15 s, 30 s, 60 s ... capped. */
 export function retryDelay(failures: number, intervalMs: number): number {
-  const backoff = 15_000 * 2 ** Math.min(Math.max(failures - 1, 0), 10);
-  return Math.min(backoff, intervalMs);
+  return backoff(failures - 1, RETRY_MIN_MS, Math.min(intervalMs, RETRY_MAX_MS));
 }

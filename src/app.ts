@@ -105,10 +105,10 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     // Always passed: `reject_unauthorized: false` alone must reach an mqtts:// connection.
     tls: { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.reject_unauthorized },
     log: log.child({ part: "mqtt" }),
-    onConnect: () => {
-      bridge?.republish();
-      sharing?.publishAll();
-    },
+  });
+  client.on("connect", () => {
+    bridge?.republish();
+    sharing?.publishAll();
   });
   if (config.mqtt.server !== undefined) checkTlsFiles(tls);
   client.start();

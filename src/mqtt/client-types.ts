@@ -1,4 +1,4 @@
-// Options and callback types of BridgeMqttClient (kept apart so callers can import them alone).
+// Options, event and callback types of BridgeMqttClient (kept apart so callers can import them alone).
 
 export interface MqttLogger {
   debug(msg: string): void;
@@ -22,10 +22,13 @@ export interface BridgeClientOptions {
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;
   log?: MqttLogger;
-  /** After every (re)connect, once `online` is out: republish current retained state here. */
-  onConnect?: () => void | Promise<void>;
-  /** When an established connection is lost (not on failed attempts). */
-  onDisconnect?: () => void;
+}
+
+export interface ClientEvents {
+  /** After every (re)connect, once `online` is out: republish the current retained state here. */
+  connect: [];
+  /** An established connection was lost (not emitted for failed attempts). */
+  disconnect: [];
 }
 
 export type MessageHandler = (topic: string, payload: Buffer, meta: { retain: boolean }) => void | Promise<void>;

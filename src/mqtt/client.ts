@@ -3,27 +3,28 @@
 //
 // Offline behaviour (callers never wait for the broker):
 // - publishRetained() while offline keeps only the latest payload per topic and sends those
-//   on the next connect, after `online`; then onConnect() runs so the app republishes its
-//   current state (change-only, so what was just flushed is not sent twice).
+//   on the next connect, after `online`; then `connect` is emitted so the app republishes
+//   its current state (change-only, so what was just flushed is not sent twice).
 // - publish() (non-retained: events, responses) while offline is dropped: an event about a
 //   moment nobody could hear is not worth replaying out of order later.
+import { EventEmitter } from "node:events";
 import { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import type { BridgeClientOptions, MessageHandler, MqttLogger, SubscribeOptions, Subscription } from "./client-types.js";
+import type { BridgeClientOptions, ClientEvents, MessageHandler, MqttLogger, SubscribeOptions, Subscription } from "./client-types.js";
 import { RetainedLedger } from "./retained.js";
 import { bridgeTopics, topicMatches, type BridgeTopics } from "./topics.js";
 import { errorText, withCeiling } from "./util.js";
 
-export type { BridgeClientOptions, MessageHandler, MqttLogger, SubscribeOptions } from "./client-types.js";
+export type { BridgeClientOptions, ClientEvents, MessageHandler, MqttLogger, SubscribeOptions } from "./client-types.js";
 
 const ONLINE = JSON.stringify({ state: "online" });
 const OFFLINE = JSON.stringify({ state: "offline" });
 const STOP_PUBLISH_CEILING_MS = 2_000;
 const silent: MqttLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export class BridgeMqttClient {
+export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   readonly topics: BridgeTopics;
   private readonly log: MqttLogger;
   private client: MqttClient | null = null;
@@ -37,6 +38,7 @@ export class BridgeMqttClient {
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   constructor(private readonly opts: BridgeClientOptions) {
+    super();
     this.topics = bridgeTopics(opts.baseTopic);
     this.log = opts.log ?? silent;
   }
@@ -186,21 +188,32 @@ export class BridgeMqttClient {
     this.publishRetained(this.topics.bridgeState, ONLINE);
     for (const [topic, text] of backlog) this.sendRetained(topic, text);
     for (const w of this.waiters.splice(0)) w.resolve();
-    void this.runHook();
+    this.emitSafely("connect");
   }
 
-  private async runHook(): Promise<void> {
-    try {
-      await this.opts.onConnect?.();
-    } catch (error) {
-      this.log.error(`MQTT onConnect hook failed: ${errorText(error)}`);
+  /**
+   * Like emit(), but each listener's failure is its own, thrown or rejected: logged, and the
+   * other listeners and the connection go on (emit() would stop at the first that throws).
+   */
+  private emitSafely(event: keyof ClientEvents): void {
+    for (const listener of this.rawListeners(event) as Array<() => unknown>) {
+      try {
+        const result = listener.call(this);
+        if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(error, event));
+      } catch (error) {
+        this.listenerFailed(error, event);
+      }
     }
+  }
+
+  private listenerFailed(error: unknown, event: string): void {
+    this.log.error(`MQTT ${event} listener failed: ${errorText(error)}`);
   }
 
   private onClosed(): void {
     if (this.wasConnected) {
       this.wasConnected = false;
-      this.opts.onDisconnect?.();
+      this.emitSafely("disconnect");
     }
     if (this.stopping || this.reconnectTimer !== null) return;
     const delay = this.reconnectDelay;

@@ -125,19 +125,18 @@ describe.each([
     expect(watcher.on(stats).map((m) => m.text)).toEqual(['{"sync_count":1}', '{"sync_count":2}']);
   });
 
-  it("after a broker restart: online again, offline updates flushed, onConnect republishes", async () => {
+  it("after a broker restart: online again, offline updates flushed, a connect listener republishes", async () => {
     next();
     let connects = 0;
     let connected: () => void = () => {};
     let disconnected: () => void = () => {};
-    const client = bridge({
-      onDisconnect: () => disconnected(),
-      onConnect: () => {
-        connects++;
-        // The app republishes its current retained state here (change-only, so no dupes).
-        client.publishRetained(`${base}/bridge/info`, { version: "test", connects: connects > 0 });
-        connected();
-      },
+    const client = bridge();
+    client.on("disconnect", () => disconnected());
+    client.on("connect", () => {
+      connects++;
+      // The app republishes its current retained state here (change-only, so no dupes).
+      client.publishRetained(`${base}/bridge/info`, { version: "test", connects: connects > 0 });
+      connected();
     });
     const firstConnect = new Promise<void>((resolve) => (connected = resolve));
     client.start();

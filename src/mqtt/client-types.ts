@@ -1,4 +1,5 @@
 // Options, event and callback types of BridgeMqttClient (kept apart so callers can import them alone).
+import type { Clock } from "../timing/clock.js";
 
 export interface MqttLogger {
   debug(msg: string): void;
@@ -22,6 +23,8 @@ export interface BridgeClientOptions {
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;
   log?: MqttLogger;
+  /** The reconnect waits run on it. Default: the system clock. */
+  clock?: Clock;
 }
 
 export interface ClientEvents {

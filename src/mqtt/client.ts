@@ -13,6 +13,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { BridgeClientOptions, ClientEvents, MessageHandler, MqttLogger, SubscribeOptions, Subscription } from "./client-types.js";
+import { backoff, jitter } from "../timing/backoff.js";
+import { systemClock, type Clock } from "../timing/clock.js";
+import { Loop } from "../timing/loop.js";
 import { RetainedLedger } from "./retained.js";
 import { bridgeTopics, topicMatches, type BridgeTopics } from "./topics.js";
 import { errorText, withCeiling } from "./util.js";
@@ -29,8 +32,10 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private readonly log: MqttLogger;
   private client: MqttClient | null = null;
   private stopping = false;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private reconnectDelay = 0;
+  private readonly clock: Clock;
+  private readonly reconnects = new Loop();
+  /** Reconnect attempts since the last successful connect (sets the backoff). */
+  private attempt = 0;
   private lastError = "";
   private wasConnected = false;
   private readonly subscriptions: Subscription[] = [];
@@ -41,6 +46,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     super();
     this.topics = bridgeTopics(opts.baseTopic);
     this.log = opts.log ?? silent;
+    this.clock = opts.clock ?? systemClock;
   }
 
   get connected(): boolean {
@@ -70,7 +76,6 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
       if (key) options.key = readFileSync(key);
       options.rejectUnauthorized = rejectUnauthorized ?? true;
     }
-    this.reconnectDelay = this.minDelay();
     const client = mqtt.connect(opts.url, options);
     this.client = client;
     client.on("connect", () => {
@@ -85,6 +90,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     client.on("close", () => this.onClosed());
     client.on("error", (error) => this.onError(error));
     client.on("message", (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));
+    this.reconnects.start((signal) => this.keepConnecting(client, signal));
   }
 
   /** Resolves when connected (at once if already); rejects if the client is stopped first. */
@@ -152,8 +158,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    await this.reconnects.stop();
     for (const w of this.waiters.splice(0)) w.reject(new Error("MQTT client stopped"));
     const client = this.client;
     if (client === null) return;
@@ -178,7 +183,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private onConnected(): void {
     this.log.info(`MQTT connected to ${withoutPassword(this.opts.url)}`);
     this.wasConnected = true;
-    this.reconnectDelay = this.minDelay();
+    this.attempt = 0;
     this.lastError = "";
     const backlog = this.ledger.connected();
     // Subscribe before announcing `online`: brokers handle one client's packets in order, so
@@ -215,17 +220,24 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
       this.wasConnected = false;
       this.emitSafely("disconnect");
     }
-    if (this.stopping || this.reconnectTimer !== null) return;
-    const delay = this.reconnectDelay;
-    // Jitter keeps several bridges on one broker from reconnecting in lockstep.
-    const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
-    // A broker back from a restart should see us within seconds, not a minute later.
-    this.reconnectDelay = Math.min(delay * 2, this.opts.reconnect?.maxMs ?? 15_000);
-    this.log.debug(`MQTT disconnected; reconnecting in ${wait} ms`);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      if (!this.stopping) this.client?.reconnect();
-    }, wait);
+  }
+
+  /**
+   * The reconnect loop (MQTT.js's own retries come at a fixed period): after every close, a
+   * failed attempt or a lost connection, wait the backoff and try again, until stop().
+   */
+  private async keepConnecting(client: MqttClient, signal: AbortSignal): Promise<void> {
+    const { minMs = 1_000, maxMs = 15_000 } = this.opts.reconnect ?? {};
+    while (!signal.aborted) {
+      await nextClose(client, signal);
+      if (signal.aborted) return;
+      // A broker back from a restart should see us within seconds (the cap), not a minute
+      // later; the jitter keeps several bridges on one broker from returning in lockstep.
+      const wait = jitter(backoff(this.attempt++, minMs, maxMs), 0.2, Math.random());
+      this.log.debug(`MQTT disconnected; reconnecting in ${wait} ms`);
+      await this.clock.sleep(wait, signal);
+      if (!signal.aborted) client.reconnect();
+    }
   }
 
   private onError(error: Error): void {
@@ -257,10 +269,19 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
         .catch((error: unknown) => this.log.error(`MQTT handler for ${topic} failed: ${errorText(error)}`));
     }
   }
+}
 
-  private minDelay(): number {
-    return this.opts.reconnect?.minMs ?? 1_000;
-  }
+/** Resolves on the client's next "close" event, or when `signal` aborts. */
+function nextClose(client: MqttClient, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      client.off("close", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    client.on("close", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** mqtt://user:secret@host keeps a password in the URL: logs show it as ***. */

@@ -5,6 +5,7 @@ import { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { BridgeMqttClient, type BridgeClientOptions } from "../../src/mqtt/client.js";
 import { Mosquitto } from "../helpers/mosquitto.js";
 import { Observer, publishOnce } from "../helpers/mqtt.js";
+import type { Clock } from "../../src/timing/clock.js";
 
 interface TestBroker {
   url: string;
@@ -227,5 +228,47 @@ describe("BridgeMqttClient without a broker", () => {
     const waiting = client.whenConnected();
     await client.stop();
     await expect(waiting).rejects.toThrow(/stopped/);
+  });
+
+  it("after every failed attempt waits the backoff on its clock, doubling to the cap, and stops waiting at stop()", async () => {
+    const { freePort } = await import("../helpers/mosquitto.js");
+    // Each sleep is recorded and held until the test lets it end.
+    const sleeps: Array<{ ms: number; end: () => void }> = [];
+    let slept: () => void = () => {};
+    const clock: Clock = {
+      now: () => Date.now(),
+      sleep: (ms, signal) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener("abort", () => resolve(), { once: true });
+          sleeps.push({ ms, end: resolve });
+          slept();
+        }),
+    };
+    const nextSleep = async (): Promise<{ ms: number; end: () => void }> => {
+      if (sleeps.length === 0) await new Promise<void>((resolve) => (slept = resolve));
+      return sleeps.shift()!;
+    };
+    const client = new BridgeMqttClient({
+      url: `mqtt://127.0.0.1:${await freePort()}`, // nobody listens: every attempt fails
+      baseTopic: "nobroker",
+      reconnect: { minMs: 100, maxMs: 800 },
+      clock,
+    });
+    client.start();
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const sleep = await nextSleep();
+      waits.push(sleep.ms);
+      sleep.end(); // the next attempt starts, fails, and the next sleep follows
+    }
+    const expected = [100, 200, 400, 800, 800];
+    waits.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(expected[i]! * 0.8);
+      expect(ms).toBeLessThanOrEqual(expected[i]! * 1.2);
+    });
+    const held = nextSleep();
+    await held; // waiting in the backoff now
+    await client.stop(); // ends the wait; no attempt follows
+    expect(sleeps).toEqual([]);
   });
 });

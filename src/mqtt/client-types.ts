@@ -1,12 +1,6 @@
 // Options, event and callback types of BridgeMqttClient (kept apart so callers can import them alone).
+import type { LogPort } from "../log-port.js";
 import type { Clock } from "../timing/clock.js";
-
-export interface MqttLogger {
-  debug(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
 
 export interface BridgeClientOptions {
   /** mqtt://host:port or mqtts://host:port. */
@@ -22,7 +16,7 @@ export interface BridgeClientOptions {
   reconnect?: { minMs?: number; maxMs?: number };
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;
-  log?: MqttLogger;
+  log?: LogPort;
   /** The reconnect waits run on it. Default: the system clock. */
   clock?: Clock;
 }

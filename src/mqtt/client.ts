@@ -12,7 +12,9 @@ import { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import type { BridgeClientOptions, ClientEvents, MessageHandler, MqttLogger, SubscribeOptions, Subscription } from "./client-types.js";
+import { redactUrl } from "../config/redact.js";
+import { silentLog, type LogPort } from "../log-port.js";
+import type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions, Subscription } from "./client-types.js";
 import { backoff, jitter } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
@@ -20,16 +22,15 @@ import { RetainedLedger } from "./retained.js";
 import { bridgeTopics, topicMatches, type BridgeTopics } from "./topics.js";
 import { errorText, withCeiling } from "./util.js";
 
-export type { BridgeClientOptions, ClientEvents, MessageHandler, MqttLogger, SubscribeOptions } from "./client-types.js";
+export type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 
 const ONLINE = JSON.stringify({ state: "online" });
 const OFFLINE = JSON.stringify({ state: "offline" });
 const STOP_PUBLISH_CEILING_MS = 2_000;
-const silent: MqttLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   readonly topics: BridgeTopics;
-  private readonly log: MqttLogger;
+  private readonly log: LogPort;
   private client: MqttClient | null = null;
   private stopping = false;
   private readonly clock: Clock;
@@ -45,7 +46,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   constructor(private readonly opts: BridgeClientOptions) {
     super();
     this.topics = bridgeTopics(opts.baseTopic);
-    this.log = opts.log ?? silent;
+    this.log = opts.log ?? silentLog;
     this.clock = opts.clock ?? systemClock;
   }
 
@@ -121,13 +122,13 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   publish(topic: string, payload: string | object): boolean {
     const client = this.client;
     if (client === null || !client.connected) {
-      this.log.debug(`MQTT offline: dropped message on ${topic}`);
+      this.log.debug({ topic }, "MQTT offline: message dropped");
       return false;
     }
     const text = typeof payload === "string" ? payload : JSON.stringify(payload);
     this.ledger.noteOwn(topic, text);
     client.publish(topic, text, { qos: 0, retain: false }, (error) => {
-      if (error) this.log.warn(`MQTT publish on ${topic} failed: ${error.message}`);
+      if (error) this.log.warn({ topic, err: error.message }, "MQTT publish failed");
     });
     return true;
   }
@@ -181,7 +182,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   private onConnected(): void {
-    this.log.info(`MQTT connected to ${withoutPassword(this.opts.url)}`);
+    this.log.info({ url: redactUrl(this.opts.url) }, "MQTT connected");
     this.wasConnected = true;
     this.attempt = 0;
     this.lastError = "";
@@ -212,7 +213,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   private listenerFailed(error: unknown, event: string): void {
-    this.log.error(`MQTT ${event} listener failed: ${errorText(error)}`);
+    this.log.error({ event, err: errorText(error) }, "MQTT listener failed");
   }
 
   private onClosed(): void {
@@ -234,7 +235,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
       // A broker back from a restart should see us within seconds (the cap), not a minute
       // later; the jitter keeps several bridges on one broker from returning in lockstep.
       const wait = jitter(backoff(this.attempt++, minMs, maxMs), 0.2, Math.random());
-      this.log.debug(`MQTT disconnected; reconnecting in ${wait} ms`);
+      this.log.debug({ retryInMs: wait }, "MQTT disconnected; reconnecting");
       await this.clock.sleep(wait, signal);
       if (!signal.aborted) client.reconnect();
     }
@@ -242,20 +243,20 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
 
   private onError(error: Error): void {
     // Repeated failures (broker down for an hour) are logged once, not on every retry.
-    if (error.message === this.lastError) return this.log.debug(`MQTT error: ${error.message}`);
+    if (error.message === this.lastError) return this.log.debug({ err: error.message }, "MQTT error");
     this.lastError = error.message;
-    this.log.warn(`MQTT error: ${error.message}`);
+    this.log.warn({ err: error.message }, "MQTT error");
   }
 
   private sendRetained(topic: string, text: string): void {
     this.client?.publish(topic, text, { qos: 1, retain: true }, (error) => {
-      if (error) this.log.debug(`MQTT retained publish on ${topic} not confirmed: ${error.message}`);
+      if (error) this.log.debug({ topic, err: error.message }, "MQTT retained publish not confirmed");
     });
   }
 
   private sendSubscribe(filters: string[]): void {
     this.client?.subscribe(filters, { qos: 1 }, (error) => {
-      if (error) this.log.warn(`MQTT subscribe to ${filters.join(", ")} failed: ${error.message}`);
+      if (error) this.log.warn({ filters, err: error.message }, "MQTT subscribe failed");
     });
   }
 
@@ -266,7 +267,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
       // A handler's failure is its own: log it and keep serving the other handlers.
       Promise.resolve()
         .then(() => sub.handler(topic, payload, { retain }))
-        .catch((error: unknown) => this.log.error(`MQTT handler for ${topic} failed: ${errorText(error)}`));
+        .catch((error: unknown) => this.log.error({ topic, err: errorText(error) }, "MQTT message handler failed"));
     }
   }
 }
@@ -282,16 +283,4 @@ function nextClose(client: MqttClient, signal: AbortSignal): Promise<void> {
     client.on("close", done);
     signal.addEventListener("abort", done, { once: true });
   });
-}
-
-/** mqtt://user:secret@host keeps a password in the URL: logs show it as ***. */
-function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === "") return url;
-    parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }

@@ -5,6 +5,7 @@ import { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { BridgeMqttClient, type BridgeClientOptions } from "../../src/mqtt/client.js";
 import { Mosquitto } from "../helpers/mosquitto.js";
 import { Observer, publishOnce } from "../helpers/mqtt.js";
+import type { LogPort } from "../../src/log-port.js";
 import type { Clock } from "../../src/timing/clock.js";
 
 interface TestBroker {
@@ -270,5 +271,42 @@ describe("BridgeMqttClient without a broker", () => {
     await held; // waiting in the backoff now
     await client.stop(); // ends the wait; no attempt follows
     expect(sleeps).toEqual([]);
+  });
+});
+
+describe("BridgeMqttClient logging", () => {
+  it("logs structured fields, the URL's password as ***, and a failing connect listener without stopping the others", async () => {
+    const broker = new EmbeddedBroker({ port: 0, username: "bridge", password: "pw-93c1e0" });
+    await broker.start();
+    const records: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
+    const record = (level: string) => (obj: object, msg: string) => records.push({ level, obj: obj as Record<string, unknown>, msg });
+    const log: LogPort = { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") };
+    const client = new BridgeMqttClient({ url: `mqtt://bridge:pw-93c1e0@127.0.0.1:${broker.port}`, baseTopic: "logs", log });
+    let heard: () => void = () => {};
+    const second = new Promise<void>((resolve) => (heard = resolve));
+    client.on("connect", () => {
+      throw new Error("first listener broke");
+    });
+    // An async listener whose promise rejects: the client must not leave that unhandled.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
+    client.on("connect", () => Promise.reject(new Error("second listener rejected")));
+    client.on("connect", () => heard());
+    try {
+      client.start();
+      await second; // the third listener still ran
+      await client.whenConnected();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // the rejection is logged
+      expect(records.find((r) => r.msg === "MQTT connected")?.obj).toEqual({ url: `mqtt://bridge:***@127.0.0.1:${broker.port}` });
+      const failures = records.filter((r) => r.msg === "MQTT listener failed");
+      expect(failures.map((r) => [r.level, r.obj])).toEqual([
+        ["error", { event: "connect", err: "first listener broke" }],
+        ["error", { event: "connect", err: "second listener rejected" }],
+      ]);
+      expect(client.connected).toBe(true);
+      expect(JSON.stringify(records)).not.toContain("pw-93c1e0");
+    } finally {
+      await client.stop();
+      await broker.stop();
+    }
   });
 });

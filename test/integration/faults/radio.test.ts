@@ -7,7 +7,7 @@ import { KeyDirectory } from "../../../src/directory/keys.js";
 import { MeshtasticRadio, type MeshtasticRadioOptions } from "../../../src/radio/meshtastic.js";
 import type { RadioStatus, SlotTaken } from "../../../src/radio/link.js";
 import { SimRadio, type SimRadioOptions } from "../../../src/sim/index.js";
-import { systemClock } from "../../../src/sync/clock.js";
+import { systemClock } from "../../../src/timing/clock.js";
 import type { BridgeEvent } from "../../../src/sync/events.js";
 import { KeySyncManager } from "../../../src/sync/manager.js";
 import type { SyncStats } from "../../../src/sync/stats.js";

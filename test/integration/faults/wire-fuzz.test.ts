@@ -13,7 +13,7 @@ import { FrameDecoder, HEADER_LENGTH, MAX_PAYLOAD, encodeFrame } from "../../../
 import { createNodeInfo, decodeFromRadio, encodeFromRadio } from "../../../src/protocol/messages.js";
 import { MeshtasticRadio } from "../../../src/radio/meshtastic.js";
 import { remoteNodeFromInfo } from "../../../src/radio/packets.js";
-import { systemClock } from "../../../src/sync/clock.js";
+import { systemClock } from "../../../src/timing/clock.js";
 import { KeySyncManager } from "../../../src/sync/manager.js";
 import type { SyncStats } from "../../../src/sync/stats.js";
 import { nextEvent } from "../../helpers/events.js";

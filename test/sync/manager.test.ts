@@ -10,6 +10,7 @@ import type { BridgeEvent } from "../../src/sync/events.js";
 import { KeySyncManager, type KeySyncOptions } from "../../src/sync/manager.js";
 import type { SyncStats } from "../../src/sync/stats.js";
 import { ManualClock } from "../helpers/clock.js";
+import { SYNC_DEFAULTS } from "../helpers/keysync.js";
 import { dump, key, remote } from "../directory/util.js";
 
 /** The radio as the manager sees it; each requested refresh waits for the test to deliver a dump. */
@@ -64,12 +65,7 @@ function setup(options: Partial<KeySyncOptions> = {}) {
     radio: radio as never,
     directory,
     clock,
-    interval: 300,
-    enabled: true,
-    initialDelay: 0,
-    onDemand: true,
-    onDemandMaxPerMinute: 6,
-    keyChange: "alert",
+    ...SYNC_DEFAULTS,
     ...options,
   });
   const stats: SyncStats[] = [];

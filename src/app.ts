@@ -16,7 +16,7 @@ import { nodeId } from "./node-id.js";
 import { MeshtasticRadio } from "./radio/meshtastic.js";
 import { fetchNodeDbOnce } from "./radio/oneshot.js";
 import { SimRadio } from "./sim/index.js";
-import { systemClock } from "./sync/clock.js";
+import { systemClock } from "./timing/clock.js";
 import type { Engine } from "./sync/engine.js";
 import { KeySyncManager } from "./sync/manager.js";
 import { KeyPusher } from "./sync/push.js";
@@ -93,8 +93,7 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
   const { directory, store } = await openDirectory(config, log, started);
   const mqttUrl = config.mqtt.server ?? (await startBroker(config, log, started));
   if (config.mqtt.server !== undefined) checkTlsFiles(config.mqtt.tls);
-  let onConnect = (): void => undefined;
-  const client = await started.add(mqttClient(config, mqttUrl, log, () => onConnect()));
+  const client = await started.add(mqttClient(config, mqttUrl, log));
   const radioAddress = config.radio.host === SIMULATOR ? await startSimulator(log, started) : { host: config.radio.host, port: config.radio.port };
   const radio = new MeshtasticRadio({ ...radioAddress, log: log.child({ part: "radio" }) });
   const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR ? radioAddress : { host, port }));
@@ -112,10 +111,6 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
   const sharing = config.share.enabled
     ? new KeySharing({ client, directory, topic: config.share.topic, gateway: config.mqtt.base_topic, trust: config.share.trust, keyChange: config.sync.key_change, log: log.child({ part: "share" }) })
     : null;
-  onConnect = () => {
-    bridge.republish();
-    sharing?.publishAll();
-  };
   store.on("writeFailed", (err) => engine.manager.reportError(`could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`));
   for (const part of [bridge, sharing, engine.pusher, engine.manager, radio]) if (part) await started.add(part);
   // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
@@ -161,7 +156,7 @@ async function startSimulator(log: Logger, started: Started): Promise<Address> {
   return address;
 }
 
-function mqttClient(config: Config, url: string, log: Logger, onConnect: () => void): BridgeMqttClient {
+function mqttClient(config: Config, url: string, log: Logger): BridgeMqttClient {
   const { mqtt } = config;
   return new BridgeMqttClient({
     url,
@@ -172,7 +167,6 @@ function mqttClient(config: Config, url: string, log: Logger, onConnect: () => v
     // Always passed: `reject_unauthorized: false` alone must reach an mqtts:// connection.
     tls: { ca: mqtt.tls.ca, cert: mqtt.tls.cert, key: mqtt.tls.key, rejectUnauthorized: mqtt.tls.reject_unauthorized },
     log: log.child({ part: "mqtt" }),
-    onConnect,
   });
 }
 

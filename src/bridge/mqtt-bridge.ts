@@ -5,7 +5,7 @@ import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
 import type { NodeView } from "../directory/record.js";
 import { listen } from "../lifecycle.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { BridgeMqttClient } from "../mqtt/client.js";
+import type { BridgeMqttClient, ClientEvents } from "../mqtt/client.js";
 import { handleRequest } from "../mqtt/commands.js";
 import { parseRequestTopic, type BridgeTopics } from "../mqtt/topics.js";
 import type { Engine } from "../sync/engine.js";
@@ -59,6 +59,8 @@ export class MqttBridge {
           homeAssistant?.nodeRemoved(id);
         },
       }),
+      // The current retained state after every (re)connect.
+      listen<ClientEvents>(client, { connect: () => this.republish() }),
       client.subscribe(topics.requestFilter, (topic, payload) => this.onRequest(topic, payload)),
     ];
     homeAssistant?.start();

@@ -8,7 +8,7 @@ import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
 import { fingerprintFor, type KeyPolicy, type KeyRecord } from "../directory/record.js";
 import { listen } from "../lifecycle.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { BridgeMqttClient } from "../mqtt/client.js";
+import type { BridgeMqttClient, ClientEvents } from "../mqtt/client.js";
 import type { Observation } from "../directory/merge.js";
 import { encodeSharedKey, isTrusted, parseSharedKey, shareFilter, shareTopic, type SharedKey } from "../share/codec.js";
 
@@ -43,6 +43,7 @@ export class KeySharing {
     const { client, directory, topic } = this.opts;
     this.unlisten = [
       listen<DirectoryEvents>(directory, { nodeChanged: (view) => this.publish(view.num), nodeRemoved: ({ id }) => this.withdraw(id) }),
+      listen<ClientEvents>(client, { connect: () => this.publishAll() }),
       client.subscribe(shareFilter(topic), (t, payload) => this.onMessage(t, payload)),
     ];
     this.publishAll();

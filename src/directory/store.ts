@@ -1,23 +1,21 @@
 // Persistence of the key directory to one JSON file (store-format.ts), crash-safe:
 // write <path>.tmp-<pid>, fsync it, rename it over the target, fsync the directory. A
 // reader therefore sees the old file or the new one, never a mix, whatever kills us.
-// Writes are coalesced: the first change arms a timer, every change until it fires rides
-// along (so a busy directory is still written at least every debounceMs).
+// Writes are coalesced: the first change starts a wait of debounceMs, every change until it
+// ends rides along (so a busy directory is still written at least every debounceMs). One
+// cancellable loop over an injectable clock does the waiting, and the retries after a
+// failed write.
 import { EventEmitter } from "node:events";
-import { open, readFile, readdir, rename, unlink, mkdir, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { readFile, rename } from "node:fs/promises";
+import { backoff } from "../timing/backoff.js";
+import { systemClock, type Clock } from "../timing/clock.js";
+import { Loop } from "../timing/loop.js";
 import type { KeyRecord } from "./record.js";
+import { removeStaleTemps, writeAtomically, type CrashPoint } from "./store-file.js";
 import { parseStore, serializeRecords, StoreCorruptError, StoreVersionError } from "./store-format.js";
 
 export { StoreVersionError, StoreCorruptError } from "./store-format.js";
-
-/** Where a write can be interrupted; the crash-safety test kills the process at each. */
-export type CrashPoint = "tmp-partial" | "tmp-synced" | "renamed";
-
-export interface StoreTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { CrashPoint } from "./store-file.js";
 
 /** What the store persists: KeyDirectory satisfies it. */
 export interface StoreSource {
@@ -31,9 +29,9 @@ export interface KeyStoreOptions {
   path: string | null;
   /** Delay between the first unsaved change and the write. Default 1000 ms. */
   debounceMs?: number;
-  /** Injected so tests can fire the debounce by hand. Default: the global timers. */
-  timers?: StoreTimers;
-  /** Epoch milliseconds, for saved_at and the name of a corrupt file moved aside. */
+  /** The debounce and the retry waits run on it, so tests end them by hand. Default: the system clock. */
+  clock?: Clock;
+  /** Epoch milliseconds, for saved_at and the name of a corrupt file moved aside. Default: the clock's. */
   nowMs?: () => number;
   /** Test hook, awaited at each point of a write (see test/directory/store-crash.test.ts). */
   crashPoint?: (point: CrashPoint) => void | Promise<void>;
@@ -52,11 +50,6 @@ export interface StoreEvents {
   written: [];
 }
 
-const defaultTimers: StoreTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 const noop = (): void => undefined;
 
 /** Longest wait between retries of a failing background write. */
@@ -66,7 +59,12 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   private source: StoreSource | null = null;
   private readonly onDirty = (): void => this.markDirty();
   private dirty = false;
-  private timer: unknown = null;
+  /** A write is due after `ms` (the debounce, or a retry's backoff); null: none is. */
+  private due: { ms: number } | null = null;
+  /** Ends the wait for `due` early: flush() writes at once instead. */
+  private waiting: AbortController | null = null;
+  private readonly loop = new Loop();
+  private readonly clock: Clock;
   private writing: Promise<void> | null = null;
   /** Set by a newer-version file: such a file is never overwritten. */
   private refused: StoreVersionError | null = null;
@@ -77,6 +75,7 @@ export class KeyStore extends EventEmitter<StoreEvents> {
 
   constructor(private readonly options: KeyStoreOptions) {
     super();
+    this.clock = options.clock ?? systemClock;
   }
 
   get path(): string | null {
@@ -124,16 +123,16 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     this.source?.off("dirty", this.onDirty);
   }
 
-  /** Notes an unsaved change and arms the debounce timer (unless a write is running: it re-arms after). */
+  /** Notes an unsaved change and starts the debounce (unless a write is running: it starts after). */
   markDirty(): void {
     if (this.options.path === null) return;
     this.dirty = true;
-    if (this.timer === null && this.writing === null) this.schedule();
+    if (this.writing === null) this.writeAfter(this.debounceMs());
   }
 
   /** Writes now if anything is unsaved; resolves once it is durable, rejects if the write failed. */
   async flush(): Promise<void> {
-    this.cancelTimer();
+    this.cancelWait();
     await this.writeNow();
   }
 
@@ -144,30 +143,53 @@ export class KeyStore extends EventEmitter<StoreEvents> {
       await this.flush();
     } finally {
       this.source = null;
+      await this.loop.stop();
     }
   }
 
   private nowMs(): number {
-    return this.options.nowMs?.() ?? Date.now();
+    return this.options.nowMs?.() ?? this.clock.now();
   }
 
-  private schedule(delayMs = this.options.debounceMs ?? 1000): void {
-    this.timer = (this.options.timers ?? defaultTimers).setTimeout(() => {
-      this.timer = null;
-      this.writeNow().catch((error: unknown) => {
+  private debounceMs(): number {
+    return this.options.debounceMs ?? 1000;
+  }
+
+  /** Has the loop write after `ms`, unless a write is already due. */
+  private writeAfter(ms: number): void {
+    if (this.due !== null) return;
+    this.due = { ms };
+    this.loop.start((signal) => this.run(signal));
+  }
+
+  private cancelWait(): void {
+    this.due = null;
+    this.waiting?.abort();
+  }
+
+  /** Waits for each due write and runs it; returns when none is due (writeAfter starts it again). */
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && this.due !== null) {
+      const due = this.due;
+      const waiting = new AbortController();
+      this.waiting = waiting;
+      const stop = (): void => waiting.abort();
+      signal.addEventListener("abort", stop, { once: true });
+      await this.clock.sleep(due.ms, waiting.signal);
+      signal.removeEventListener("abort", stop);
+      this.waiting = null;
+      if (this.due !== due || waiting.signal.aborted) continue; // flushed or stopped meanwhile
+      this.due = null;
+      try {
+        await this.writeNow();
+      } catch (error) {
         this.emit("writeFailed", error as Error);
         // Retry by itself, or a key learned once before the disk failed would wait for the
         // next change (maybe never): with a doubling delay, so a dead disk is not hammered.
         this.failures += 1;
-        if (this.timer === null && !this.refused) this.schedule(Math.min(RETRY_MAX_MS, (this.options.debounceMs ?? 1000) * 2 ** this.failures));
-      });
-    }, delayMs);
-  }
-
-  private cancelTimer(): void {
-    if (this.timer === null) return;
-    (this.options.timers ?? defaultTimers).clearTimeout(this.timer);
-    this.timer = null;
+        if (!this.refused) this.writeAfter(backoff(this.failures, this.debounceMs(), RETRY_MAX_MS));
+      }
+    }
   }
 
   private async writeNow(): Promise<void> {
@@ -177,15 +199,14 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     if (this.refused) throw this.refused;
     // The snapshot is taken now: whatever changed before flush() was called is in it.
     this.dirty = false;
-    const attempt = this.writeAtomically(path, serializeRecords(this.source.snapshot(), Math.floor(this.nowMs() / 1000)));
+    const attempt = writeAtomically(path, serializeRecords(this.source.snapshot(), Math.floor(this.nowMs() / 1000)), this.options.crashPoint);
     this.writing = attempt;
     try {
       await attempt;
       this.lastError = null;
       this.failures = 0;
     } catch (error) {
-      // Keep it unsaved: the next change or flush tries again. No timer of our own, so a
-      // persistently failing disk is not hammered in a loop.
+      // Keep it unsaved: the retry (for a write of the loop), the next change or flush tries again.
       this.dirty = true;
       this.lastError = error as Error;
       throw error;
@@ -193,72 +214,7 @@ export class KeyStore extends EventEmitter<StoreEvents> {
       this.writing = null;
     }
     this.emit("written");
-    if (this.dirty && this.timer === null) this.schedule();
-  }
-
-  private async writeAtomically(path: string, text: string): Promise<void> {
-    const hook = this.options.crashPoint ?? noop;
-    const data = Buffer.from(text, "utf8");
-    const tmp = `${path}.tmp-${process.pid}`;
-    await mkdir(dirname(path), { recursive: true });
-    try {
-      const handle = await open(tmp, "w");
-      try {
-        // Two halves, so a test can stop us with the temp file incomplete.
-        await writeAll(handle, data.subarray(0, data.length >> 1));
-        await hook("tmp-partial");
-        await writeAll(handle, data.subarray(data.length >> 1));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await hook("tmp-synced");
-      await rename(tmp, path);
-    } catch (error) {
-      await unlink(tmp).catch(noop);
-      throw error;
-    }
-    await hook("renamed");
-    await syncDirectory(dirname(path));
-  }
-}
-
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-    offset += bytesWritten;
-  }
-}
-
-/** Makes the rename itself durable. Windows cannot open a directory for fsync; there, it is skipped. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === "win32") return;
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Temp files left by a killed writer. A file of a live process (another instance?) is left alone. */
-async function removeStaleTemps(path: string): Promise<void> {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.tmp-`;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (Number.isSafeInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
-    await unlink(join(dir, name)).catch(noop);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    // Changes made while the file was being written wait for the next debounce.
+    if (this.dirty) this.writeAfter(this.debounceMs());
   }
 }

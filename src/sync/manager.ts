@@ -9,7 +9,7 @@ import { listen } from "../lifecycle.js";
 import { nodeId } from "../node-id.js";
 import type { NodeDbDump, Radio, RadioEvents, RadioStatus } from "../radio/link.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../timing/clock.js";
 import { CommandRefused, NodeNotFoundError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { observeDump } from "./observe.js";

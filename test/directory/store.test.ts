@@ -3,25 +3,32 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KeyDirectory } from "../../src/directory/keys.js";
-import { KeyStore, StoreVersionError, type StoreTimers } from "../../src/directory/store.js";
+import { KeyStore, StoreVersionError } from "../../src/directory/store.js";
+import type { Clock } from "../../src/timing/clock.js";
 import { dump, ingestDump, key, parseDoc, remote } from "./util.js";
 
-/** Timers fired by hand: the debounce is tested without sleeping. */
-class ManualTimers implements StoreTimers {
-  pending = new Map<number, { callback: () => void; ms: number }>();
+/** A clock whose waits are ended by hand: the debounce is tested without sleeping. */
+class ManualTimers implements Clock {
+  pending = new Map<number, { resolve: () => void; ms: number }>();
   private next = 1;
-  setTimeout(callback: () => void, ms: number): unknown {
-    const handle = this.next++;
-    this.pending.set(handle, { callback, ms });
-    return handle;
+  now(): number {
+    return Date.now();
   }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = this.next++;
+      this.pending.set(handle, { resolve, ms });
+      // An aborted wait is gone, as a cleared timer would be.
+      signal.addEventListener("abort", () => {
+        this.pending.delete(handle);
+        resolve();
+      }, { once: true });
+    });
   }
   fireAll(): void {
     const due = [...this.pending.values()];
     this.pending.clear();
-    for (const { callback } of due) callback();
+    for (const { resolve } of due) resolve();
   }
 }
 
@@ -88,7 +95,7 @@ describe("KeyStore", () => {
 
   it("debounces: many changes, one write when the timer fires; nothing written when nothing changed", async () => {
     const timers = new ManualTimers();
-    const store = new KeyStore({ path, timers, debounceMs: 2500 });
+    const store = new KeyStore({ path, clock: timers, debounceMs: 2500 });
     const dirA = directory();
     store.attach(dirA);
     ingestDump(dirA, dump(null, [remote(1, key(1))]), "alert");
@@ -109,7 +116,7 @@ describe("KeyStore", () => {
 
   it("a failing write keeps the old file, reports, and retries by itself with a growing delay, or on the next change or flush", async () => {
     const timers = new ManualTimers();
-    const store = new KeyStore({ path, timers });
+    const store = new KeyStore({ path, clock: timers });
     const dirA = directory();
     store.attach(dirA);
     ingestDump(dirA, dump(null, [remote(1, key(1))]), "alert");

@@ -1,9 +1,9 @@
 // Only confirmed keys leave the bridge: with sharing on, a re-flashed node's new key is not
 // published to other gateways until accept_key.
 import { afterEach, describe, expect, it } from "vitest";
-import { fingerprintOf } from "../../src/directory/record.js";
-import { startBridge, type RunningBridge } from "../helpers/app.js";
-import { Observer, json, publishOnce } from "../helpers/mqtt.js";
+import { fingerprintOf } from "../../../src/directory/record.js";
+import { startBridge, type RunningBridge } from "../../helpers/app.js";
+import { Observer, json, publishOnce } from "../../helpers/mqtt.js";
 
 const BASE = "meshtastic-keysync";
 const SHARE = "meshtastic-keysync/directory";

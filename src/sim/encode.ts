@@ -75,6 +75,14 @@ export function packetFrame(packet: MeshPacketInit): Uint8Array {
   return encodeFromRadio({ payloadVariant: { case: "packet", value: packet } });
 }
 
+/** LogRecord.Level WARNING, the level NodeDB::updateUser gives its client notification. */
+const LEVEL_WARNING = 30;
+
+/** FromRadio.clientNotification: a warning the firmware shows in the client's UI. */
+export function warningFrame(message: string, time: number): Uint8Array {
+  return encodeFromRadio({ payloadVariant: { case: "clientNotification", value: { level: LEVEL_WARNING, message, time } } });
+}
+
 interface LiveOptions {
   id: number;
   /** Unix seconds the radio received the packet (old for 2.8 replays). */

@@ -2,7 +2,7 @@
 // make the mesh do things; the TCP side and the answers to clients are in server.ts.
 import type { MeshPacketInit } from "../protocol/messages.js";
 import { runDemo, type DemoOptions } from "./demo.js";
-import { encryptedPacket, nodeInfoPacket, pkiDmPacket, positionPacket, telemetryPacket } from "./encode.js";
+import { encryptedPacket, nodeInfoPacket, warningFrame, pkiDmPacket, positionPacket, telemetryPacket } from "./encode.js";
 import { sameBytes } from "./client-packets.js";
 import type { SimNode } from "./nodedb.js";
 import type { SimRadioOptions } from "./options.js";
@@ -14,6 +14,7 @@ const DEBUG_TEXT = "DEBUG | 12:00:00 42 [Router] Lost packet, no free slot\r\n";
 
 export class SimRadio extends SimServer {
   private demo: AbortController | null = null;
+  private ownKeyWarned = false;
   private readonly demoPrng: Prng;
 
   constructor(options: SimRadioOptions = {}) {
@@ -58,6 +59,13 @@ export class SimRadio extends SimServer {
       if (outcome === "key_mismatch" || outcome === "own_key") {
         this.stats.nodeInfoRefused += 1;
         this.emit("nodeInfoRefused", { from: num >>> 0, reason: outcome });
+      }
+      // NodeDB::updateUser warns the client once ("duplicateWarned") about a node
+      // advertising our own public key.
+      if (outcome === "own_key" && !this.ownKeyWarned) {
+        this.ownKeyWarned = true;
+        const text = `Remote device ${sender.longName} has advertised your public key. This may indicate a compromised key. You may need to regenerate your public keys.`;
+        this.deliverFrame(warningFrame(text, o.rxTime));
       }
       return nodeInfoPacket(sender, o);
     });

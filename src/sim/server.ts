@@ -147,7 +147,11 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
 
   /** Hands a live packet to every client (held during a dump), or keeps it for the next one. */
   protected deliverLive(packet: MeshPacketInit): void {
-    const payload = packetFrame(packet);
+    this.deliverFrame(packetFrame(packet));
+  }
+
+  /** Any FromRadio payload the radio sends on its own (packets, client notifications). */
+  protected deliverFrame(payload: Uint8Array): void {
     if (this.sessions.size === 0) {
       this.backlog.push(payload);
       if (this.backlog.length > this.options.maxHeldPackets) {

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { SimNodeDb } from "../../src/sim/nodedb.js";
 import { pickEviction } from "../../src/sim/eviction.js";
 import type { SimNode } from "../../src/sim/nodedb.js";
+import { decodeUser, wantConfig } from "../../src/protocol/messages.js";
 import { hex } from "./client.js";
+import { isPacketId, keyed, packetOf, payloadOf, simHarness } from "./harness.js";
 
 const NOW = 1_780_000_000;
 
@@ -84,5 +86,37 @@ describe("pickEviction", () => {
     expect(pickEviction([node(1, 10), node(2, 5, { isFavorite: true }), node(4, 1, { verified: true })])?.num).toBe(1);
     expect(pickEviction([node(1, 1, { publicKey: null, isIgnored: true }), node(2, 5)])?.num).toBe(2);
     expect(pickEviction([node(2, 5, { isFavorite: true })])).toBeNull();
+  });
+});
+
+describe("key trust over the simulated radio's TCP API", () => {
+  const h = simHarness();
+
+  it("a re-flashed node's NodeInfo reaches the client with the new key while the dump keeps the old one", async () => {
+    const { radio, c } = await h.configured();
+    const node = keyed(radio);
+    const fresh = radio.reflashNode(node.num);
+    const id = radio.deliverNodeInfo(node.num);
+    const at = await c.waitFor(isPacketId(id));
+    expect(hex(decodeUser(payloadOf(packetOf(c.frames[at]))).publicKey)).toBe(hex(fresh));
+    expect(radio.stats.nodeInfoRefused).toBe(1);
+    const mark = c.frames.length;
+    c.send(wantConfig(69421));
+    await c.waitComplete(69421);
+    const dumped = c.frames.slice(mark).find((f) => f.payloadVariant.case === "nodeInfo" && f.payloadVariant.value.num === node.num);
+    expect(dumped?.payloadVariant.case === "nodeInfo" && hex(dumped.payloadVariant.value.user?.publicKey)).toBe(hex(node.publicKey));
+  });
+
+  it("a NodeInfo with our own key: the packet still reaches the client, with one warning notification", async () => {
+    const { radio, c } = await h.configured();
+    const node = keyed(radio);
+    const first = radio.deliverNodeInfo(node.num, radio.ownNode.publicKey!);
+    const second = radio.deliverNodeInfo(node.num, radio.ownNode.publicKey!);
+    await c.waitFor(isPacketId(first));
+    await c.waitFor(isPacketId(second));
+    const warnings = c.frames.filter((f) => f.payloadVariant.case === "clientNotification");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.payloadVariant.value).toMatchObject({ message: expect.stringContaining("advertised your public key") as unknown });
+    expect(hex(radio.nodes.get(node.num)?.publicKey)).toBe(hex(node.publicKey));
   });
 });

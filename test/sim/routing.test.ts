@@ -106,3 +106,18 @@ describe("routing answers to the client's DMs", () => {
     expect(await routingAnswer(c, pkiTextPacket(node.num, 2002, "hi"), 2002)).toEqual([RoutingError.NONE, node.num]);
   });
 });
+
+describe("a re-flashed far node (the radio kept its old key)", () => {
+  it("our DM, encrypted to the old key, is NAKed by the far node with 35; its PKI DM to us is dropped", async () => {
+    const { radio, c } = await sim.configured();
+    const node = keyed(radio);
+    radio.reflashNode(node.num);
+    expect(await routingAnswer(c, dm(node.num, 901), 901)).toEqual([RoutingError.PKI_UNKNOWN_PUBKEY, node.num]);
+    expect(radio.deliverPkiDm(node.num, "hello")).toBeNull();
+    expect(radio.stats.pkiDropped).toBe(1);
+    // Once the radio's entry holds the new key (add_contact), both work again.
+    radio.db.addContact(node.num, { longName: node.longName, shortName: node.shortName, publicKey: radio.db.device(node.num)!.publicKey! }, 1);
+    expect(await routingAnswer(c, dm(node.num, 902), 902)).toEqual([RoutingError.NONE, node.num]);
+    expect(radio.deliverPkiDm(node.num, "hello")).not.toBeNull();
+  });
+});

@@ -13,7 +13,7 @@
 // - names, flags and last-heard update silently, without counting as key changes.
 import { nodeId } from "../node-id.js";
 import type { KeyEvent } from "./events.js";
-import { isKey, keyFields, NO_FINGERPRINTS, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
+import { isKey, keyFields, NO_NOTES, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
 import { isConflict, noteConflict, noteRadioStale, relationOf, withRadio } from "./trust.js";
 
 /** One node as a source describes it; absent fields leave ours as they are. */
@@ -122,10 +122,7 @@ function create(obs: Observation, source: KeySource, now: number, counts: MergeC
     confirmedOrigin: key ? source : null,
     radioKey: null,
     inRadio: false,
-    rejected: NO_FINGERPRINTS,
-    former: NO_FINGERPRINTS,
-    staleNoted: null,
-    conflictNoted: null,
+    notes: NO_NOTES,
   };
   record.confirmedKey = record.key;
   counts.nodesAdded++;

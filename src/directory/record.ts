@@ -59,18 +59,30 @@ export interface KeyRecord {
   radioKey: Uint8Array | null;
   /** The node was in the radio's last complete dump. */
   inRadio: boolean;
-  /** Fingerprints reject_key refused for this node: heard again, they raise nothing. */
-  rejected: readonly string[];
-  /** Fingerprints that were confirmed once and replaced by accept_key. */
-  former: readonly string[];
-  /** The radio key a `radio_key_stale` was raised for: once per node and key. */
-  staleNoted: string | null;
-  /** The key a `key_conflict` was raised for: once per node and key. */
-  conflictNoted: string | null;
+  /** What the trust rules remember beyond the keys; NO_NOTES for almost every node. */
+  notes: TrustNotes;
 }
 
-/** Shared by every record without rejected or former keys: no array per node. */
-export const NO_FINGERPRINTS: readonly string[] = Object.freeze([]);
+/** Rarely set, so kept together: one shared empty object instead of four fields per node. */
+export interface TrustNotes {
+  /** Fingerprints reject_key refused for this node: heard again, they raise nothing. */
+  readonly rejected: readonly string[];
+  /** Fingerprints that were confirmed once and replaced by accept_key. */
+  readonly former: readonly string[];
+  /** The radio key a `radio_key_stale` was raised for: once per node and key. */
+  readonly staleNoted: string | null;
+  /** The key a `key_conflict` was raised for: once per node and key. */
+  readonly conflictNoted: string | null;
+}
+
+export const NO_NOTES: TrustNotes = Object.freeze({ rejected: Object.freeze([]), former: Object.freeze([]), staleNoted: null, conflictNoted: null });
+
+/** `notes` with some fields changed; NO_NOTES again when nothing is left in them. */
+export function withNotes(notes: TrustNotes, change: Partial<TrustNotes>): TrustNotes {
+  const next = { ...notes, ...change };
+  const empty = next.rejected.length === 0 && next.former.length === 0 && next.staleNoted === null && next.conflictNoted === null;
+  return empty ? NO_NOTES : next;
+}
 
 /** At most this many rejected / former fingerprints are remembered per node. */
 export const MAX_REMEMBERED = 8;

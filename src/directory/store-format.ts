@@ -3,7 +3,7 @@
 // Version 2 adds the trust fields (confirmed and radio keys, rejected and former keys, the
 // once-only notes); a version 1 file is migrated on load (migrateV1 below).
 import { nodeId } from "../node-id.js";
-import { isKey, keyFields, NO_FINGERPRINTS, sameKey, type KeyRecord, type KeySource } from "./record.js";
+import { isKey, keyFields, NO_NOTES, sameKey, withNotes, type KeyRecord, type KeySource } from "./record.js";
 
 export const STORE_FORMAT = "meshtastic-keysync/keys";
 export const STORE_VERSION = 2;
@@ -79,10 +79,10 @@ export function serializeRecords(records: Iterable<Readonly<KeyRecord>>, savedAt
       pending_key: b64(r.pendingKey),
       pending_source: r.pendingSource,
       in_radio: r.inRadio,
-      rejected: r.rejected,
-      former: r.former,
-      stale_noted: r.staleNoted,
-      conflict_noted: r.conflictNoted,
+      rejected: r.notes.rejected,
+      former: r.notes.former,
+      stale_noted: r.notes.staleNoted,
+      conflict_noted: r.notes.conflictNoted,
       };
       if (!sameKey(r.confirmedKey, r.key)) node.confirmed_key = b64(r.confirmedKey);
       if (r.confirmedOrigin !== r.origin) node.confirmed_source = r.confirmedOrigin;
@@ -180,10 +180,7 @@ function parseV1Fields(node: Record<string, unknown>, at: number): KeyRecord {
     confirmedOrigin: key === null ? null : (origin ?? "store"),
     radioKey: null,
     inRadio: false,
-    rejected: NO_FINGERPRINTS,
-    former: NO_FINGERPRINTS,
-    staleNoted: null,
-    conflictNoted: null,
+    notes: NO_NOTES,
   };
 }
 
@@ -200,13 +197,11 @@ function parseTrust(record: KeyRecord, node: Record<string, unknown>, at: number
     confirmedOrigin: confirmedKey === null ? null : (confirmedOrigin ?? "store"),
     radioKey: sameKey(radioKey, record.key) ? record.key : radioKey,
     inRadio: field<boolean>(node, "in_radio", isBool, at),
-    rejected: nonEmpty(field<string[]>(node, "rejected", isFingerprints, at)),
-    former: nonEmpty(field<string[]>(node, "former", isFingerprints, at)),
-    staleNoted: field<string | null>(node, "stale_noted", isFingerprintOrNull, at),
-    conflictNoted: field<string | null>(node, "conflict_noted", isFingerprintOrNull, at),
+    notes: withNotes(NO_NOTES, {
+      rejected: field<string[]>(node, "rejected", isFingerprints, at),
+      former: field<string[]>(node, "former", isFingerprints, at),
+      staleNoted: field<string | null>(node, "stale_noted", isFingerprintOrNull, at),
+      conflictNoted: field<string | null>(node, "conflict_noted", isFingerprintOrNull, at),
+    }),
   };
-}
-
-function nonEmpty(list: string[]): readonly string[] {
-  return list.length === 0 ? NO_FINGERPRINTS : list;
 }

@@ -12,6 +12,7 @@ import {
   MAX_REMEMBERED,
   radioStale,
   sameKey,
+  withNotes,
   type KeyRecord,
   type KeySource,
 } from "./record.js";
@@ -39,10 +40,11 @@ export function relationOf(record: Readonly<KeyRecord>, key: Uint8Array, source:
   if (source === "nodedb" && record.radioKey !== null && sameKey(key, record.radioKey)) return "radio";
   if (record.confirmedKey !== null && sameKey(key, record.confirmedKey)) return "confirmed";
   // Only a key that is none of the above costs a hash.
-  if (record.rejected.length === 0 && record.former.length === 0) return "new";
+  const { rejected, former } = record.notes;
+  if (rejected.length === 0 && former.length === 0) return "new";
   const fingerprint = fingerprintFor(record, key) as string;
-  if (record.rejected.includes(fingerprint)) return "rejected";
-  if (record.former.includes(fingerprint)) return "former";
+  if (rejected.includes(fingerprint)) return "rejected";
+  if (former.includes(fingerprint)) return "former";
   return "new";
 }
 
@@ -55,16 +57,17 @@ export function relationOf(record: Readonly<KeyRecord>, key: Uint8Array, source:
 export function isConflict(record: Readonly<KeyRecord>, key: Uint8Array, source: KeySource): boolean {
   if (source !== "packet") return false;
   if (record.changed && sameKey(key, record.confirmedKey) && (record.pendingKey !== null || !sameKey(record.key, record.confirmedKey))) return true;
-  return record.former.length > 0 && !sameKey(key, record.key) && record.former.includes(fingerprintFor(record, key) as string);
+  const { former } = record.notes;
+  return former.length > 0 && !sameKey(key, record.key) && former.includes(fingerprintFor(record, key) as string);
 }
 
 /** One key_conflict per node and conflicting key. */
 export function noteConflict(record: KeyRecord, key: Uint8Array, events: KeyEvent[]): KeyRecord {
   const heard = fingerprintFor(record, key) as string;
-  if (record.conflictNoted === heard) return record;
+  if (record.notes.conflictNoted === heard) return record;
   const current = fingerprintFor(record, record.pendingKey ?? record.key) as string;
   events.push({ type: "key_conflict", data: { id: record.id, fingerprint: current, conflicting_fingerprint: heard } });
-  return { ...record, conflictNoted: heard };
+  return { ...record, notes: withNotes(record.notes, { conflictNoted: heard }) };
 }
 
 /** What a complete NodeDB dump says the radio holds; `prev` itself when that did not change. */
@@ -88,10 +91,10 @@ export function leftRadio(record: KeyRecord): KeyRecord {
 export function noteRadioStale(record: KeyRecord, events: KeyEvent[]): KeyRecord {
   if (record.changed || !radioStale(record)) return record;
   const radio = fingerprintFor(record, record.radioKey) as string;
-  if (record.staleNoted === radio) return record;
+  if (record.notes.staleNoted === radio) return record;
   const confirmed = fingerprintFor(record, record.confirmedKey) as string;
   events.push({ type: "radio_key_stale", data: { id: record.id, radio_fingerprint: radio, confirmed_fingerprint: confirmed } });
-  return { ...record, staleNoted: radio };
+  return { ...record, notes: withNotes(record.notes, { staleNoted: radio }) };
 }
 
 function remember(list: readonly string[], fingerprint: string | null): readonly string[] {
@@ -111,10 +114,10 @@ export function acceptRecord(prev: KeyRecord, now: number): KeyRecord {
     const source = prev.pendingSource ?? "packet";
     next = { ...next, ...keyFields(prev.pendingKey), source, origin: source, keyChangedAt: now, pendingKey: null, pendingSource: null };
   }
-  if (!sameKey(next.key, prev.confirmedKey)) next.former = remember(prev.former, fingerprintFor(prev, prev.confirmedKey));
+  const former = sameKey(next.key, prev.confirmedKey) ? prev.notes.former : remember(prev.notes.former, fingerprintFor(prev, prev.confirmedKey));
   next.confirmedKey = next.key;
   next.confirmedOrigin = next.origin;
-  next.rejected = next.rejected.filter((f) => f !== next.fingerprint);
+  next.notes = withNotes(prev.notes, { former, rejected: prev.notes.rejected.filter((f) => f !== next.fingerprint) });
   return next;
 }
 
@@ -127,7 +130,7 @@ export function rejectRecord(prev: KeyRecord): KeyRecord | null {
   if (!prev.changed) return null;
   const refused = prev.pendingKey ?? (sameKey(prev.key, prev.confirmedKey) ? null : prev.key);
   let next: KeyRecord = { ...prev, changed: false, pendingKey: null, pendingSource: null };
-  if (refused !== null) next.rejected = remember(prev.rejected, fingerprintFor(prev, refused));
+  if (refused !== null) next.notes = withNotes(prev.notes, { rejected: remember(prev.notes.rejected, fingerprintFor(prev, refused)) });
   if (!sameKey(prev.key, prev.confirmedKey)) {
     const origin = prev.confirmedOrigin;
     next = { ...next, ...keyFields(prev.confirmedKey), source: origin, origin };

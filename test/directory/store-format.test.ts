@@ -1,7 +1,7 @@
 // The store file's format 2: the trust fields survive a restart; a version 1 file is migrated.
 import { describe, expect, it } from "vitest";
 import { parseStore, serializeRecords, StoreVersionError, STORE_VERSION } from "../../src/directory/store-format.js";
-import { keyFields } from "../../src/directory/record.js";
+import { keyFields, NO_NOTES } from "../../src/directory/record.js";
 import { fingerprintOf } from "../../src/directory/record.js";
 import { key, record } from "./util.js";
 
@@ -14,10 +14,7 @@ describe("store format", () => {
       confirmedKey: keyFields(key(2)).key,
       confirmedOrigin: "nodedb",
       radioKey: keyFields(key(2)).key,
-      rejected: [fingerprintOf(key(23))],
-      former: [fingerprintOf(key(24))],
-      staleNoted: fingerprintOf(key(25)),
-      conflictNoted: fingerprintOf(key(2)),
+      notes: { rejected: [fingerprintOf(key(23))], former: [fingerprintOf(key(24))], staleNoted: fingerprintOf(key(25)), conflictNoted: fingerprintOf(key(2)) },
     });
     const evicted = record(3, key(3), { inRadio: false, radioKey: null });
     const plain = record(4, key(4));
@@ -34,16 +31,15 @@ describe("store format", () => {
       confirmedKey: key(2),
       confirmedOrigin: "nodedb",
       radioKey: key(2),
-      rejected: [fingerprintOf(key(23))],
-      former: [fingerprintOf(key(24))],
-      staleNoted: fingerprintOf(key(25)),
-      conflictNoted: fingerprintOf(key(2)),
+      notes: { rejected: [fingerprintOf(key(23))], former: [fingerprintOf(key(24))], staleNoted: fingerprintOf(key(25)), conflictNoted: fingerprintOf(key(2)) },
       changed: true,
       source: "store",
       origin: "packet",
     });
     expect(back[1]).toMatchObject({ inRadio: false, radioKey: null, confirmedKey: key(3) });
-    expect(back[2]).toMatchObject({ inRadio: true, radioKey: key(4), confirmedKey: key(4), rejected: [], former: [] });
+    expect(back[2]).toMatchObject({ inRadio: true, radioKey: key(4), confirmedKey: key(4) });
+    // Nothing noted: the one shared empty notes object, no allocation per node.
+    expect(back[2]?.notes).toBe(NO_NOTES);
   });
 
   it("a version 1 file is migrated: the held key becomes the confirmed one, the radio's key is unknown", () => {
@@ -58,7 +54,7 @@ describe("store format", () => {
       nodes: [node(1, {}), node(2, { changed: true, pending_key: b64(22), pending_source: "packet" })],
     });
     const [plain, pinned] = parseStore(v1, "keys.json");
-    expect(plain).toMatchObject({ key: key(1), confirmedKey: key(1), confirmedOrigin: "nodedb", radioKey: null, inRadio: false, rejected: [], former: [] });
+    expect(plain).toMatchObject({ key: key(1), confirmedKey: key(1), confirmedOrigin: "nodedb", radioKey: null, inRadio: false, notes: NO_NOTES });
     expect(pinned).toMatchObject({ key: key(2), confirmedKey: key(2), pendingKey: key(22), changed: true });
     // Written back, it is version 2.
     expect(JSON.parse(serializeRecords([plain!, pinned!], 1))).toMatchObject({ version: 2 });

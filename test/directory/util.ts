@@ -2,7 +2,7 @@
 import type { KeyDirectory } from "../../src/directory/keys.js";
 import type { MergeCounts } from "../../src/directory/merge.js";
 import type { KeySeen, NodeDbDump, RemoteNode } from "../../src/radio/link.js";
-import { keyFields, sha256Hex, type KeyPolicy, type KeyRecord } from "../../src/directory/record.js";
+import { keyFields, NO_NOTES, sha256Hex, type KeyPolicy, type KeyRecord } from "../../src/directory/record.js";
 import { observeDump, observeKeySeen } from "../../src/sync/observe.js";
 
 /** A 32-byte key whose bytes are derived from `seed`: distinct seeds give distinct keys. */
@@ -66,10 +66,7 @@ export function record(num: number, k: Uint8Array | null, extra: Partial<KeyReco
     confirmedOrigin: k ? "nodedb" : null,
     radioKey: fields.key,
     inRadio: k !== null,
-    rejected: [],
-    former: [],
-    staleNoted: null,
-    conflictNoted: null,
+    notes: NO_NOTES,
     ...extra,
   };
   // Unless told otherwise, the held key is the confirmed one and the one the radio holds.

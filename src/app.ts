@@ -106,7 +106,7 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
     radio: { ...radioAddress, my_node_num: radio.info?.myNodeNum ?? null, my_node_id: radioNodeId(), firmware: radio.info?.firmware ?? null },
     config: redacted,
   });
-  const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory, radioNodeId) : null;
+  const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory) : null;
   const bridge = new MqttBridge({ client, topics: bridgeTopics(config.mqtt.base_topic), engine, directory, homeAssistant: ha, info, log: log.child({ part: "bridge" }) });
   const sharing = config.share.enabled
     ? new KeySharing({ client, directory, topic: config.share.topic, gateway: config.mqtt.base_topic, trust: config.share.trust, keyChange: config.sync.key_change, log: log.child({ part: "share" }) })
@@ -191,7 +191,7 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
   return { manager, sender, pusher };
 }
 
-function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyDirectory, radioNodeId: () => string | null): HomeAssistantDiscovery {
+function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyDirectory): HomeAssistantDiscovery {
   const ha = config.homeassistant;
   return new HomeAssistantDiscovery(client, directory, {
     base: config.mqtt.base_topic,
@@ -200,5 +200,6 @@ function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyD
     version: packageVersion(),
     nodeEntities: ha.node_entities,
     watch: ha.watch,
-  }, radioNodeId);
+    push: config.push.enabled,
+  });
 }

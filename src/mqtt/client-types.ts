@@ -38,9 +38,3 @@ export interface SubscribeOptions {
    */
   ignoreOwn?: boolean;
 }
-
-export interface Subscription {
-  filter: string;
-  handler: MessageHandler;
-  ignoreOwn: boolean;
-}

@@ -14,13 +14,14 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { redactUrl } from "../config/redact.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions, Subscription } from "./client-types.js";
+import type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 import { backoff, jitter } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
 import { RetainedLedger } from "./retained.js";
-import { bridgeTopics, topicMatches, type BridgeTopics } from "./topics.js";
-import { errorText, withCeiling } from "./util.js";
+import { Subscriptions } from "./subscriptions.js";
+import { bridgeTopics, type BridgeTopics } from "./topics.js";
+import { emitEach, errorText, withCeiling } from "./util.js";
 
 export type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 
@@ -39,7 +40,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private attempt = 0;
   private lastError = "";
   private wasConnected = false;
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions = new Subscriptions();
   private readonly ledger = new RetainedLedger();
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
@@ -135,15 +136,10 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
 
   /** Routes messages matching `filter` to `handler`, now and after every reconnect. */
   subscribe(filter: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
-    const sub: Subscription = { filter, handler, ignoreOwn: opts.ignoreOwn ?? false };
-    this.subscriptions.push(sub);
+    const remove = this.subscriptions.add(filter, handler, opts);
     if (this.connected) this.sendSubscribe([filter]);
     return () => {
-      const i = this.subscriptions.indexOf(sub);
-      if (i >= 0) this.subscriptions.splice(i, 1);
-      if (this.connected && !this.subscriptions.some((s) => s.filter === filter)) {
-        this.client?.unsubscribe(filter);
-      }
+      if (remove() && this.connected) this.client?.unsubscribe(filter);
     };
   }
 
@@ -189,7 +185,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     const backlog = this.ledger.connected();
     // Subscribe before announcing `online`: brokers handle one client's packets in order, so
     // whoever sees `online` can send a request and know we are listening.
-    const filters = [...new Set(this.subscriptions.map((s) => s.filter))];
+    const filters = this.subscriptions.filters();
     if (filters.length > 0) this.sendSubscribe(filters);
     this.publishRetained(this.topics.bridgeState, ONLINE);
     for (const [topic, text] of backlog) this.sendRetained(topic, text);
@@ -197,23 +193,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.emitSafely("connect");
   }
 
-  /**
-   * Like emit(), but each listener's failure is its own, thrown or rejected: logged, and the
-   * other listeners and the connection go on (emit() would stop at the first that throws).
-   */
   private emitSafely(event: keyof ClientEvents): void {
-    for (const listener of this.rawListeners(event) as Array<() => unknown>) {
-      try {
-        const result = listener.call(this);
-        if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(error, event));
-      } catch (error) {
-        this.listenerFailed(error, event);
-      }
-    }
-  }
-
-  private listenerFailed(error: unknown, event: string): void {
-    this.log.error({ event, err: errorText(error) }, "MQTT listener failed");
+    emitEach(this, event, (error) => this.log.error({ event, err: errorText(error) }, "MQTT listener failed"));
   }
 
   private onClosed(): void {
@@ -261,14 +242,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   private dispatch(topic: string, payload: Buffer, retain: boolean): void {
-    for (const sub of this.subscriptions) {
-      if (!topicMatches(sub.filter, topic)) continue;
-      if (sub.ignoreOwn && this.ledger.isOwn(topic, payload.toString())) continue;
-      // A handler's failure is its own: log it and keep serving the other handlers.
-      Promise.resolve()
-        .then(() => sub.handler(topic, payload, { retain }))
-        .catch((error: unknown) => this.log.error({ topic, err: errorText(error) }, "MQTT message handler failed"));
-    }
+    this.subscriptions.dispatch(topic, payload, retain, () => this.ledger.isOwn(topic, payload.toString()), this.log);
   }
 }
 

@@ -8,6 +8,8 @@ export interface BridgeTopics {
   readonly bridgeInfo: string;
   readonly radioState: string;
   readonly syncStats: string;
+  /** Retained, published only once there has been a sync: what Home Assistant's "Last sync" reads. */
+  readonly syncLast: string;
   readonly bridgeEvent: string;
   /** Filter for every command request: `<base>/bridge/request/#`. */
   readonly requestFilter: string;
@@ -48,6 +50,7 @@ export function bridgeTopics(base: string): BridgeTopics {
     bridgeInfo: `${base}/bridge/info`,
     radioState: `${base}/radio/state`,
     syncStats: `${base}/sync/stats`,
+    syncLast: `${base}/sync/last`,
     bridgeEvent: `${base}/bridge/event`,
     requestFilter: `${base}/bridge/request/#`,
     node: (id) => `${base}/nodes/${id}`,

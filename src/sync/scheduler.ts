@@ -3,6 +3,7 @@
 import { Loop } from "../timing/loop.js";
 import type { Clock } from "../timing/clock.js";
 import { SlidingLimit } from "../timing/limit.js";
+import { RadioNotReadyError } from "./errors.js";
 import { MINUTE_MS, decide, retryDelay, type PlanState } from "./plan.js";
 
 export type SyncReason = "periodic" | "on_demand" | "forced";
@@ -100,7 +101,7 @@ export class SyncScheduler<T> {
   /** A sync now, also while disabled; joins the one that is running. */
   force(): Promise<T> {
     if (this.current) return this.current;
-    if (!this.state.ready) return Promise.reject(new Error("the radio is not connected"));
+    if (!this.state.ready) return Promise.reject(new RadioNotReadyError("the radio is not connected"));
     return this.execute("forced");
   }
 

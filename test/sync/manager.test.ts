@@ -95,6 +95,14 @@ describe("KeySyncManager", () => {
     expect(stats.at(-1)?.next_sync).toBe(Math.floor(clock.now() / 1000) + 300);
   });
 
+  it("a sync asked for while the radio is down fails visibly: sync_failed with the reason, last_error in stats", async () => {
+    const { manager, stats, events } = setup();
+    stats.length = 0;
+    await expect(manager.sync()).rejects.toThrow(/not connected/);
+    expect(events).toEqual([{ type: "sync_failed", data: { reason: "the radio is not connected" } }]);
+    expect(stats.at(-1)).toMatchObject({ last_error: "the radio is not connected", sync_count: 0 });
+  });
+
   it("answers a requested refresh with the counts of the dump the radio delivered, counted once", async () => {
     const { radio, manager } = setup();
     radio.deliver(handshake());

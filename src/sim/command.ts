@@ -24,7 +24,10 @@ const OPTIONS = {
   capacity: {
     type: "string",
     value: "C",
-    help: ["NodeDB capacity, own node included; a full NodeDB evicts as", `firmware does, at least --nodes + 1 (default ${SIM_DEFAULTS.capacity})`],
+    help: [
+      "NodeDB capacity, own node included, at least --nodes + 1; a full NodeDB evicts",
+      `as firmware does; no limit above ${SIM_DEFAULTS.capacity - 1} nodes (default ${SIM_DEFAULTS.capacity})`,
+    ],
   },
   "multi-client": {
     type: "boolean",
@@ -72,12 +75,13 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
   }
   const host = values.host ?? SIM_DEFAULTS.host;
   if (host === "") throw new UsageError("--host must not be empty");
+  const nodes = integer("--nodes", values.nodes, SIM_DEFAULTS.nodes, 0, MAX_NODES);
   const options: SimRadioOptions = {
     host,
     port: integer("--port", values.port, SIM_DEFAULTS.port, 0, 65_535),
-    nodes: integer("--nodes", values.nodes, SIM_DEFAULTS.nodes, 0, MAX_NODES),
+    nodes,
     seed: integer("--seed", values.seed, SIM_DEFAULTS.seed, 0, 0xffff_ffff),
-    capacity: integer("--capacity", values.capacity, SIM_DEFAULTS.capacity, 2, MAX_NODES + 1),
+    ...(values.capacity === undefined ? {} : { capacity: integer("--capacity", values.capacity, SIM_DEFAULTS.capacity, nodes + 1, MAX_NODES + 1) }),
     multiClient: values["multi-client"] ?? false,
     replayAfterComplete: values["firmware-2.8"] ?? false,
     firmwareVersion: values["firmware-version"] ?? SIM_DEFAULTS.firmwareVersion,

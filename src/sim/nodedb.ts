@@ -21,8 +21,9 @@ export interface NodeDbOptions {
   /** Unix seconds the generated lastHeard values count back from. */
   now: number;
   /**
-   * MAX_NUM_NODES, our own node included (80 to 250 on 2.7 boards). Default 250; never less
-   * than the generated mesh, so a large generated NodeDB models a larger radio or a proxy.
+   * MAX_NUM_NODES, our own node included (80 to 250 on 2.7 boards); at least count + 1.
+   * Default: 250, or no limit for a generated mesh that would not fit (it models a proxy or
+   * a larger radio, not a 2.7 board).
    */
   capacity?: number;
 }
@@ -31,6 +32,11 @@ export interface NodeDbOptions {
 export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "no_entry";
 
 export const DEFAULT_CAPACITY = 250;
+
+/** 250 (the largest 2.7 board), or no limit when the generated mesh would not fit in it. */
+export function defaultCapacity(count: number): number {
+  return count + 1 <= DEFAULT_CAPACITY ? DEFAULT_CAPACITY : Number.POSITIVE_INFINITY;
+}
 
 export class SimNodeDb {
   readonly own: SimNode;
@@ -47,7 +53,10 @@ export class SimNodeDb {
   constructor(options: NodeDbOptions) {
     this.prng = new Prng(options.seed);
     this.now = options.now;
-    this.capacity = Math.max(options.capacity ?? DEFAULT_CAPACITY, options.count + 1);
+    this.capacity = options.capacity ?? defaultCapacity(options.count);
+    if (this.capacity < options.count + 1) {
+      throw new RangeError(`a NodeDB of capacity ${this.capacity} cannot hold ${options.count} nodes and our own`);
+    }
     const mesh = generateMesh(this.prng, options.count, this.now, () => this.freshNum());
     this.own = mesh.own;
     this.ownPrivateKey = mesh.ownPrivateKey;

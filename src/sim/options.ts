@@ -1,4 +1,5 @@
 // Options of the simulated radio, with the defaults a real radio has.
+import { defaultCapacity } from "./nodedb.js";
 
 export interface SimRadioOptions {
   /** Default 127.0.0.1: the simulator is a loopback test bench. */
@@ -8,8 +9,9 @@ export interface SimRadioOptions {
   /** Other nodes in the generated NodeDB. Default 50. */
   nodes?: number;
   /**
-   * NodeDB capacity, our own node included (MAX_NUM_NODES: 80 to 250 on 2.7 boards). Default
-   * 250, raised to fit a larger generated NodeDB. A full NodeDB evicts as the firmware does.
+   * NodeDB capacity, our own node included (MAX_NUM_NODES: 80 to 250 on 2.7 boards), at
+   * least nodes + 1. Default 250, or no limit when the generated NodeDB would not fit in 250.
+   * A full NodeDB evicts as the firmware does.
    */
   capacity?: number;
   /** Seed of the generated mesh. Default 1. */
@@ -47,8 +49,10 @@ export const SIM_DEFAULTS = {
 export function resolveOptions(options: SimRadioOptions): ResolvedOptions {
   const nodes = options.nodes ?? SIM_DEFAULTS.nodes;
   if (!Number.isInteger(nodes) || nodes < 0) throw new RangeError(`nodes must be a whole number >= 0, not ${nodes}`);
-  const capacity = options.capacity ?? SIM_DEFAULTS.capacity;
-  if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError(`capacity must be a whole number >= 2, not ${capacity}`);
+  const capacity = options.capacity ?? defaultCapacity(nodes);
+  if (options.capacity !== undefined && (!Number.isInteger(capacity) || capacity < nodes + 1)) {
+    throw new RangeError(`capacity must be a whole number of at least nodes + 1 (${nodes + 1}), not ${capacity}`);
+  }
   return {
     host: options.host ?? SIM_DEFAULTS.host,
     capacity,

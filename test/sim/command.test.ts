@@ -49,6 +49,7 @@ describe("runSimulate", () => {
       [["--nodes", "lots"], "--nodes"],
       [["--port", "70000"], "--port"],
       [["--capacity", "1"], "--capacity"],
+      [["--nodes", "60", "--capacity", "60"], "--capacity"],
       [["--bogus"], "--bogus"],
     ] as const) {
       const { io, out, err } = capture();

@@ -70,9 +70,10 @@ describe("key trust of the simulated NodeDB", () => {
       expect(db.get(expected!.num)).toBeUndefined();
     }
     expect(db.evictions).toBe(30);
-    // A larger generated mesh raises the capacity to fit it.
-    expect(new SimNodeDb({ seed: 8, count: 300, now: NOW }).capacity).toBe(301);
+    // 250 by default; a generated mesh that would not fit models a proxy: no limit.
     expect(new SimNodeDb({ seed: 8, count: 30, now: NOW }).capacity).toBe(250);
+    expect(new SimNodeDb({ seed: 8, count: 300, now: NOW }).capacity).toBe(Number.POSITIVE_INFINITY);
+    expect(() => new SimNodeDb({ seed: 8, count: 30, now: NOW, capacity: 30 })).toThrow(RangeError);
   });
 });
 

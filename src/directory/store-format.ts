@@ -48,10 +48,11 @@ interface FileNode {
   confirmed_source?: KeySource | null;
   radio_key?: string | null;
   in_radio: boolean;
-  rejected: readonly string[];
-  former: readonly string[];
-  stale_noted: string | null;
-  conflict_noted: string | null;
+  // Left out when empty (almost every node).
+  rejected?: readonly string[];
+  former?: readonly string[];
+  stale_noted?: string | null;
+  conflict_noted?: string | null;
 }
 
 function b64(key: Uint8Array | null): string | null {
@@ -79,11 +80,13 @@ export function serializeRecords(records: Iterable<Readonly<KeyRecord>>, savedAt
       pending_key: b64(r.pendingKey),
       pending_source: r.pendingSource,
       in_radio: r.inRadio,
-      rejected: r.notes.rejected,
-      former: r.notes.former,
-      stale_noted: r.notes.staleNoted,
-      conflict_noted: r.notes.conflictNoted,
       };
+      if (r.notes !== NO_NOTES) {
+        node.rejected = r.notes.rejected;
+        node.former = r.notes.former;
+        node.stale_noted = r.notes.staleNoted;
+        node.conflict_noted = r.notes.conflictNoted;
+      }
       if (!sameKey(r.confirmedKey, r.key)) node.confirmed_key = b64(r.confirmedKey);
       if (r.confirmedOrigin !== r.origin) node.confirmed_source = r.confirmedOrigin;
       if (!sameKey(r.radioKey, r.key)) node.radio_key = b64(r.radioKey);
@@ -109,6 +112,7 @@ const isBool = (v: unknown): boolean => typeof v === "boolean";
 const isFingerprint = (v: unknown): boolean => typeof v === "string" && /^[0-9a-f]{16}$/.test(v);
 const isFingerprintOrNull = (v: unknown): boolean => v === null || isFingerprint(v);
 const isFingerprints = (v: unknown): boolean => Array.isArray(v) && v.every(isFingerprint);
+const orAbsent = (ok: (v: unknown) => boolean) => (v: unknown): boolean => v === undefined || ok(v);
 const isSource = (v: unknown): boolean =>
   v === null || v === "nodedb" || v === "packet" || v === "store" || (typeof v === "string" && /^gateway:.+/.test(v));
 
@@ -198,10 +202,10 @@ function parseTrust(record: KeyRecord, node: Record<string, unknown>, at: number
     radioKey: sameKey(radioKey, record.key) ? record.key : radioKey,
     inRadio: field<boolean>(node, "in_radio", isBool, at),
     notes: withNotes(NO_NOTES, {
-      rejected: field<string[]>(node, "rejected", isFingerprints, at),
-      former: field<string[]>(node, "former", isFingerprints, at),
-      staleNoted: field<string | null>(node, "stale_noted", isFingerprintOrNull, at),
-      conflictNoted: field<string | null>(node, "conflict_noted", isFingerprintOrNull, at),
+      rejected: field<string[] | undefined>(node, "rejected", orAbsent(isFingerprints), at) ?? [],
+      former: field<string[] | undefined>(node, "former", orAbsent(isFingerprints), at) ?? [],
+      staleNoted: field<string | null | undefined>(node, "stale_noted", orAbsent(isFingerprintOrNull), at) ?? null,
+      conflictNoted: field<string | null | undefined>(node, "conflict_noted", orAbsent(isFingerprintOrNull), at) ?? null,
     }),
   };
 }

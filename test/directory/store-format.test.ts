@@ -25,6 +25,8 @@ describe("store format", () => {
     // Keys equal to the held one are left out: the usual node costs no more than in version 1.
     expect(Object.keys(doc.nodes[2] ?? {})).not.toContain("confirmed_key");
     expect(Object.keys(doc.nodes[2] ?? {})).not.toContain("radio_key");
+    expect(Object.keys(doc.nodes[2] ?? {})).not.toContain("rejected");
+    expect(doc.nodes[0]).toMatchObject({ rejected: [fingerprintOf(key(23))], stale_noted: fingerprintOf(key(25)) });
     expect(doc.nodes[1]).toMatchObject({ radio_key: null, in_radio: false });
     const back = parseStore(text, "keys.json");
     expect(back[0]).toMatchObject({
@@ -62,7 +64,7 @@ describe("store format", () => {
 
   it("a newer version is still refused; a broken trust field is corrupt", () => {
     expect(() => parseStore(JSON.stringify({ format: "meshtastic-keysync/keys", version: 3, nodes: [] }), "k")).toThrow(StoreVersionError);
-    const text = serializeRecords([record(1, key(1))], 1).replace('"rejected": []', '"rejected": ["nope"]');
+    const text = serializeRecords([record(1, key(1))], 1).replace('"in_radio": true', '"in_radio": true, "rejected": ["nope"]');
     expect(() => parseStore(text, "k")).toThrow(/nodes\[0\]\.rejected/);
   });
 });

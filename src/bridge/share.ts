@@ -36,7 +36,8 @@ export class KeySharing {
   start(): void {
     const { client, directory, topic } = this.opts;
     this.unlisten = [
-      listen<DirectoryEvents>(directory, { nodeChanged: (view) => this.publish(view.num), nodeRemoved: ({ id }) => this.withdraw(id) }),
+      // The record as announced (durable), not the directory's newer state, if any.
+      listen<DirectoryEvents>(directory, { nodeChanged: (_view, record) => this.publish(record), nodeRemoved: ({ id }) => this.withdraw(id) }),
       client.subscribe(shareFilter(topic), (t, payload) => this.onMessage(t, payload)),
     ];
     this.publishAll();
@@ -48,12 +49,10 @@ export class KeySharing {
 
   /** Every key of ours; the client sends only what this connection does not carry yet. */
   publishAll(): void {
-    for (const record of this.opts.directory.snapshot()) this.publish(record.num);
+    for (const [record] of this.opts.directory.announcedRecords()) this.publish(record);
   }
 
-  private publish(num: number): void {
-    const record = this.opts.directory.get(num);
-    if (!record) return;
+  private publish(record: Readonly<KeyRecord>): void {
     if (!ownKey(record)) {
       // A key we no longer vouch for (e.g. taken from another gateway): stop sharing it.
       if (this.published.has(record.id)) this.withdraw(record.id);

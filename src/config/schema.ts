@@ -39,6 +39,9 @@ function isBrokerUrl(value: string): boolean {
 }
 
 const text = () => z.string().min(1);
+
+/** store.path when unset: its directory is created on first start (a path the user names must exist). */
+export const DEFAULT_STORE_PATH = "./data/keys.json";
 const port = () => z.number().int().min(1).max(65535);
 const count = (max: number) => z.number().int().min(1).max(max);
 
@@ -149,7 +152,7 @@ export const configSchema = z
         // only demo mode (no config file) uses it, so fake keys never land in a real store.
         path: text()
           .nullable()
-          .default("./data/keys.json")
+          .default(DEFAULT_STORE_PATH)
           .describe("File that keeps the key directory across restarts (relative to the working directory)"),
       })
       .prefault({}),

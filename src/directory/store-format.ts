@@ -1,10 +1,14 @@
-// The store file's format, pure: records ⇄ JSON text. Versioned so that an older bridge
-// refuses a file a newer one wrote instead of silently dropping what it cannot read.
+// The store's file formats, pure: records ⇄ JSON text. Two files (store.ts writes them):
+// - the snapshot at store.path: every node, one JSON document, rewritten only at compaction;
+// - the journal beside it (<path>.journal): one JSON line per changed node since then.
+// Versioned so that an older bridge refuses files a newer one wrote instead of silently
+// dropping what it cannot read (a version-1 bridge would ignore the journal: version 2).
 import { nodeId } from "../node-id.js";
 import { isKey, keyFields, type KeyRecord, type KeySource } from "./record.js";
 
 export const STORE_FORMAT = "meshtastic-keysync/keys";
-export const STORE_VERSION = 1;
+export const JOURNAL_FORMAT = "meshtastic-keysync/journal";
+export const STORE_VERSION = 2;
 
 /** The file was written by a newer version: refuse it, never overwrite it (CLI: exit 2). */
 export class StoreVersionError extends Error {
@@ -24,6 +28,22 @@ export class StoreVersionError extends Error {
 export class StoreCorruptError extends Error {
   override readonly name = "StoreCorruptError";
 }
+
+/** Which journal a snapshot continues: entries of that journal with a higher seq apply on top. */
+export interface JournalRef {
+  id: string;
+  seq: number;
+}
+
+export interface Snapshot {
+  version: number;
+  /** null: no journal applies (a version-1 file, or an export restored by hand). */
+  journal: JournalRef | null;
+  records: KeyRecord[];
+}
+
+/** One journal line: a node's whole record as it was when written, or its removal. */
+export type JournalEntry = { seq: number; node: KeyRecord } | { seq: number; forget: number };
 
 interface FileNode {
   num: number;
@@ -46,97 +66,143 @@ function b64(key: Uint8Array | null): string | null {
   return key === null ? null : Buffer.from(key).toString("base64");
 }
 
-export function serializeRecords(records: Iterable<Readonly<KeyRecord>>, savedAt: number): string {
-  const nodes: FileNode[] = [...records]
-    .sort((a, b) => a.num - b.num)
-    .map((r) => ({
-      num: r.num,
-      id: r.id,
-      long_name: r.longName,
-      short_name: r.shortName,
-      key: b64(r.key),
-      // The original source, so that "where did this key come from" survives restarts.
-      source: r.origin,
-      first_seen: r.firstSeen,
-      last_seen: r.lastSeen,
-      key_changed_at: r.keyChangedAt,
-      verified: r.verified,
-      ignored: r.ignored,
-      changed: r.changed,
-      pending_key: b64(r.pendingKey),
-      pending_source: r.pendingSource,
-    }));
-  return `${JSON.stringify({ format: STORE_FORMAT, version: STORE_VERSION, saved_at: savedAt, nodes }, null, 1)}\n`;
+function toFileNode(r: Readonly<KeyRecord>): FileNode {
+  return {
+    num: r.num,
+    id: r.id,
+    long_name: r.longName,
+    short_name: r.shortName,
+    key: b64(r.key),
+    // The original source, so that "where did this key come from" survives restarts.
+    source: r.origin,
+    first_seen: r.firstSeen,
+    last_seen: r.lastSeen,
+    key_changed_at: r.keyChangedAt,
+    verified: r.verified,
+    ignored: r.ignored,
+    changed: r.changed,
+    pending_key: b64(r.pendingKey),
+    pending_source: r.pendingSource,
+  };
+}
+
+/** The snapshot document (also what `export` prints, with journal null). */
+export function serializeRecords(records: Iterable<Readonly<KeyRecord>>, savedAt: number, journal: JournalRef | null = null): string {
+  const nodes = [...records].sort((a, b) => a.num - b.num).map(toFileNode);
+  return `${JSON.stringify({ format: STORE_FORMAT, version: STORE_VERSION, saved_at: savedAt, journal, nodes }, null, 1)}\n`;
+}
+
+export function journalHeader(id: string): string {
+  return `${JSON.stringify({ format: JOURNAL_FORMAT, version: STORE_VERSION, id })}\n`;
+}
+
+export function journalLine(seq: number, num: number, record: Readonly<KeyRecord> | undefined): string {
+  return `${JSON.stringify(record ? { seq, node: toFileNode(record) } : { seq, forget: num })}\n`;
 }
 
 function fail(message: string): never {
   throw new StoreCorruptError(message);
 }
 
-function field<T>(node: Record<string, unknown>, name: string, ok: (v: unknown) => boolean, at: number): T {
+function field<T>(node: Record<string, unknown>, name: string, ok: (v: unknown) => boolean, at: string): T {
   const value = node[name];
-  if (!ok(value)) fail(`nodes[${at}].${name} is invalid`);
+  if (!ok(value)) fail(`${at}.${name} is invalid`);
   return value as T;
 }
 
 const isInt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isNum = (v: unknown): boolean => isInt(v) && (v as number) <= 0xffffffff;
 const isIntOrNull = (v: unknown): boolean => v === null || isInt(v);
 const isStr = (v: unknown): boolean => typeof v === "string";
 const isBool = (v: unknown): boolean => typeof v === "boolean";
 const isSource = (v: unknown): boolean =>
   v === null || v === "nodedb" || v === "packet" || v === "store" || (typeof v === "string" && /^gateway:.+/.test(v));
 
-function decodeKey(value: unknown, name: string, at: number): Uint8Array | null {
+function decodeKey(value: unknown, name: string, at: string): Uint8Array | null {
   if (value === null) return null;
   const key = typeof value === "string" ? new Uint8Array(Buffer.from(value, "base64")) : null;
-  if (!isKey(key)) fail(`nodes[${at}].${name} is not a 32-byte base64 key`);
+  if (!isKey(key)) fail(`${at}.${name} is not a 32-byte base64 key`);
   return key;
 }
 
-/**
- * Records from the file text. Throws StoreVersionError for a newer version and
- * StoreCorruptError for anything unreadable.
- */
-export function parseStore(text: string, path: string): KeyRecord[] {
-  let doc: unknown;
+function parseNode(raw: unknown, at: string): KeyRecord {
+  if (typeof raw !== "object" || raw === null) fail(`${at} is not an object`);
+  const node = raw as Record<string, unknown>;
+  const num = field<number>(node, "num", isNum, at);
+  const key = decodeKey(node.key, "key", at);
+  const origin = field<KeySource | null>(node, "source", isSource, at);
+  return {
+    num,
+    id: nodeId(num),
+    longName: field<string>(node, "long_name", isStr, at),
+    shortName: field<string>(node, "short_name", isStr, at),
+    ...keyFields(key),
+    // CONTRACT.md: key_source "store" = known from our own file, not from this run's
+    // radio. After a restart nothing in this run has confirmed the key yet, so "store" is
+    // the honest answer; the first dump, packet or gateway that reports the same key
+    // upgrades it (merge.ts rank). The original source is kept in `origin`.
+    source: key === null ? null : "store",
+    origin: key === null ? null : (origin ?? "store"),
+    firstSeen: field<number>(node, "first_seen", isInt, at),
+    lastSeen: field<number>(node, "last_seen", isInt, at),
+    keyChangedAt: field<number | null>(node, "key_changed_at", isIntOrNull, at),
+    verified: field<boolean>(node, "verified", isBool, at),
+    ignored: field<boolean>(node, "ignored", isBool, at),
+    changed: field<boolean>(node, "changed", isBool, at),
+    pendingKey: decodeKey(node.pending_key ?? null, "pending_key", at),
+    pendingSource: field<KeySource | null>(node, "pending_source", (v) => v === undefined || isSource(v), at) ?? null,
+  } satisfies KeyRecord;
+}
+
+function parseJson(text: string): unknown {
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
-    fail(`not valid JSON (${(error as Error).message})`);
+    return fail(`not valid JSON (${(error as Error).message})`);
   }
-  if (typeof doc !== "object" || doc === null || (doc as Record<string, unknown>).format !== STORE_FORMAT) {
-    fail(`not a ${STORE_FORMAT} file`);
-  }
-  const { version, nodes } = doc as Record<string, unknown>;
+}
+
+function checkVersion(doc: unknown, format: string, path: string): Record<string, unknown> {
+  if (typeof doc !== "object" || doc === null || (doc as Record<string, unknown>).format !== format) fail(`not a ${format} file`);
+  const { version } = doc as Record<string, unknown>;
   if (!Number.isSafeInteger(version) || (version as number) < 1) fail("missing or invalid version");
   if ((version as number) > STORE_VERSION) throw new StoreVersionError(path, version as number);
+  return doc as Record<string, unknown>;
+}
+
+/** The snapshot. Throws StoreVersionError for a newer version, StoreCorruptError for anything unreadable. */
+export function parseSnapshot(text: string, path: string): Snapshot {
+  const doc = checkVersion(parseJson(text), STORE_FORMAT, path);
+  const { nodes, journal } = doc;
   if (!Array.isArray(nodes)) fail("nodes is not a list");
-  return nodes.map((raw: unknown, at) => {
-    if (typeof raw !== "object" || raw === null) fail(`nodes[${at}] is not an object`);
-    const node = raw as Record<string, unknown>;
-    const num = field<number>(node, "num", (v) => isInt(v) && (v as number) <= 0xffffffff, at);
-    const key = decodeKey(node.key, "key", at);
-    const origin = field<KeySource | null>(node, "source", isSource, at);
-    return {
-      num,
-      id: nodeId(num),
-      longName: field<string>(node, "long_name", isStr, at),
-      shortName: field<string>(node, "short_name", isStr, at),
-      ...keyFields(key),
-      // CONTRACT.md: key_source "store" = known from our own file, not from this run's
-      // radio. After a restart nothing in this run has confirmed the key yet, so "store" is
-      // the honest answer; the first dump, packet or gateway that reports the same key
-      // upgrades it (merge.ts rank). The original source is kept in `origin`.
-      source: key === null ? null : "store",
-      origin: key === null ? null : (origin ?? "store"),
-      firstSeen: field<number>(node, "first_seen", isInt, at),
-      lastSeen: field<number>(node, "last_seen", isInt, at),
-      keyChangedAt: field<number | null>(node, "key_changed_at", isIntOrNull, at),
-      verified: field<boolean>(node, "verified", isBool, at),
-      ignored: field<boolean>(node, "ignored", isBool, at),
-      changed: field<boolean>(node, "changed", isBool, at),
-      pendingKey: decodeKey(node.pending_key ?? null, "pending_key", at),
-      pendingSource: field<KeySource | null>(node, "pending_source", (v) => v === undefined || isSource(v), at) ?? null,
-    } satisfies KeyRecord;
-  });
+  let ref: JournalRef | null = null;
+  if (journal !== undefined && journal !== null) {
+    const j = journal as Record<string, unknown>;
+    if (typeof j.id !== "string" || !isInt(j.seq)) fail("journal is invalid");
+    ref = { id: j.id, seq: j.seq as number };
+  }
+  return { version: doc.version as number, journal: ref, records: nodes.map((raw: unknown, at) => parseNode(raw, `nodes[${at}]`)) };
+}
+
+/** Records from a snapshot's text (tests and tools that read the file alone). */
+export function parseStore(text: string, path: string): KeyRecord[] {
+  return parseSnapshot(text, path).records;
+}
+
+/** The journal's id from its first line. */
+export function parseJournalHeader(line: string, path: string): string {
+  const doc = checkVersion(parseJson(line), JOURNAL_FORMAT, path);
+  if (typeof doc.id !== "string") fail("journal id is invalid");
+  return doc.id;
+}
+
+/** One journal line after the header; StoreCorruptError if it is torn or malformed. */
+export function parseJournalLine(line: string): JournalEntry {
+  const doc = parseJson(line);
+  if (typeof doc !== "object" || doc === null) fail("journal line is not an object");
+  const entry = doc as Record<string, unknown>;
+  if (!isInt(entry.seq)) fail("journal line has no seq");
+  const seq = entry.seq as number;
+  if (isNum(entry.forget)) return { seq, forget: entry.forget as number };
+  return { seq, node: parseNode(entry.node, `journal[${seq}]`) };
 }

@@ -1,264 +1,320 @@
-// Persistence of the key directory to one JSON file (store-format.ts), crash-safe:
-// write <path>.tmp-<pid>, fsync it, rename it over the target, fsync the directory. A
-// reader therefore sees the old file or the new one, never a mix, whatever kills us.
-// Writes are coalesced: the first change arms a timer, every change until it fires rides
-// along (so a busy directory is still written at least every debounceMs).
+// Persistence of the key directory, durable before announced: the directory hands every
+// change to persist() and announces it only when the returned promise resolves, i.e. once
+// the change is written and fsynced. A change costs one journal line (store-format.ts), not
+// a rewrite of the whole directory; the journal is folded into the JSON snapshot
+// (compaction) when it grows past the snapshot's size, so the files stay within about twice
+// the directory's size and a change's amortised cost stays proportional to the change.
+// One background loop writes: urgent changes (anything announced) at most every batchMs, in
+// one fsync per batch; changes nobody announces (a lastSeen) lazily, every lazyMs.
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { open, readFile, readdir, rename, unlink, mkdir, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { rename } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Loop } from "../loop.js";
 import type { KeyRecord } from "./record.js";
-import { parseStore, serializeRecords, StoreCorruptError, StoreVersionError } from "./store-format.js";
+import { checkStorePath, JournalFile, noCrash, removeStaleTemps, replaceAtomically, resolveStorePath, type CrashHook } from "./store-files.js";
+import { journalHeader, journalLine, serializeRecords, StoreCorruptError } from "./store-format.js";
+import { journalPath, readStore } from "./store-read.js";
 
 export { StoreVersionError, StoreCorruptError } from "./store-format.js";
+export { StorePathError, type CrashPoint } from "./store-files.js";
 
-/** Where a write can be interrupted; the crash-safety test kills the process at each. */
-export type CrashPoint = "tmp-partial" | "tmp-synced" | "renamed";
-
-export interface StoreTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+/** The timing the store needs; the engine's Clock (sync/clock.ts) has this shape. */
+export interface StoreClock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 /** What the store persists: KeyDirectory satisfies it. */
 export interface StoreSource {
+  get(num: number): Readonly<KeyRecord> | undefined;
   snapshot(): readonly Readonly<KeyRecord>[];
-  on(event: "dirty", listener: () => void): unknown;
-  off(event: "dirty", listener: () => void): unknown;
 }
 
 export interface KeyStoreOptions {
   /** null: memory only (demo mode): load() is empty and nothing is ever written. */
   path: string | null;
-  /** Delay between the first unsaved change and the write. Default 1000 ms. */
-  debounceMs?: number;
-  /** Injected so tests can fire the debounce by hand. Default: the global timers. */
-  timers?: StoreTimers;
-  /** Epoch milliseconds, for saved_at and the name of a corrupt file moved aside. */
-  nowMs?: () => number;
+  clock?: StoreClock;
+  /** Least time between two batches. Default 20 ms. */
+  batchMs?: number;
+  /** How long a change nobody announces may wait. Default 5,000 ms. */
+  lazyMs?: number;
+  /** The wait before retry `attempt` (1, 2, ...) of a failing write. */
+  retryDelayMs?: (attempt: number) => number;
+  /** The journal is compacted once it is larger than the snapshot and than this. Default 256 KiB. */
+  compactMinBytes?: number;
   /** Test hook, awaited at each point of a write (see test/directory/store-crash.test.ts). */
-  crashPoint?: (point: CrashPoint) => void | Promise<void>;
+  crashPoint?: CrashHook;
 }
 
 export interface LoadResult {
   records: KeyRecord[];
-  /** Set when the file was unreadable and moved aside; the caller logs it as a warning. */
+  /** Set when a file was unreadable and moved aside; the caller logs it as a warning. */
   warning: string | null;
   movedTo: string | null;
 }
 
 export interface StoreEvents {
-  /** A background (debounced) write failed; the old file is intact and the write is retried (doubling delay, at most a minute apart). */
+  /** A background write failed; the files on disk are intact and the write is retried. */
   writeFailed: [Error];
   written: [];
+  /** A write succeeded after failures: lastError is null again. */
+  recovered: [];
 }
 
-const defaultTimers: StoreTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+/** The final write at stop failed: `unsaved` changed nodes are not on disk. */
+export class StoreUnsavedError extends Error {
+  override readonly name = "StoreUnsavedError";
+  constructor(
+    readonly unsaved: number,
+    path: string,
+    cause: Error,
+  ) {
+    super(`${unsaved} changed node${unsaved === 1 ? "" : "s"} of the key directory could not be saved to ${path}: ${cause.message}`);
+  }
+}
+
+const systemClock: StoreClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(Math.max(0, ms), undefined, { signal }).catch(() => undefined),
 };
 
-const noop = (): void => undefined;
-
-/** Longest wait between retries of a failing background write. */
-const RETRY_MAX_MS = 60_000;
+/** Doubling from half a second to a minute: a dead disk is retried, never hammered. */
+const defaultRetryDelay = (attempt: number): number => Math.min(60_000, 500 * 2 ** (attempt - 1));
 
 export class KeyStore extends EventEmitter<StoreEvents> {
+  private readonly clock: StoreClock;
+  private readonly hook: CrashHook;
+  private readonly loop = new Loop();
   private source: StoreSource | null = null;
-  private readonly onDirty = (): void => this.markDirty();
-  private dirty = false;
-  private timer: unknown = null;
-  private writing: Promise<void> | null = null;
-  /** Set by a newer-version file: such a file is never overwritten. */
-  private refused: StoreVersionError | null = null;
+  /** store.path with symlinks followed: the file actually written. */
+  private target: string | null = null;
+  private journal: JournalFile | null = null;
+  private journalId: string | null = null;
+  private seq = 0;
+  private snapshotBytes = 0;
+  /** No usable journal (first start, migration, a failed append): the next write is a compaction. */
+  private mustCompact = true;
+  /** The journal outgrew the snapshot: compact when convenient (not in the final write). */
+  private shouldCompact = false;
+  private pending = new Set<number>();
+  private waiters: (() => void)[] = [];
+  private urgent = false;
+  private lazySince: number | null = null;
+  private lastWriteAt = -Infinity;
+  private wake: (() => void) | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
   /** The error of the last failed write, null once a write succeeds. */
   lastError: Error | null = null;
-  /** Background writes failed in a row (sets the retry delay). */
-  private failures = 0;
 
   constructor(private readonly options: KeyStoreOptions) {
     super();
+    this.clock = options.clock ?? systemClock;
+    this.hook = options.crashPoint ?? noCrash;
   }
 
   get path(): string | null {
     return this.options.path;
   }
 
+  /** Changed nodes not yet on disk. */
+  get unsaved(): number {
+    return this.pending.size;
+  }
+
   /**
-   * Reads the file. Missing → empty. Newer version → throws StoreVersionError (and this
-   * store refuses to write). Unreadable → moved to <path>.corrupt-<time>, empty, warning.
+   * Checks store.path (StorePathError), reads snapshot and journal. Missing → empty. Newer
+   * version → StoreVersionError. Unreadable snapshot → moved to <path>.corrupt-<time>, empty, warning.
    */
   async load(): Promise<LoadResult> {
     const path = this.options.path;
     if (path === null) return { records: [], warning: null, movedTo: null };
-    let text: string;
+    const target = await resolveStorePath(path);
+    await checkStorePath(path, target);
+    this.target = target;
+    await removeStaleTemps(target); // a write killed before its rename
     try {
-      text = await readFile(path, "utf8");
+      const stored = await readStore(target, path);
+      this.seq = stored.seq;
+      this.journalId = stored.journalId;
+      this.mustCompact = stored.compact;
+      return { records: stored.records, warning: stored.journalProblem, movedTo: null };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      await removeStaleTemps(path); // a first write killed before its rename
-      return { records: [], warning: null, movedTo: null };
-    }
-    try {
-      const records = parseStore(text, path);
-      await removeStaleTemps(path);
-      return { records, warning: null, movedTo: null };
-    } catch (error) {
-      if (error instanceof StoreVersionError) this.refused = error;
       if (!(error instanceof StoreCorruptError)) throw error;
-      const stamp = new Date(this.nowMs()).toISOString().replace(/[:.]/g, "-");
-      const movedTo = `${path}.corrupt-${stamp}`;
-      await rename(path, movedTo);
+      const movedTo = `${target}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, "-")}`;
+      await rename(target, movedTo);
+      this.mustCompact = true;
       const warning = `key store ${path} is unreadable (${error.message}); moved it to ${movedTo} and started with an empty key directory`;
       return { records: [], warning, movedTo };
     }
   }
 
-  /** Persists `source` from now on, on every "dirty". */
-  attach(source: StoreSource): void {
-    this.detach();
+  /** Persists `source` from now on (after load()); a needed compaction (e.g. migration) runs at once. */
+  start(source: StoreSource): void {
     this.source = source;
-    source.on("dirty", this.onDirty);
+    if (this.target === null) return;
+    this.loop.start((signal) => this.run(signal));
   }
 
-  detach(): void {
-    this.source?.off("dirty", this.onDirty);
+  /**
+   * Records that these nodes changed. The promise resolves once they are durable (never
+   * rejects: while the disk fails it waits, and the change is never announced). `urgent`:
+   * something will announce the change, so it goes out in the next batch.
+   */
+  persist(nums: Iterable<number>, urgent: boolean): Promise<void> {
+    if (this.target === null) return Promise.resolve();
+    for (const num of nums) this.pending.add(num);
+    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (urgent) {
+      this.urgent = true;
+      this.wake?.();
+    } else if (this.lazySince === null) {
+      this.lazySince = this.clock.now();
+      this.wake?.(); // an idle loop learns its deadline
+    }
+    return done;
   }
 
-  /** Notes an unsaved change and arms the debounce timer (unless a write is running: it re-arms after). */
-  markDirty(): void {
-    if (this.options.path === null) return;
-    this.dirty = true;
-    if (this.timer === null && this.writing === null) this.schedule();
-  }
-
-  /** Writes now if anything is unsaved; resolves once it is durable, rejects if the write failed. */
+  /** Writes what is unsaved now; rejects if the write failed (tests, and the final write). */
   async flush(): Promise<void> {
-    this.cancelTimer();
-    await this.writeNow();
+    if (this.target === null || this.source === null) return;
+    if (this.pending.size === 0 && !this.mustCompact) return;
+    await this.exclusive(() => this.write(true));
   }
 
-  /** Stops listening and writes what is unsaved. */
+  /** Stops the loop and writes what is unsaved; throws StoreUnsavedError naming how much was lost. */
   async stop(): Promise<void> {
-    this.detach();
+    await this.loop.stop(() => this.wake?.());
     try {
       await this.flush();
+    } catch (error) {
+      throw new StoreUnsavedError(this.pending.size, this.options.path ?? "", error as Error);
     } finally {
+      await this.journal?.close().catch(() => undefined);
+      this.journal = null;
       this.source = null;
     }
   }
 
-  private nowMs(): number {
-    return this.options.nowMs?.() ?? Date.now();
-  }
-
-  private schedule(delayMs = this.options.debounceMs ?? 1000): void {
-    this.timer = (this.options.timers ?? defaultTimers).setTimeout(() => {
-      this.timer = null;
-      this.writeNow().catch((error: unknown) => {
+  private async run(signal: AbortSignal): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted) {
+      const wait = this.nextWriteIn();
+      if (wait === null || wait > 0) {
+        await this.nap(wait, signal);
+        continue;
+      }
+      try {
+        await this.exclusive(() => this.write(false));
+        if (attempt > 0) this.emit("recovered");
+        attempt = 0;
+      } catch (error) {
+        attempt += 1;
         this.emit("writeFailed", error as Error);
-        // Retry by itself, or a key learned once before the disk failed would wait for the
-        // next change (maybe never): with a doubling delay, so a dead disk is not hammered.
-        this.failures += 1;
-        if (this.timer === null && !this.refused) this.schedule(Math.min(RETRY_MAX_MS, (this.options.debounceMs ?? 1000) * 2 ** this.failures));
-      });
-    }, delayMs);
+        await this.clock.sleep(this.retryDelay(attempt), signal);
+      }
+    }
   }
 
-  private cancelTimer(): void {
-    if (this.timer === null) return;
-    (this.options.timers ?? defaultTimers).clearTimeout(this.timer);
-    this.timer = null;
+  /** The one place the retry wait is chosen (to be pointed at the shared backoff). */
+  private retryDelay(attempt: number): number {
+    return (this.options.retryDelayMs ?? defaultRetryDelay)(attempt);
   }
 
-  private async writeNow(): Promise<void> {
-    while (this.writing) await this.writing.then(noop, noop);
-    const path = this.options.path;
-    if (!this.dirty || path === null || this.source === null) return;
-    if (this.refused) throw this.refused;
-    // The snapshot is taken now: whatever changed before flush() was called is in it.
-    this.dirty = false;
-    const attempt = this.writeAtomically(path, serializeRecords(this.source.snapshot(), Math.floor(this.nowMs() / 1000)));
-    this.writing = attempt;
+  /** ms until the next write is due; null when there is nothing to write. */
+  private nextWriteIn(): number | null {
+    const now = this.clock.now();
+    if (this.urgent || this.mustCompact || this.shouldCompact) return Math.max(0, this.lastWriteAt + (this.options.batchMs ?? 20) - now);
+    if (this.lazySince !== null) return Math.max(0, this.lazySince + (this.options.lazyMs ?? 5000) - now);
+    return null;
+  }
+
+  /** Sleeps `ms` (null: until woken), waking early when an urgent change arrives or the loop stops. */
+  private async nap(ms: number | null, signal: AbortSignal): Promise<void> {
+    const early = new AbortController();
+    const onAbort = (): void => early.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.wake = onAbort;
     try {
-      await attempt;
-      this.lastError = null;
-      this.failures = 0;
+      if (ms === null) await new Promise<void>((resolve) => early.signal.addEventListener("abort", () => resolve(), { once: true }));
+      else await this.clock.sleep(ms, early.signal);
+    } finally {
+      this.wake = null;
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One batch: a journal append, or a compaction that covers everything. */
+  private async write(final: boolean): Promise<void> {
+    const source = this.source as StoreSource;
+    const nums = this.pending;
+    const waiters = this.waiters;
+    const hadUrgent = this.urgent;
+    const lazySince = this.lazySince;
+    this.pending = new Set();
+    this.waiters = [];
+    this.urgent = false;
+    this.lazySince = null;
+    this.lastWriteAt = this.clock.now();
+    const compacting = this.mustCompact || this.journal === null || (this.shouldCompact && !final);
+    try {
+      if (compacting) await this.compact(source);
+      else if (nums.size > 0) await this.append(source, nums);
     } catch (error) {
-      // Keep it unsaved: the next change or flush tries again. No timer of our own, so a
-      // persistently failing disk is not hammered in a loop.
-      this.dirty = true;
+      for (const num of nums) this.pending.add(num);
+      this.waiters = [...waiters, ...this.waiters];
+      this.urgent ||= hadUrgent;
+      this.lazySince = lazySince ?? this.lazySince;
       this.lastError = error as Error;
       throw error;
-    } finally {
-      this.writing = null;
     }
+    this.lastError = null;
+    for (const resolve of waiters) resolve();
+    const journalBytes = this.journal?.size ?? 0;
+    if (journalBytes > Math.max(this.snapshotBytes, this.options.compactMinBytes ?? 256 * 1024)) this.shouldCompact = true;
     this.emit("written");
-    if (this.dirty && this.timer === null) this.schedule();
   }
 
-  private async writeAtomically(path: string, text: string): Promise<void> {
-    const hook = this.options.crashPoint ?? noop;
-    const data = Buffer.from(text, "utf8");
-    const tmp = `${path}.tmp-${process.pid}`;
-    await mkdir(dirname(path), { recursive: true });
+  private async append(source: StoreSource, nums: Iterable<number>): Promise<void> {
+    let text = "";
+    // Each node as it is now: whatever changed since it was marked rides along.
+    for (const num of nums) text += journalLine(++this.seq, num, source.get(num));
     try {
-      const handle = await open(tmp, "w");
-      try {
-        // Two halves, so a test can stop us with the temp file incomplete.
-        await writeAll(handle, data.subarray(0, data.length >> 1));
-        await hook("tmp-partial");
-        await writeAll(handle, data.subarray(data.length >> 1));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await hook("tmp-synced");
-      await rename(tmp, path);
+      await (this.journal as JournalFile).append(Buffer.from(text, "utf8"), this.hook);
     } catch (error) {
-      await unlink(tmp).catch(noop);
+      // The journal may now end in a torn batch; appending after it would hide later
+      // batches from the reader. Start over from a snapshot.
+      this.mustCompact = true;
       throw error;
     }
-    await hook("renamed");
-    await syncDirectory(dirname(path));
+    await this.hook("journal-synced");
+  }
+
+  /** Snapshot of everything (with the last seq), then a fresh journal that continues it. */
+  private async compact(source: StoreSource): Promise<void> {
+    const target = this.target as string;
+    this.mustCompact = true;
+    await this.journal?.close().catch(() => undefined);
+    this.journal = null;
+    const id = randomBytes(8).toString("hex");
+    const data = Buffer.from(serializeRecords(source.snapshot(), Math.floor(this.clock.now() / 1000), { id, seq: this.seq }), "utf8");
+    await replaceAtomically(target, data, this.hook, ["tmp-partial", "tmp-synced", "renamed"]);
+    this.snapshotBytes = data.length;
+    // Until this rename a reader sees the old journal, whose id no longer matches: ignored.
+    await replaceAtomically(journalPath(target), Buffer.from(journalHeader(id), "utf8"), this.hook, null);
+    await this.hook("journal-reset");
+    this.journal = await JournalFile.open(journalPath(target));
+    this.journalId = id;
+    this.mustCompact = false;
+    this.shouldCompact = false;
   }
 }
 
-async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-    offset += bytesWritten;
-  }
-}
-
-/** Makes the rename itself durable. Windows cannot open a directory for fsync; there, it is skipped. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === "win32") return;
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Temp files left by a killed writer. A file of a live process (another instance?) is left alone. */
-async function removeStaleTemps(path: string): Promise<void> {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.tmp-`;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (Number.isSafeInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
-    await unlink(join(dir, name)).catch(noop);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

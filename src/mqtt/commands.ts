@@ -63,8 +63,8 @@ const REQUESTS: Readonly<Record<string, CommandSpec<unknown>>> = {
   stats: command<void>({ parse: () => undefined, run: (e) => e.manager.stats() }),
   node: nodeCommand((e, num) => e.manager.node(num)),
   accept_key: nodeCommand((e, num) => e.manager.acceptKey(num)),
-  forget: nodeCommand((e, num) => {
-    e.manager.forget(num);
+  forget: nodeCommand(async (e, num) => {
+    await e.manager.forget(num);
     return { id: nodeId(num) };
   }),
   send: command<{ to: number; text: string }>({

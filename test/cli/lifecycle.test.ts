@@ -1,4 +1,4 @@
-// The bridge as a process: a clean stop on SIGTERM (exit 0, `offline` published, the key
+// The bridge as a process: a clean stop on SIGTERM and SIGHUP (exit 0, `offline` published, the key
 // directory flushed) and a crash (SIGKILL: the broker publishes the will).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,7 +50,8 @@ async function startBridge(): Promise<{ child: ReturnType<typeof start>["child"]
 }
 
 describe("the bridge process", () => {
-  it("SIGTERM: publishes offline, flushes the key directory and exits 0", async () => {
+  // SIGHUP: a closed terminal, or a service manager's stop; it used to kill the bridge (exit 129) without a flush.
+  it.each(["SIGTERM", "SIGHUP"] as const)("%s: publishes offline, flushes the key directory and exits 0", async (signal) => {
     const { child, finished, observer, store } = await startBridge();
     // A node learned right before the signal must reach the file: the debounce can't lose it.
     const [fresh] = sim.addNodesSilently(1);
@@ -58,7 +59,7 @@ describe("the bridge process", () => {
     await publishOnce(mosquitto.url, `${BASE}/bridge/request/sync`, "");
     await observer.next(`${BASE}/bridge/response/sync`, () => true, mark);
     const signalled = Date.now();
-    child.kill("SIGTERM");
+    child.kill(signal);
     const result = await finished;
     expect(result.code, result.stderr).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(10_000);

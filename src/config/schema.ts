@@ -153,7 +153,7 @@ export const configSchema = z
         path: text()
           .nullable()
           .default(DEFAULT_STORE_PATH)
-          .describe("File that keeps the key directory across restarts (relative to the working directory)"),
+          .describe("File that keeps the key directory across restarts, with its journal beside it (relative to the working directory; its directory must exist)"),
       })
       .prefault({}),
     log_level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info").describe("trace, debug, info, warn or error"),

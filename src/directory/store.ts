@@ -6,15 +6,15 @@
 // the directory's size and a change's amortised cost stays proportional to the change.
 // One background loop writes: urgent changes (anything announced) at most every batchMs, in
 // one fsync per batch; changes nobody announces (a lastSeen) lazily, every lazyMs.
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { rename } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Loop } from "../loop.js";
 import type { KeyRecord } from "./record.js";
-import { checkStorePath, JournalFile, noCrash, removeStaleTemps, replaceAtomically, resolveStorePath, type CrashHook } from "./store-files.js";
-import { journalHeader, journalLine, serializeRecords, StoreCorruptError } from "./store-format.js";
-import { journalPath, readStore } from "./store-read.js";
+import { checkStorePath, noCrash, removeStaleTemps, resolveStorePath, type CrashHook } from "./store-files.js";
+import { StoreCorruptError } from "./store-format.js";
+import { readStore } from "./store-read.js";
+import { StoreWriter, type RecordSource } from "./store-writer.js";
 
 export { StoreVersionError, StoreCorruptError } from "./store-format.js";
 export { StorePathError, type CrashPoint } from "./store-files.js";
@@ -28,10 +28,7 @@ export interface StoreClock {
 }
 
 /** What the store persists: KeyDirectory satisfies it. */
-export interface StoreSource {
-  get(num: number): Readonly<KeyRecord> | undefined;
-  snapshot(): readonly Readonly<KeyRecord>[];
-}
+export type StoreSource = RecordSource;
 
 export interface KeyStoreOptions {
   /** null: memory only (demo mode): load() is empty and nothing is ever written. */
@@ -89,16 +86,8 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   private readonly hook: CrashHook;
   private readonly loop = new Loop();
   private source: StoreSource | null = null;
-  /** store.path with symlinks followed: the file actually written. */
-  private target: string | null = null;
-  private journal: JournalFile | null = null;
-  private journalId: string | null = null;
-  private seq = 0;
-  private snapshotBytes = 0;
-  /** No usable journal (first start, migration, a failed append): the next write is a compaction. */
-  private mustCompact = true;
-  /** The journal outgrew the snapshot: compact when convenient (not in the final write). */
-  private shouldCompact = false;
+  /** Set by load(): the files, as far as this store writes them. */
+  private writer: StoreWriter | null = null;
   private pending = new Set<number>();
   private waiters: (() => void)[] = [];
   private urgent = false;
@@ -133,19 +122,16 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     if (path === null) return { records: [], warning: null, movedTo: null };
     const target = await resolveStorePath(path);
     await checkStorePath(path, target);
-    this.target = target;
     await removeStaleTemps(target); // a write killed before its rename
     try {
       const stored = await readStore(target, path);
-      this.seq = stored.seq;
-      this.journalId = stored.journalId;
-      this.mustCompact = stored.compact;
+      this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, stored.seq, stored.compact);
       return { records: stored.records, warning: stored.journalProblem, movedTo: null };
     } catch (error) {
       if (!(error instanceof StoreCorruptError)) throw error;
       const movedTo = `${target}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, "-")}`;
       await rename(target, movedTo);
-      this.mustCompact = true;
+      this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, 0, true);
       const warning = `key store ${path} is unreadable (${error.message}); moved it to ${movedTo} and started with an empty key directory`;
       return { records: [], warning, movedTo };
     }
@@ -154,7 +140,7 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   /** Persists `source` from now on (after load()); a needed compaction (e.g. migration) runs at once. */
   start(source: StoreSource): void {
     this.source = source;
-    if (this.target === null) return;
+    if (this.writer === null) return;
     this.loop.start((signal) => this.run(signal));
   }
 
@@ -164,7 +150,7 @@ export class KeyStore extends EventEmitter<StoreEvents> {
    * something will announce the change, so it goes out in the next batch.
    */
   persist(nums: Iterable<number>, urgent: boolean): Promise<void> {
-    if (this.target === null) return Promise.resolve();
+    if (this.writer === null) return Promise.resolve();
     for (const num of nums) this.pending.add(num);
     const done = new Promise<void>((resolve) => this.waiters.push(resolve));
     if (urgent) {
@@ -179,8 +165,8 @@ export class KeyStore extends EventEmitter<StoreEvents> {
 
   /** Writes what is unsaved now; rejects if the write failed (tests, and the final write). */
   async flush(): Promise<void> {
-    if (this.target === null || this.source === null) return;
-    if (this.pending.size === 0 && !this.mustCompact) return;
+    if (this.writer === null || this.source === null) return;
+    if (this.pending.size === 0 && !this.writer.compactionDue) return;
     await this.exclusive(() => this.write(true));
   }
 
@@ -188,17 +174,18 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   async stop(): Promise<void> {
     await this.loop.stop(() => this.wake?.());
     try {
-      await this.flush();
+      // Nothing unsaved: nothing to do (a migration not done yet is done at the next start).
+      if (this.pending.size > 0) await this.flush();
     } catch (error) {
       throw new StoreUnsavedError(this.pending.size, this.options.path ?? "", error as Error);
     } finally {
-      await this.journal?.close().catch(() => undefined);
-      this.journal = null;
+      await this.writer?.close();
       this.source = null;
     }
   }
 
   private async run(signal: AbortSignal): Promise<void> {
+    await this.exclusive(() => (this.writer as StoreWriter).reopen());
     let attempt = 0;
     while (!signal.aborted) {
       const wait = this.nextWriteIn();
@@ -226,7 +213,7 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   /** ms until the next write is due; null when there is nothing to write. */
   private nextWriteIn(): number | null {
     const now = this.clock.now();
-    if (this.urgent || this.mustCompact || this.shouldCompact) return Math.max(0, this.lastWriteAt + (this.options.batchMs ?? 20) - now);
+    if (this.urgent || this.writer?.compactionDue) return Math.max(0, this.lastWriteAt + (this.options.batchMs ?? 20) - now);
     if (this.lazySince !== null) return Math.max(0, this.lazySince + (this.options.lazyMs ?? 5000) - now);
     return null;
   }
@@ -254,7 +241,9 @@ export class KeyStore extends EventEmitter<StoreEvents> {
 
   /** One batch: a journal append, or a compaction that covers everything. */
   private async write(final: boolean): Promise<void> {
-    const source = this.source as StoreSource;
+    const writer = this.writer as StoreWriter;
+    // Decided now, not when queued: a write queued behind another may find nothing left.
+    if (this.pending.size === 0 && !writer.compactionDue) return;
     const nums = this.pending;
     const waiters = this.waiters;
     const hadUrgent = this.urgent;
@@ -264,10 +253,8 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     this.urgent = false;
     this.lazySince = null;
     this.lastWriteAt = this.clock.now();
-    const compacting = this.mustCompact || this.journal === null || (this.shouldCompact && !final);
     try {
-      if (compacting) await this.compact(source);
-      else if (nums.size > 0) await this.append(source, nums);
+      await writer.write(this.source as StoreSource, nums, Math.floor(this.clock.now() / 1000), final);
     } catch (error) {
       for (const num of nums) this.pending.add(num);
       this.waiters = [...waiters, ...this.waiters];
@@ -278,43 +265,6 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     }
     this.lastError = null;
     for (const resolve of waiters) resolve();
-    const journalBytes = this.journal?.size ?? 0;
-    if (journalBytes > Math.max(this.snapshotBytes, this.options.compactMinBytes ?? 256 * 1024)) this.shouldCompact = true;
     this.emit("written");
   }
-
-  private async append(source: StoreSource, nums: Iterable<number>): Promise<void> {
-    let text = "";
-    // Each node as it is now: whatever changed since it was marked rides along.
-    for (const num of nums) text += journalLine(++this.seq, num, source.get(num));
-    try {
-      await (this.journal as JournalFile).append(Buffer.from(text, "utf8"), this.hook);
-    } catch (error) {
-      // The journal may now end in a torn batch; appending after it would hide later
-      // batches from the reader. Start over from a snapshot.
-      this.mustCompact = true;
-      throw error;
-    }
-    await this.hook("journal-synced");
-  }
-
-  /** Snapshot of everything (with the last seq), then a fresh journal that continues it. */
-  private async compact(source: StoreSource): Promise<void> {
-    const target = this.target as string;
-    this.mustCompact = true;
-    await this.journal?.close().catch(() => undefined);
-    this.journal = null;
-    const id = randomBytes(8).toString("hex");
-    const data = Buffer.from(serializeRecords(source.snapshot(), Math.floor(this.clock.now() / 1000), { id, seq: this.seq }), "utf8");
-    await replaceAtomically(target, data, this.hook, ["tmp-partial", "tmp-synced", "renamed"]);
-    this.snapshotBytes = data.length;
-    // Until this rename a reader sees the old journal, whose id no longer matches: ignored.
-    await replaceAtomically(journalPath(target), Buffer.from(journalHeader(id), "utf8"), this.hook, null);
-    await this.hook("journal-reset");
-    this.journal = await JournalFile.open(journalPath(target));
-    this.journalId = id;
-    this.mustCompact = false;
-    this.shouldCompact = false;
-  }
 }
-

@@ -18,7 +18,7 @@ import { nodeId } from "./node-id.js";
 import { MeshtasticRadio } from "./radio/meshtastic.js";
 import { fetchNodeDbOnce } from "./radio/oneshot.js";
 import { SimRadio } from "./sim/index.js";
-import { systemClock } from "./sync/clock.js";
+import { systemClock } from "./timing/clock.js";
 import type { Engine } from "./sync/engine.js";
 import { KeySyncManager } from "./sync/manager.js";
 import { KeyPusher } from "./sync/push.js";
@@ -102,8 +102,7 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
   const { directory, store } = await openDirectory(config, log, started);
   const mqttUrl = config.mqtt.server ?? (await startBroker(config, log, started));
   if (config.mqtt.server !== undefined) checkTlsFiles(config.mqtt.tls);
-  let onConnect = (): void => undefined;
-  const client = await started.add(mqttClient(config, mqttUrl, log, () => onConnect()));
+  const client = await started.add(mqttClient(config, mqttUrl, log));
   const radioAddress = config.radio.host === SIMULATOR ? await startSimulator(log, started) : { host: config.radio.host, port: config.radio.port };
   const radio = new MeshtasticRadio({ ...radioAddress, log: log.child({ part: "radio" }) });
   const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR ? radioAddress : { host, port }));
@@ -116,15 +115,11 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
     radio: { ...radioAddress, my_node_num: radio.info?.myNodeNum ?? null, my_node_id: radioNodeId(), firmware: radio.info?.firmware ?? null },
     config: redacted,
   });
-  const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory, radioNodeId) : null;
+  const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory) : null;
   const bridge = new MqttBridge({ client, topics: bridgeTopics(config.mqtt.base_topic), engine, directory, homeAssistant: ha, info, log: log.child({ part: "bridge" }) });
   const sharing = config.share.enabled
     ? new KeySharing({ client, directory, topic: config.share.topic, gateway: config.mqtt.base_topic, trust: config.share.trust, keyChange: config.sync.key_change, log: log.child({ part: "share" }) })
     : null;
-  onConnect = () => {
-    bridge.republish();
-    sharing?.publishAll();
-  };
   // last_error names the disk problem while it lasts, and clears when a write works again.
   let storeError: string | null = null;
   store.on("writeFailed", (err) => engine.manager.reportError((storeError = `could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`)));
@@ -180,7 +175,7 @@ async function startSimulator(log: Logger, started: Started): Promise<Address> {
   return address;
 }
 
-function mqttClient(config: Config, url: string, log: Logger, onConnect: () => void): BridgeMqttClient {
+function mqttClient(config: Config, url: string, log: Logger): BridgeMqttClient {
   const { mqtt } = config;
   return new BridgeMqttClient({
     url,
@@ -191,7 +186,6 @@ function mqttClient(config: Config, url: string, log: Logger, onConnect: () => v
     // Always passed: `reject_unauthorized: false` alone must reach an mqtts:// connection.
     tls: { ca: mqtt.tls.ca, cert: mqtt.tls.cert, key: mqtt.tls.key, rejectUnauthorized: mqtt.tls.reject_unauthorized },
     log: log.child({ part: "mqtt" }),
-    onConnect,
   });
 }
 
@@ -216,7 +210,7 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
   return { manager, sender, pusher };
 }
 
-function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyDirectory, radioNodeId: () => string | null): HomeAssistantDiscovery {
+function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyDirectory): HomeAssistantDiscovery {
   const ha = config.homeassistant;
   return new HomeAssistantDiscovery(client, directory, {
     base: config.mqtt.base_topic,
@@ -225,5 +219,6 @@ function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyD
     version: packageVersion(),
     nodeEntities: ha.node_entities,
     watch: ha.watch,
-  }, radioNodeId);
+    push: config.push.enabled,
+  });
 }

@@ -1,6 +1,8 @@
 // The command line: arguments, exit codes and signals. The only place that calls
 // process.exit. Exit codes (CONTRACT.md): 0 clean stop, 1 runtime failure, 2 usage or
 // config error.
+import { parseArgs } from "node:util";
+import { optionHelpLines, parseArgsOptions, type CliOptions } from "./cli-options.js";
 import { packageVersion } from "./version.js";
 import type { AppHandle } from "./app.js";
 import { optionsHelp } from "./config/help.js";
@@ -16,25 +18,36 @@ export type Command =
   | { kind: "version" }
   | { kind: "usage"; message: string };
 
-/** Reads the arguments after the program name; pure, so the rules are unit-testable. */
+const OPTIONS = {
+  config: { type: "string", short: "c", value: "FILE", help: "the config file to read" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+  version: { type: "boolean", short: "V", help: "print the version" },
+} as const satisfies CliOptions;
+
+/**
+ * Reads the arguments after the program name; pure, so the rules are unit-testable.
+ * parseArgs splits them into tokens (`-c FILE`, `--config=FILE`, `-hV`); the tokens are
+ * judged in order here, so the first problem is the one reported, worded for people.
+ */
 export function parseCommandLine(argv: readonly string[]): Command {
   if (argv[0] === "simulate") return { kind: "simulate", args: argv.slice(1) };
+  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(OPTIONS), strict: false, allowPositionals: true, tokens: true });
   let config: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "-h" || arg === "--help") return { kind: "help" };
-    if (arg === "-V" || arg === "--version") return { kind: "version" };
-    if (arg === "-c" || arg === "--config" || arg.startsWith("--config=")) {
-      const value = arg.startsWith("--config=") ? arg.slice("--config=".length) : argv[++i];
-      if (value === undefined || value === "") return { kind: "usage", message: `${arg} needs a file name` };
-      if (config !== undefined) return { kind: "usage", message: "--config given twice" };
-      config = value;
-    } else if (arg.startsWith("-")) {
-      return { kind: "usage", message: `unknown option ${arg}` };
-    } else {
-      const hint = arg === "simulate" ? " (simulate must come first)" : "";
-      return { kind: "usage", message: `unknown command ${arg}${hint}` };
+  for (const token of tokens) {
+    const arg = argv[token.index] as string;
+    if (token.kind === "positional") {
+      const hint = token.value === "simulate" ? " (simulate must come first)" : "";
+      return { kind: "usage", message: `unknown command ${token.value}${hint}` };
     }
+    if (token.kind === "option-terminator") return { kind: "usage", message: `unknown option ${arg}` };
+    // A flag given a value (--help=yes) is not the flag.
+    const flag = token.value === undefined;
+    if (token.name === "help" && flag) return { kind: "help" };
+    if (token.name === "version" && flag) return { kind: "version" };
+    if (token.name !== "config") return { kind: "usage", message: `unknown option ${arg}` };
+    if (token.value === undefined || token.value === "") return { kind: "usage", message: `${arg} needs a file name` };
+    if (config !== undefined) return { kind: "usage", message: "--config given twice" };
+    config = token.value;
   }
   return { kind: "run", config };
 }
@@ -51,9 +64,7 @@ function usage(): string {
     "directory in memory only.",
     "",
     "Options:",
-    "  -c, --config FILE   the config file to read",
-    "  -h, --help          show this help",
-    "  -V, --version       print the version",
+    ...optionHelpLines(OPTIONS, 20),
     "",
     "Commands:",
     "  simulate            run the simulated radio alone (simulate --help for its options)",

@@ -4,6 +4,7 @@
 // the store holds them) that can be put back as store.path.
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { optionHelpLines, parseArgsOptions, type CliOptions } from "./cli-options.js";
 import { ConfigError, formatProblem, loadConfig } from "./config/load.js";
 import { resolveStorePath } from "./directory/store-files.js";
 import { serializeRecords, StoreVersionError } from "./directory/store-format.js";
@@ -16,6 +17,11 @@ export interface ExportIo {
   cwd: string;
 }
 
+const OPTIONS = {
+  config: { type: "string", short: "c", value: "FILE", help: "the config file to read (default ./config.yaml)" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+} as const satisfies CliOptions;
+
 export const EXPORT_HELP = [
   "Usage: meshtastic-keysync export [--config FILE]",
   "",
@@ -24,8 +30,7 @@ export const EXPORT_HELP = [
   "Safe while the bridge runs. To restore, stop the bridge and copy the file to store.path.",
   "",
   "Options:",
-  "  -c, --config FILE   the config file to read (default ./config.yaml)",
-  "  -h, --help          show this help",
+  ...optionHelpLines(OPTIONS, 20),
   "",
   "Exit codes: 0 printed, 2 usage or config error, 1 the store could not be read.",
 ].join("\n");
@@ -34,7 +39,7 @@ export const EXPORT_HELP = [
 export async function runExport(args: string[], io: ExportIo): Promise<number> {
   let values: { config?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values } = parseArgs({ args, options: parseArgsOptions(OPTIONS), strict: true, allowPositionals: false }));
   } catch (error) {
     io.stderr(`meshtastic-keysync export: ${(error as Error).message}`);
     return 2;

@@ -5,13 +5,14 @@ import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
 import type { NodeView } from "../directory/record.js";
 import { listen } from "../lifecycle.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { BridgeMqttClient } from "../mqtt/client.js";
+import type { BridgeMqttClient, ClientEvents } from "../mqtt/client.js";
 import { handleRequest } from "../mqtt/commands.js";
 import { parseRequestTopic, type BridgeTopics } from "../mqtt/topics.js";
 import type { Engine } from "../sync/engine.js";
 import { CommandRefused } from "../sync/errors.js";
 import type { BridgeEvent } from "../sync/events.js";
 import type { ManagerEvents } from "../sync/manager.js";
+import { lastSyncOf, type SyncStats } from "../sync/stats.js";
 import type { HomeAssistantDiscovery } from "./home-assistant.js";
 
 export interface MqttBridgeOptions {
@@ -38,15 +39,12 @@ export class MqttBridge {
     const publishEvent = (event: BridgeEvent): void => void client.publish(topics.bridgeEvent, event);
     this.unlisten = [
       listen<ManagerEvents>(engine.manager, {
-        stats: (stats) => client.publishRetained(topics.syncStats, stats),
+        stats: (stats) => this.publishStats(stats),
         event: publishEvent,
         radio: (status) => client.publishRetained(topics.radioState, status),
-        // The handshake tells us the radio's node number and firmware: bridge/info and the
-        // device in Home Assistant show them.
-        handshake: () => {
-          client.publishRetained(topics.bridgeInfo, this.opts.info());
-          homeAssistant?.publishAll();
-        },
+        // The handshake tells us the radio's node number and firmware: bridge/info shows them
+        // (Home Assistant's discovery does not, so it is not sent a second time).
+        handshake: () => client.publishRetained(topics.bridgeInfo, this.opts.info()),
       }),
       listen<DirectoryEvents>(directory, {
         event: publishEvent,
@@ -54,11 +52,15 @@ export class MqttBridge {
           client.publishRetained(topics.node(view.id), view);
           homeAssistant?.nodeChanged(view);
         },
+        // Discovery first: an entity still subscribed to nodes/<id> would render its
+        // templates on the empty clear (Home Assistant logs an error for each).
         nodeRemoved: ({ id }) => {
-          client.clearRetained(topics.node(id));
           homeAssistant?.nodeRemoved(id);
+          client.clearRetained(topics.node(id));
         },
       }),
+      // The current retained state after every (re)connect.
+      listen<ClientEvents>(client, { connect: () => this.republish() }),
       client.subscribe(topics.requestFilter, (topic, payload) => this.onRequest(topic, payload)),
     ];
     homeAssistant?.start();
@@ -78,9 +80,17 @@ export class MqttBridge {
     const { client, topics, engine, directory } = this.opts;
     client.publishRetained(topics.bridgeInfo, this.opts.info());
     client.publishRetained(topics.radioState, engine.manager.radioStatus);
-    client.publishRetained(topics.syncStats, engine.manager.stats());
+    this.publishStats(engine.manager.stats());
     for (const view of directory.list()) client.publishRetained(topics.node(view.id), view);
     this.opts.homeAssistant?.publishAll();
+  }
+
+  /** sync/stats, and sync/last once there has been a sync (never a null for a timestamp). */
+  private publishStats(stats: SyncStats): void {
+    const { client, topics } = this.opts;
+    client.publishRetained(topics.syncStats, stats);
+    const last = lastSyncOf(stats);
+    if (last !== null) client.publishRetained(topics.syncLast, last);
   }
 
   private async onRequest(topic: string, payload: Buffer): Promise<void> {

@@ -6,7 +6,7 @@ import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
 import type { KeyPolicy, KeyRecord } from "../directory/record.js";
 import { listen } from "../lifecycle.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { BridgeMqttClient } from "../mqtt/client.js";
+import type { BridgeMqttClient, ClientEvents } from "../mqtt/client.js";
 import type { Observation } from "../directory/merge.js";
 import { encodeSharedKey, isTrusted, parseSharedKey, shareFilter, shareTopic, type SharedKey } from "../share/codec.js";
 
@@ -38,6 +38,7 @@ export class KeySharing {
     this.unlisten = [
       // The record as announced (durable), not the directory's newer state, if any.
       listen<DirectoryEvents>(directory, { nodeChanged: (_view, record) => this.publish(record), nodeRemoved: ({ id }) => this.withdraw(id) }),
+      listen<ClientEvents>(client, { connect: () => this.publishAll() }),
       client.subscribe(shareFilter(topic), (t, payload) => this.onMessage(t, payload)),
     ];
     this.publishAll();

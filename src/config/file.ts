@@ -2,6 +2,7 @@
 // line of any path, so that a schema problem can point into the file.
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { isPlainObject } from "../json.js";
 import type { ConfigProblem } from "./errors.js";
 
 export interface ConfigFile {
@@ -27,10 +28,6 @@ export function readText(file: string, optional: boolean): { text: string } | { 
     const reason = READ_ERRORS[code] ?? (error as Error).message;
     return { problem: { field: file, message: `cannot read the config file: ${reason}` } };
   }
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function lineFinder(doc: Document, lines: LineCounter): ConfigFile["lineOf"] {

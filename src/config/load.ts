@@ -5,7 +5,8 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { readEnv, type EnvOverride } from "./env.js";
 import { ConfigError, describeIssue, pathText, unknownKey, type ConfigProblem } from "./errors.js";
-import { isPlainObject, parseConfigFile, readText, type ConfigFile } from "./file.js";
+import { isPlainObject } from "../json.js";
+import { parseConfigFile, readText, type ConfigFile } from "./file.js";
 import { CONFIG_GROUPS, CONFIG_OPTIONS } from "./options.js";
 import { completeConfig, configSchema, type Config } from "./schema.js";
 

@@ -1,5 +1,6 @@
 // Every option of the schema as data: path, environment variable, kind, default and
-// description. Derived by walking schema.ts, so nothing here can drift from what the loader
+// description. Derived from schema.ts through zod's public JSON Schema export (input side:
+// the defaults a user may leave out), so nothing here can drift from what the loader
 // accepts; --help, the environment mapping and the sample test all read this list.
 import { z } from "zod";
 import { configSchema } from "./schema.js";
@@ -38,64 +39,60 @@ export function formatValue(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-interface Unwrapped {
-  inner: z.ZodType;
-  description: string | undefined;
-  defaultText: string | undefined;
-  hasDefault: boolean;
-  default: unknown;
+/** The parts of a JSON Schema node that z.toJSONSchema writes for our schema. */
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  anyOf?: SchemaNode[];
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+  /** Our own metadata (`.meta({defaultText})` in schema.ts), which the export carries along. */
+  defaultText?: string;
 }
 
-// Peels default/prefault/optional/nullable wrappers; the description may sit on any layer.
-function unwrap(schema: z.ZodType): Unwrapped {
-  const found: Unwrapped = { inner: schema, description: undefined, defaultText: undefined, hasDefault: false, default: undefined };
-  for (;;) {
-    const s = found.inner;
-    const meta = s.meta() as { description?: string; defaultText?: string } | undefined;
-    found.description ??= meta?.description;
-    found.defaultText ??= meta?.defaultText;
-    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault) {
-      if (!found.hasDefault) {
-        found.hasDefault = true;
-        found.default = s._zod.def.defaultValue;
-      }
-      found.inner = s.unwrap() as z.ZodType;
-    } else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) {
-      found.inner = s.unwrap() as z.ZodType;
-    } else {
-      return found;
-    }
+// A nullable option is `anyOf: [<the option>, {type: "null"}]`; its kind is the option's.
+function concrete(node: SchemaNode): SchemaNode {
+  return node.anyOf?.find((member) => member.type !== "null") ?? node;
+}
+
+function leafKind(node: SchemaNode, path: string): { kind: OptionKind; values?: readonly string[] } {
+  if (node.enum !== undefined) return { kind: "enum", values: node.enum.map(String) };
+  switch (node.type) {
+    case "string":
+      return { kind: "string" };
+    case "number":
+    case "integer":
+      return { kind: "number" };
+    case "boolean":
+      return { kind: "boolean" };
+    case "array":
+      return { kind: "list" };
+    default:
+      throw new Error(`config schema: option ${path} has a type options.ts does not know`);
   }
 }
 
-function leafKind(schema: z.ZodType, path: string): { kind: OptionKind; values?: readonly string[] } {
-  if (schema instanceof z.ZodString) return { kind: "string" };
-  if (schema instanceof z.ZodNumber) return { kind: "number" };
-  if (schema instanceof z.ZodBoolean) return { kind: "boolean" };
-  if (schema instanceof z.ZodEnum) return { kind: "enum", values: schema.options.map(String) };
-  if (schema instanceof z.ZodArray) return { kind: "list" };
-  throw new Error(`config schema: option ${path} has a type options.ts does not know`);
-}
-
-function walk(schema: z.ZodObject, prefix: string, options: ConfigOption[], groups: ConfigGroup[]): void {
-  for (const [key, field] of Object.entries(schema.shape)) {
+function walk(node: SchemaNode, prefix: string, options: ConfigOption[], groups: ConfigGroup[]): void {
+  for (const [key, field] of Object.entries(node.properties ?? {})) {
     const path = prefix === "" ? key : `${prefix}.${key}`;
-    const found = unwrap(field as z.ZodType);
-    if (found.inner instanceof z.ZodObject) {
+    const inner = concrete(field);
+    if (inner.type === "object") {
       groups.push({ path, env: envName(path) });
-      walk(found.inner, path, options, groups);
+      walk(inner, path, options, groups);
       continue;
     }
-    if (found.description === undefined) throw new Error(`config schema: option ${path} has no description`);
-    const defaultText = found.defaultText ?? (found.hasDefault ? formatValue(found.default) : "none");
-    options.push({ path, env: envName(path), ...leafKind(found.inner, path), default: found.default, defaultText, description: found.description });
+    if (field.description === undefined) throw new Error(`config schema: option ${path} has no description`);
+    const hasDefault = Object.hasOwn(field, "default");
+    const defaultText = field.defaultText ?? (hasDefault ? formatValue(field.default) : "none");
+    options.push({ path, env: envName(path), ...leafKind(inner, path), default: field.default, defaultText, description: field.description });
   }
 }
 
 function collect(): { options: ConfigOption[]; groups: ConfigGroup[] } {
   const options: ConfigOption[] = [];
   const groups: ConfigGroup[] = [];
-  walk(configSchema, "", options, groups);
+  walk(z.toJSONSchema(configSchema, { io: "input" }) as SchemaNode, "", options, groups);
   return { options, groups };
 }
 

@@ -4,8 +4,8 @@ import type { Config } from "./schema.js";
 
 export const REDACTED = "***";
 
-// mqtt://user:secret@host keeps a password inside the server URL.
-function redactUrl(value: string): string {
+/** mqtt://user:secret@host keeps a password inside the URL: shown (bridge/info, logs) as ***. */
+export function redactUrl(value: string): string {
   try {
     const url = new URL(value);
     if (url.password === "") return value;

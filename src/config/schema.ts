@@ -5,24 +5,11 @@
 // Messages of custom checks are phrased to follow the offending value
 // ("sync.interval: 5 is below ..."), see errors.ts.
 import { z } from "zod";
+import { topicPathProblem } from "../mqtt/topics.js";
 import { INTERVAL } from "../sync/interval.js";
 
-/**
- * A topic (or topic prefix) we publish under: MQTT forbids wildcards in published topics
- * [MQTT-4.7.1-1], and "$"-topics belong to the broker [MQTT-4.7.2-1]. Empty levels are legal
- * MQTT but would give topics like "a//bridge/state", which is always a typo here.
- */
-export function isTopicPath(value: string): boolean {
-  return (
-    value.length > 0 &&
-    !value.startsWith("$") &&
-    !/[+#\u0000]/.test(value) &&
-    value.split("/").every((level) => level.length > 0)
-  );
-}
-
 const topic = () =>
-  z.string().refine(isTopicPath, {
+  z.string().refine((value) => topicPathProblem(value) === null, {
     message: 'is not a valid MQTT topic path (levels separated by "/", none empty, no + or # wildcards, not starting with $)',
   });
 

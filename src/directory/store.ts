@@ -8,8 +8,9 @@
 // one fsync per batch; changes nobody announces (a lastSeen) lazily, every lazyMs.
 import { EventEmitter } from "node:events";
 import { rename } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
-import { Loop } from "../loop.js";
+import { backoff } from "../timing/backoff.js";
+import { systemClock, type Clock } from "../timing/clock.js";
+import { Loop } from "../timing/loop.js";
 import type { KeyRecord } from "./record.js";
 import { checkStorePath, noCrash, removeStaleTemps, resolveStorePath, type CrashHook } from "./store-files.js";
 import { StoreCorruptError } from "./store-format.js";
@@ -19,21 +20,13 @@ import { StoreWriter, type RecordSource } from "./store-writer.js";
 export { StoreVersionError, StoreCorruptError } from "./store-format.js";
 export { StorePathError, type CrashPoint } from "./store-files.js";
 
-/** The timing the store needs; the engine's Clock (sync/clock.ts) has this shape. */
-export interface StoreClock {
-  /** Epoch milliseconds. */
-  now(): number;
-  /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
 /** What the store persists: KeyDirectory satisfies it. */
 export type StoreSource = RecordSource;
 
 export interface KeyStoreOptions {
   /** null: memory only (demo mode): load() is empty and nothing is ever written. */
   path: string | null;
-  clock?: StoreClock;
+  clock?: Clock;
   /** Least time between two batches. Default 20 ms. */
   batchMs?: number;
   /** How long a change nobody announces may wait. Default 5,000 ms. */
@@ -73,16 +66,11 @@ export class StoreUnsavedError extends Error {
   }
 }
 
-const systemClock: StoreClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => sleep(Math.max(0, ms), undefined, { signal }).catch(() => undefined),
-};
-
-/** Doubling from half a second to a minute: a dead disk is retried, never hammered. */
-const defaultRetryDelay = (attempt: number): number => Math.min(60_000, 500 * 2 ** (attempt - 1));
+/** The shared backoff, from half a second to a minute: a dead disk is retried, never hammered. */
+const defaultRetryDelay = (attempt: number): number => backoff(attempt - 1, 500, 60_000);
 
 export class KeyStore extends EventEmitter<StoreEvents> {
-  private readonly clock: StoreClock;
+  private readonly clock: Clock;
   private readonly hook: CrashHook;
   private readonly loop = new Loop();
   private source: StoreSource | null = null;

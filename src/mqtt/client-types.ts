@@ -1,11 +1,6 @@
-// Options and callback types of BridgeMqttClient (kept apart so callers can import them alone).
-
-export interface MqttLogger {
-  debug(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
+// Options, event and callback types of BridgeMqttClient (kept apart so callers can import them alone).
+import type { LogPort } from "../log-port.js";
+import type { Clock } from "../timing/clock.js";
 
 export interface BridgeClientOptions {
   /** mqtt://host:port or mqtts://host:port. */
@@ -21,11 +16,16 @@ export interface BridgeClientOptions {
   reconnect?: { minMs?: number; maxMs?: number };
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;
-  log?: MqttLogger;
-  /** After every (re)connect, once `online` is out: republish current retained state here. */
-  onConnect?: () => void | Promise<void>;
-  /** When an established connection is lost (not on failed attempts). */
-  onDisconnect?: () => void;
+  log?: LogPort;
+  /** The reconnect waits run on it. Default: the system clock. */
+  clock?: Clock;
+}
+
+export interface ClientEvents {
+  /** After every (re)connect, once `online` is out: republish the current retained state here. */
+  connect: [];
+  /** An established connection was lost (not emitted for failed attempts). */
+  disconnect: [];
 }
 
 export type MessageHandler = (topic: string, payload: Buffer, meta: { retain: boolean }) => void | Promise<void>;
@@ -37,10 +37,4 @@ export interface SubscribeOptions {
    * client that subscribes to topics it publishes sees its own messages.
    */
   ignoreOwn?: boolean;
-}
-
-export interface Subscription {
-  filter: string;
-  handler: MessageHandler;
-  ignoreOwn: boolean;
 }

@@ -3,42 +3,52 @@
 //
 // Offline behaviour (callers never wait for the broker):
 // - publishRetained() while offline keeps only the latest payload per topic and sends those
-//   on the next connect, after `online`; then onConnect() runs so the app republishes its
-//   current state (change-only, so what was just flushed is not sent twice).
+//   on the next connect, after `online`; then `connect` is emitted so the app republishes
+//   its current state (change-only, so what was just flushed is not sent twice).
 // - publish() (non-retained: events, responses) while offline is dropped: an event about a
 //   moment nobody could hear is not worth replaying out of order later.
+import { EventEmitter } from "node:events";
 import { Socket } from "node:net";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import type { BridgeClientOptions, MessageHandler, MqttLogger, SubscribeOptions, Subscription } from "./client-types.js";
+import { redactUrl } from "../config/redact.js";
+import { silentLog, type LogPort } from "../log-port.js";
+import type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
+import { backoff, jitter } from "../timing/backoff.js";
+import { systemClock, type Clock } from "../timing/clock.js";
+import { Loop } from "../timing/loop.js";
 import { RetainedLedger } from "./retained.js";
-import { bridgeTopics, topicMatches, type BridgeTopics } from "./topics.js";
-import { errorText, withCeiling } from "./util.js";
+import { Subscriptions } from "./subscriptions.js";
+import { bridgeTopics, type BridgeTopics } from "./topics.js";
+import { emitEach, errorText, withCeiling } from "./util.js";
 
-export type { BridgeClientOptions, MessageHandler, MqttLogger, SubscribeOptions } from "./client-types.js";
+export type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 
 const ONLINE = JSON.stringify({ state: "online" });
 const OFFLINE = JSON.stringify({ state: "offline" });
 const STOP_PUBLISH_CEILING_MS = 2_000;
-const silent: MqttLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export class BridgeMqttClient {
+export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   readonly topics: BridgeTopics;
-  private readonly log: MqttLogger;
+  private readonly log: LogPort;
   private client: MqttClient | null = null;
   private stopping = false;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private reconnectDelay = 0;
+  private readonly clock: Clock;
+  private readonly reconnects = new Loop();
+  /** Reconnect attempts since the last successful connect (sets the backoff). */
+  private attempt = 0;
   private lastError = "";
   private wasConnected = false;
-  private readonly subscriptions: Subscription[] = [];
+  private readonly subscriptions = new Subscriptions();
   private readonly ledger = new RetainedLedger();
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   constructor(private readonly opts: BridgeClientOptions) {
+    super();
     this.topics = bridgeTopics(opts.baseTopic);
-    this.log = opts.log ?? silent;
+    this.log = opts.log ?? silentLog;
+    this.clock = opts.clock ?? systemClock;
   }
 
   get connected(): boolean {
@@ -68,7 +78,6 @@ export class BridgeMqttClient {
       if (key) options.key = readFileSync(key);
       options.rejectUnauthorized = rejectUnauthorized ?? true;
     }
-    this.reconnectDelay = this.minDelay();
     const client = mqtt.connect(opts.url, options);
     this.client = client;
     client.on("connect", () => {
@@ -83,6 +92,7 @@ export class BridgeMqttClient {
     client.on("close", () => this.onClosed());
     client.on("error", (error) => this.onError(error));
     client.on("message", (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));
+    this.reconnects.start((signal) => this.keepConnecting(client, signal));
   }
 
   /** Resolves when connected (at once if already); rejects if the client is stopped first. */
@@ -113,28 +123,23 @@ export class BridgeMqttClient {
   publish(topic: string, payload: string | object): boolean {
     const client = this.client;
     if (client === null || !client.connected) {
-      this.log.debug(`MQTT offline: dropped message on ${topic}`);
+      this.log.debug({ topic }, "MQTT offline: message dropped");
       return false;
     }
     const text = typeof payload === "string" ? payload : JSON.stringify(payload);
     this.ledger.noteOwn(topic, text);
     client.publish(topic, text, { qos: 0, retain: false }, (error) => {
-      if (error) this.log.warn(`MQTT publish on ${topic} failed: ${error.message}`);
+      if (error) this.log.warn({ topic, err: error.message }, "MQTT publish failed");
     });
     return true;
   }
 
   /** Routes messages matching `filter` to `handler`, now and after every reconnect. */
   subscribe(filter: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
-    const sub: Subscription = { filter, handler, ignoreOwn: opts.ignoreOwn ?? false };
-    this.subscriptions.push(sub);
+    const remove = this.subscriptions.add(filter, handler, opts);
     if (this.connected) this.sendSubscribe([filter]);
     return () => {
-      const i = this.subscriptions.indexOf(sub);
-      if (i >= 0) this.subscriptions.splice(i, 1);
-      if (this.connected && !this.subscriptions.some((s) => s.filter === filter)) {
-        this.client?.unsubscribe(filter);
-      }
+      if (remove() && this.connected) this.client?.unsubscribe(filter);
     };
   }
 
@@ -150,8 +155,7 @@ export class BridgeMqttClient {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    await this.reconnects.stop();
     for (const w of this.waiters.splice(0)) w.reject(new Error("MQTT client stopped"));
     const client = this.client;
     if (client === null) return;
@@ -174,90 +178,83 @@ export class BridgeMqttClient {
   }
 
   private onConnected(): void {
-    this.log.info(`MQTT connected to ${withoutPassword(this.opts.url)}`);
+    this.log.info({ url: redactUrl(this.opts.url) }, "MQTT connected");
     this.wasConnected = true;
-    this.reconnectDelay = this.minDelay();
+    this.attempt = 0;
     this.lastError = "";
     const backlog = this.ledger.connected();
     // Subscribe before announcing `online`: brokers handle one client's packets in order, so
     // whoever sees `online` can send a request and know we are listening.
-    const filters = [...new Set(this.subscriptions.map((s) => s.filter))];
+    const filters = this.subscriptions.filters();
     if (filters.length > 0) this.sendSubscribe(filters);
     this.publishRetained(this.topics.bridgeState, ONLINE);
     for (const [topic, text] of backlog) this.sendRetained(topic, text);
     for (const w of this.waiters.splice(0)) w.resolve();
-    void this.runHook();
+    this.emitSafely("connect");
   }
 
-  private async runHook(): Promise<void> {
-    try {
-      await this.opts.onConnect?.();
-    } catch (error) {
-      this.log.error(`MQTT onConnect hook failed: ${errorText(error)}`);
-    }
+  private emitSafely(event: keyof ClientEvents): void {
+    emitEach(this, event, (error) => this.log.error({ event, err: errorText(error) }, "MQTT listener failed"));
   }
 
   private onClosed(): void {
     if (this.wasConnected) {
       this.wasConnected = false;
-      this.opts.onDisconnect?.();
+      this.emitSafely("disconnect");
     }
-    if (this.stopping || this.reconnectTimer !== null) return;
-    const delay = this.reconnectDelay;
-    // Jitter keeps several bridges on one broker from reconnecting in lockstep.
-    const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
-    // A broker back from a restart should see us within seconds, not a minute later.
-    this.reconnectDelay = Math.min(delay * 2, this.opts.reconnect?.maxMs ?? 15_000);
-    this.log.debug(`MQTT disconnected; reconnecting in ${wait} ms`);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      if (!this.stopping) this.client?.reconnect();
-    }, wait);
+  }
+
+  /**
+   * The reconnect loop (MQTT.js's own retries come at a fixed period): after every close, a
+   * failed attempt or a lost connection, wait the backoff and try again, until stop().
+   */
+  private async keepConnecting(client: MqttClient, signal: AbortSignal): Promise<void> {
+    const { minMs = 1_000, maxMs = 15_000 } = this.opts.reconnect ?? {};
+    while (!signal.aborted) {
+      await nextClose(client, signal);
+      if (signal.aborted) return;
+      // A broker back from a restart should see us within seconds (the cap), not a minute
+      // later; the jitter keeps several bridges on one broker from returning in lockstep.
+      const wait = jitter(backoff(this.attempt++, minMs, maxMs), 0.2, Math.random());
+      this.log.debug({ retryInMs: wait }, "MQTT disconnected; reconnecting");
+      await this.clock.sleep(wait, signal);
+      if (!signal.aborted) client.reconnect();
+    }
   }
 
   private onError(error: Error): void {
     // Repeated failures (broker down for an hour) are logged once, not on every retry.
-    if (error.message === this.lastError) return this.log.debug(`MQTT error: ${error.message}`);
+    if (error.message === this.lastError) return this.log.debug({ err: error.message }, "MQTT error");
     this.lastError = error.message;
-    this.log.warn(`MQTT error: ${error.message}`);
+    this.log.warn({ err: error.message }, "MQTT error");
   }
 
   private sendRetained(topic: string, text: string): void {
     this.client?.publish(topic, text, { qos: 1, retain: true }, (error) => {
-      if (error) this.log.debug(`MQTT retained publish on ${topic} not confirmed: ${error.message}`);
+      if (error) this.log.debug({ topic, err: error.message }, "MQTT retained publish not confirmed");
     });
   }
 
   private sendSubscribe(filters: string[]): void {
     this.client?.subscribe(filters, { qos: 1 }, (error) => {
-      if (error) this.log.warn(`MQTT subscribe to ${filters.join(", ")} failed: ${error.message}`);
+      if (error) this.log.warn({ filters, err: error.message }, "MQTT subscribe failed");
     });
   }
 
   private dispatch(topic: string, payload: Buffer, retain: boolean): void {
-    for (const sub of this.subscriptions) {
-      if (!topicMatches(sub.filter, topic)) continue;
-      if (sub.ignoreOwn && this.ledger.isOwn(topic, payload.toString())) continue;
-      // A handler's failure is its own: log it and keep serving the other handlers.
-      Promise.resolve()
-        .then(() => sub.handler(topic, payload, { retain }))
-        .catch((error: unknown) => this.log.error(`MQTT handler for ${topic} failed: ${errorText(error)}`));
-    }
-  }
-
-  private minDelay(): number {
-    return this.opts.reconnect?.minMs ?? 1_000;
+    this.subscriptions.dispatch(topic, payload, retain, () => this.ledger.isOwn(topic, payload.toString()), this.log);
   }
 }
 
-/** mqtt://user:secret@host keeps a password in the URL: logs show it as ***. */
-function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === "") return url;
-    parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+/** Resolves on the client's next "close" event, or when `signal` aborts. */
+function nextClose(client: MqttClient, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      client.off("close", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    client.on("close", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -7,7 +7,7 @@ import { decodeRequestPayload, RequestError, type DecodedRequest, type Transacti
 import { nodeId, parseNodeId } from "../node-id.js";
 import type { Engine } from "../sync/engine.js";
 import { INTERVAL } from "../sync/interval.js";
-import { isPlainObject } from "../config/file.js";
+import { isPlainObject } from "../json.js";
 
 export { RequestError } from "./payload.js";
 

@@ -16,17 +16,20 @@ import {
 import { BRIDGE_EVENT_TYPES } from "../sync/events.js";
 import { bridgeTopics, discoveryTopic } from "./topics.js";
 
-export { deviceSlug, type DiscoveryMessage, type DiscoveryOptions, type DiscoveryPayload } from "./ha-device.js";
+export { bridgeDeviceName, deviceSlug, type DiscoveryMessage, type DiscoveryOptions, type DiscoveryPayload } from "./ha-device.js";
 export {
   buildNodeDiscovery,
+  nodeDeviceName,
   nodeDiscoveryTopic,
+  nodeDiscoveryTopics,
+  parseNodeObjectId,
   selectNodeEntities,
   type NodeEntitiesMode,
   type NodeEntityInfo,
 } from "./node-discovery.js";
 
 export type Component = "sensor" | "binary_sensor" | "button" | "number" | "switch" | "event";
-type StateSource = "syncStats" | "radioState" | "bridgeEvent";
+type StateSource = "syncStats" | "syncLast" | "radioState" | "bridgeEvent";
 
 interface EntitySpec {
   component: Component;
@@ -60,12 +63,13 @@ const ENTITIES: readonly EntitySpec[] = [
   counter("nodes_with_key", "Nodes with key", "measurement", "mdi:key"),
   counter("nodes_missing_key", "Nodes missing key", "measurement", "mdi:key-remove"),
   counter("alerts", "Alerts", "measurement", "mdi:alert"),
-  // null before the first sync renders as "None", which HA takes as "unknown".
+  // A timestamp sensor needs a parsable datetime: HA 2024.2 warns on "None" (it takes None
+  // only for numeric sensors), so it reads sync/last, which exists only once there was a sync.
   {
     component: "sensor",
     key: "last_sync",
     name: "Last sync",
-    state: "syncStats",
+    state: "syncLast",
     field: "last_sync_iso",
     extra: { device_class: "timestamp", entity_category: "diagnostic" },
   },
@@ -81,6 +85,15 @@ const ENTITIES: readonly EntitySpec[] = [
       state_class: "measurement",
       entity_category: "diagnostic",
     },
+  },
+  // HA refuses a state over 255 characters; null (no error) shows as "none".
+  {
+    component: "sensor",
+    key: "last_error",
+    name: "Last error",
+    state: "syncStats",
+    template: "{{ (value_json.last_error or 'none')[:255] }}",
+    extra: { entity_category: "diagnostic", icon: "mdi:alert-circle-outline" },
   },
   {
     component: "binary_sensor",

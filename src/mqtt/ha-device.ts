@@ -1,4 +1,5 @@
-// The Home Assistant device and the fields every discovery payload of this bridge shares.
+// The Home Assistant devices (the bridge, and one per mesh node) and the fields every discovery
+// payload of this bridge shares.
 import { createHash } from "node:crypto";
 import { bridgeTopics, type BridgeTopics } from "./topics.js";
 
@@ -13,24 +14,44 @@ export interface DiscoveryOptions {
   base: string;
   prefix: string;
   version: string;
-  /** Our radio's node id once known; shown as the device's serial number. */
-  radioNodeId?: string | null;
+  /** `push.enabled`: per-node "Push key to radio" buttons. */
+  push?: boolean;
+}
+
+/** The bridge device's name in Home Assistant (entity ids derive from it). */
+export function bridgeDeviceName(base: string): string {
+  return base === "meshtastic-keysync" ? "Meshtastic KeySync" : `Meshtastic KeySync ${base}`;
+}
+
+/** The bridge device's identifier: from the base topic only, so it is known before the radio answers. */
+export function bridgeDeviceId(base: string): string {
+  return `meshtastic-keysync_${deviceSlug(base)}`;
 }
 
 /**
- * The fields every entity shares: availability on the will topic, device, origin.
- * (https://www.home-assistant.io/integrations/mqtt/#discovery-payload).
+ * The bridge device. Nothing in it comes from the radio (no serial number): discovery must
+ * not change when the radio answers, or Home Assistant is sent every config twice per start.
  */
-export function commonFields(opts: DiscoveryOptions, t: BridgeTopics = bridgeTopics(opts.base)): DiscoveryPayload {
-  const device: DiscoveryPayload = {
-    identifiers: [`meshtastic-keysync_${deviceSlug(opts.base)}`],
-    name: opts.base === "meshtastic-keysync" ? "Meshtastic KeySync" : `Meshtastic KeySync ${opts.base}`,
+export function bridgeDevice(opts: DiscoveryOptions): DiscoveryPayload {
+  return {
+    identifiers: [bridgeDeviceId(opts.base)],
+    name: bridgeDeviceName(opts.base),
     model: "Meshtastic key sync bridge",
     manufacturer: "meshtastic-keysync",
     sw_version: opts.version,
   };
-  // No via_device: the bridge talks to HA directly; the radio is not a device in HA.
-  if (opts.radioNodeId) device.serial_number = opts.radioNodeId;
+}
+
+/**
+ * The fields every entity shares: availability on the will topic, device, origin
+ * (https://www.home-assistant.io/integrations/mqtt/#discovery-payload). No via_device on the
+ * bridge: it talks to HA directly; the radio is not a device in HA.
+ */
+export function commonFields(
+  opts: DiscoveryOptions,
+  t: BridgeTopics = bridgeTopics(opts.base),
+  device: DiscoveryPayload = bridgeDevice(opts),
+): DiscoveryPayload {
   return {
     availability: [{ topic: t.bridgeState, value_template: "{{ value_json.state }}" }],
     device,

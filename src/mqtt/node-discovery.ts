@@ -1,7 +1,7 @@
-// Per-node Home Assistant entities (CONTRACT.md: "Per-node binary sensors ... follow
-// homeassistant.node_entities"). Pure: which nodes get an entity, each one's config, and which
-// configs to clear when a node leaves the set.
-import { commonFields, deviceSlug, type DiscoveryMessage, type DiscoveryOptions } from "./ha-device.js";
+// Per-node Home Assistant entities (CONTRACT.md: "Per-node entities belong to one device per
+// node ... follow homeassistant.node_entities"). Pure: which nodes get entities, each node's
+// configs, and which topics a node's entities live on (to clear them when it leaves the set).
+import { bridgeDeviceId, commonFields, deviceSlug, type DiscoveryMessage, type DiscoveryOptions, type DiscoveryPayload } from "./ha-device.js";
 import { bridgeTopics, discoveryTopic } from "./topics.js";
 import { parseNodeId, nodeId as formatNodeId } from "../node-id.js";
 
@@ -12,42 +12,108 @@ export interface NodeEntityInfo {
   long_name?: string | null;
 }
 
-/** `<prefix>/binary_sensor/<device>/node_<8 hex>/config`. */
-export function nodeDiscoveryTopic(opts: Pick<DiscoveryOptions, "base" | "prefix">, id: string): string {
-  return discoveryTopic(opts.prefix, "binary_sensor", deviceSlug(opts.base), nodeObjectId(id));
+/** One kind of per-node entity. `suffix` follows `node_<8 hex>` in object and unique id; never change one. */
+interface NodeEntitySpec {
+  component: "binary_sensor" | "sensor" | "button";
+  suffix: string;
+  name: string;
+  /** Only with push.enabled. */
+  push?: true;
+  fields: (id: string, t: ReturnType<typeof bridgeTopics>) => DiscoveryPayload;
 }
 
-/** The problem sensor of one node: on whenever its status is anything but "ok". */
-export function buildNodeDiscovery(opts: DiscoveryOptions, node: NodeEntityInfo): DiscoveryMessage {
-  const t = bridgeTopics(opts.base);
-  const objectId = nodeObjectId(node.id);
-  const id = canonical(node.id);
-  const label = node.long_name ? `${node.long_name} (${id})` : id;
-  return {
-    topic: nodeDiscoveryTopic(opts, node.id),
-    payload: {
-      name: `Key ${label}`,
-      unique_id: `${deviceSlug(opts.base)}_${objectId}`,
+// A retained clear of nodes/<id> can reach an entity Home Assistant is still removing (it
+// unsubscribes asynchronously after the discovery clear): every template tolerates the empty
+// payload (no value_json), and an empty rendering is ignored by binary sensors.
+const NODE_ENTITIES: readonly NodeEntitySpec[] = [
+  {
+    component: "binary_sensor",
+    suffix: "",
+    name: "Key problem",
+    fields: (id, t) => ({
       state_topic: t.node(id),
-      value_template: "{{ 'OFF' if value_json.status == 'ok' else 'ON' }}",
+      value_template: "{{ ('OFF' if value_json.status == 'ok' else 'ON') if value_json is defined else '' }}",
       json_attributes_topic: t.node(id),
+      json_attributes_template: "{{ value_json | to_json if value_json is defined else '{}' }}",
       device_class: "problem",
       icon: "mdi:key-wireless",
-      ...commonFields(opts, t),
-    },
+    }),
+  },
+  {
+    component: "sensor",
+    suffix: "_fingerprint",
+    name: "Key fingerprint",
+    fields: (id, t) => ({
+      state_topic: t.node(id),
+      value_template: "{{ value_json.key_fingerprint if value_json is defined and value_json.key_fingerprint else 'none' }}",
+      entity_category: "diagnostic",
+      icon: "mdi:fingerprint",
+    }),
+  },
+  {
+    component: "button",
+    suffix: "_push",
+    name: "Push key to radio",
+    push: true,
+    // What the push command accepts (mqtt/commands.ts nodeCommand): {"id": "!xxxxxxxx"}.
+    fields: (id, t) => ({ command_topic: t.request("push"), payload_press: JSON.stringify({ id }), icon: "mdi:key-arrow-right" }),
+  },
+];
+
+/** Entity names of a node's device, e.g. for checks that a device name is not their prefix. */
+export const NODE_ENTITY_NAMES: readonly string[] = NODE_ENTITIES.map((e) => e.name);
+
+/**
+ * The node's device name: its long name, as Home Assistant's Meshtastic integration shows
+ * nodes. HA (2024.2 on) warns about, and strips, a device name that starts an entity's name,
+ * so such a long name (or none) gets the node id added.
+ */
+export function nodeDeviceName(id: string, longName?: string | null): string {
+  const name = (longName ?? "").trim();
+  if (name.length === 0) return canonical(id);
+  return NODE_ENTITY_NAMES.some((entity) => entity.startsWith(name)) ? `${name} (${canonical(id)})` : name;
+}
+
+/** The topics a node's entities can live on (all kinds, also those disabled by config). */
+export function nodeDiscoveryTopics(opts: Pick<DiscoveryOptions, "base" | "prefix">, id: string): string[] {
+  return NODE_ENTITIES.map((e) => entityTopic(opts, e, id));
+}
+
+/** The problem sensor's topic: `<prefix>/binary_sensor/<device>/node_<8 hex>/config`. */
+export function nodeDiscoveryTopic(opts: Pick<DiscoveryOptions, "base" | "prefix">, id: string): string {
+  return entityTopic(opts, NODE_ENTITIES[0]!, id);
+}
+
+/** A discovery object id of a node entity → the node id and whether it is a push button; null for others. */
+export function parseNodeObjectId(objectId: string): { id: string; push: boolean } | null {
+  const match = /^node_([0-9a-f]{8})(_fingerprint|_push)?$/.exec(objectId);
+  if (match === null) return null;
+  return { id: `!${match[1]!}`, push: match[2] === "_push" };
+}
+
+/** The node's device and its entities (the push button only with `opts.push`). */
+export function buildNodeDiscovery(opts: DiscoveryOptions, node: NodeEntityInfo): DiscoveryMessage[] {
+  const t = bridgeTopics(opts.base);
+  const id = canonical(node.id);
+  const device: DiscoveryPayload = {
+    identifiers: [`${bridgeDeviceId(opts.base)}_${id}`],
+    name: nodeDeviceName(id, node.long_name),
+    model: "Meshtastic node",
+    via_device: bridgeDeviceId(opts.base),
   };
+  const common = commonFields(opts, t, device);
+  return NODE_ENTITIES.filter((e) => e.push !== true || opts.push === true).map((e) => ({
+    topic: entityTopic(opts, e, id),
+    payload: { name: e.name, unique_id: `${deviceSlug(opts.base)}_${objectId(id, e)}`, ...e.fields(id, t), ...common },
+  }));
 }
 
 /**
- * The nodes that should have an entity. `watched` takes only watched nodes the directory
+ * The nodes that should have entities. `watched` takes only watched nodes the directory
  * knows: an entity for a node we never saw would have no state topic to read, and a forgotten
- * node must lose its entity even while it stays on the watch list.
+ * node must lose its entities even while it stays on the watch list.
  */
-export function selectNodeEntities(
-  mode: NodeEntitiesMode,
-  watch: readonly string[],
-  known: Iterable<string>,
-): Set<string> {
+export function selectNodeEntities(mode: NodeEntitiesMode, watch: readonly string[], known: Iterable<string>): Set<string> {
   if (mode === "none") return new Set();
   const all = new Set<string>();
   for (const id of known) all.add(canonical(id));
@@ -56,12 +122,16 @@ export function selectNodeEntities(
   return new Set([...all].filter((id) => watched.has(id)));
 }
 
+function entityTopic(opts: Pick<DiscoveryOptions, "base" | "prefix">, e: NodeEntitySpec, id: string): string {
+  return discoveryTopic(opts.prefix, e.component, deviceSlug(opts.base), objectId(canonical(id), e));
+}
+
+function objectId(id: string, e: NodeEntitySpec): string {
+  return `node_${id.slice(1)}${e.suffix}`;
+}
+
 function canonical(id: string): string {
   const num = parseNodeId(id);
   if (num === null) throw new Error(`not a node id: "${id}"`);
   return formatNodeId(num);
-}
-
-function nodeObjectId(id: string): string {
-  return `node_${canonical(id).slice(1)}`;
 }

@@ -1,5 +1,6 @@
 // Reads a command payload: "JSON or a bare value" (CONTRACT.md "Commands"), with the limits
 // that keep a hostile or broken publisher from costing us memory or stack.
+import { isPlainObject } from "../json.js";
 
 /** A validation failure: reported to the requester, not logged as a bug. */
 export class RequestError extends Error {
@@ -49,8 +50,8 @@ export function decodeRequestPayload(payload: Buffer): DecodedRequest {
     return { value: text };
   }
 
-  if (typeof value === "object" && value !== null && !Array.isArray(value) && "transaction" in value) {
-    const { transaction, ...rest } = value as Record<string, unknown>;
+  if (isPlainObject(value) && "transaction" in value) {
+    const { transaction, ...rest } = value;
     if (typeof transaction !== "string" && typeof transaction !== "number") {
       throw new RequestError("transaction must be a string or a number");
     }

@@ -8,6 +8,8 @@ export interface BridgeTopics {
   readonly bridgeInfo: string;
   readonly radioState: string;
   readonly syncStats: string;
+  /** Retained, published only once there has been a sync: what Home Assistant's "Last sync" reads. */
+  readonly syncLast: string;
   readonly bridgeEvent: string;
   /** Filter for every command request: `<base>/bridge/request/#`. */
   readonly requestFilter: string;
@@ -17,18 +19,26 @@ export interface BridgeTopics {
 }
 
 /**
- * Why a base topic is refused, or null when it is usable. Wildcards and empty levels would
- * make our own topics ambiguous or unsubscribable ([MQTT-4.7.1-1]: `+`/`#` are not allowed
- * in a topic name), and a leading `$` is reserved for broker topics ([MQTT-4.7.2-1]).
+ * Why `path` cannot be a topic we publish under, or the prefix of one (base topic, discovery
+ * prefix, share topic); null when it can. The one topic rule of the code base; the config
+ * schema checks with it too. Wildcards are not allowed in a topic name [MQTT-4.7.1-1],
+ * a leading `$` is reserved for broker topics [MQTT-4.7.2-1], and empty levels are legal
+ * MQTT but would give topics like "a//bridge/state", which is always a typo here.
  */
-export function baseTopicProblem(base: string): string | null {
-  if (base.length === 0) return "base_topic must not be empty";
-  if (/[+#\u0000]/.test(base)) return "base_topic must not contain '+', '#' or NUL";
-  if (base.startsWith("$")) return "base_topic must not start with '$'";
-  if (base.split("/").some((level) => level.length === 0)) {
-    return "base_topic must not have empty levels (leading, trailing or double '/')";
+export function topicPathProblem(path: string): string | null {
+  if (path.length === 0) return "must not be empty";
+  if (/[+#\u0000]/.test(path)) return "must not contain '+', '#' or NUL";
+  if (path.startsWith("$")) return "must not start with '$'";
+  if (path.split("/").some((level) => level.length === 0)) {
+    return "must not have empty levels (leading, trailing or double '/')";
   }
   return null;
+}
+
+/** Why `mqtt.base_topic` is refused, or null when it is usable. */
+export function baseTopicProblem(base: string): string | null {
+  const problem = topicPathProblem(base);
+  return problem === null ? null : `base_topic ${problem}`;
 }
 
 export function bridgeTopics(base: string): BridgeTopics {
@@ -40,6 +50,7 @@ export function bridgeTopics(base: string): BridgeTopics {
     bridgeInfo: `${base}/bridge/info`,
     radioState: `${base}/radio/state`,
     syncStats: `${base}/sync/stats`,
+    syncLast: `${base}/sync/last`,
     bridgeEvent: `${base}/bridge/event`,
     requestFilter: `${base}/bridge/request/#`,
     node: (id) => `${base}/nodes/${id}`,

@@ -13,10 +13,11 @@
 //   left of MeshDevice is decoding, which protocol/messages.ts does with current protobufs.
 import { EventEmitter } from "node:events";
 import { randomInt } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, addContactPacket, pkiTextPacket, wantConfig, type FromRadio } from "../protocol/messages.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import { Loop } from "../loop.js";
+import { backoff } from "../timing/backoff.js";
+import { systemClock, type Clock } from "../timing/clock.js";
+import { Loop } from "../timing/loop.js";
 import { RadioConnection, type ConnectionOptions, type ConnectionStats } from "./connection.js";
 import { DumpCollector } from "./dump.js";
 import { PendingPackets } from "./pending.js";
@@ -42,6 +43,8 @@ export interface MeshtasticRadioOptions {
   /** How long the slot is then left to the other client before we try again. */
   slotBackoffMs?: number;
   log?: LogPort;
+  /** The reconnect waits and the slot guard's window run on it. Default: the system clock. */
+  clock?: Clock;
 }
 
 const DEFAULTS = {
@@ -61,8 +64,9 @@ const DEFAULTS = {
 export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio {
   status: RadioStatus = { state: "disconnected", reason: "not started" };
   info: RadioInfo | null = null;
-  private readonly opts: Required<Omit<MeshtasticRadioOptions, "log">>;
+  private readonly opts: Required<Omit<MeshtasticRadioOptions, "log" | "clock">>;
   private readonly log: LogPort;
+  private readonly clock: Clock;
   private conn: RadioConnection | null = null;
   private dump: DumpCollector | null = null;
   private readonly packets = new PendingPackets((event) => this.emit("routingError", event));
@@ -74,9 +78,10 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
 
   constructor(options: MeshtasticRadioOptions) {
     super();
-    const { log, ...rest } = options;
+    const { log, clock, ...rest } = options;
     this.opts = { ...DEFAULTS, ...rest };
     this.log = log ?? silentLog;
+    this.clock = clock ?? systemClock;
     const { slotCloseThreshold: threshold, slotWindowMs: windowMs, slotBackoffMs: backoffMs } = this.opts;
     this.slot = new SlotGuard({ threshold, windowMs, backoffMs });
   }
@@ -139,7 +144,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
       } catch (err) {
         if (signal.aborted) break;
         this.setStatus({ state: "disconnected", reason: (err as Error).message });
-        await this.backoff(attempt++, signal);
+        await this.waitBeforeRetry(attempt++, signal);
         continue;
       }
       const reason = await this.serve(conn);
@@ -147,17 +152,17 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
       for (const k of Object.keys(this.closedStats) as (keyof ConnectionStats)[]) this.closedStats[k] += conn.stats[k];
       if (this.lastCompleteAt > 0 && this.info) attempt = 0;
       if (signal.aborted) break;
-      const verdict = this.slot.onClose({ at: Date.now(), configured, byPeer: conn.closedByPeer });
+      const verdict = this.slot.onClose({ at: this.clock.now(), configured, byPeer: conn.closedByPeer });
       if (verdict.kind === "yield") {
         // Don't fight the phone app for the slot: each reconnect of ours would kick it off.
         this.log.warn({ closes: verdict.closes, retryInMs: verdict.backoffMs }, verdict.reason);
         this.setStatus({ state: "disconnected", reason: verdict.reason });
         this.emit("slotTaken", { forceCloses: verdict.closes, retryInMs: verdict.backoffMs, reason: verdict.reason });
-        await sleep(verdict.backoffMs, undefined, { signal }).catch(() => undefined);
+        await this.clock.sleep(verdict.backoffMs, signal);
         continue;
       }
       this.setStatus({ state: "disconnected", reason });
-      await this.backoff(attempt++, signal);
+      await this.waitBeforeRetry(attempt++, signal);
     }
   }
 
@@ -244,9 +249,8 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
     this.emit("status", status);
   }
 
-  private async backoff(attempt: number, signal: AbortSignal): Promise<void> {
-    const ms = Math.min(this.opts.backoffMaxMs, this.opts.backoffMinMs * 2 ** Math.min(attempt, 16));
-    await sleep(ms, undefined, { signal }).catch(() => undefined);
+  private async waitBeforeRetry(attempt: number, signal: AbortSignal): Promise<void> {
+    await this.clock.sleep(backoff(attempt, this.opts.backoffMinMs, this.opts.backoffMaxMs), signal);
   }
 
   private connectionOptions(): ConnectionOptions {

@@ -2,6 +2,7 @@
 // hardware (CONTRACT.md). First stdout line: `listening on HOST:PORT`; logs go to stderr.
 // Exit codes: 0 after a clean stop, 2 on a usage error, 1 when the port cannot be had.
 import { parseArgs } from "node:util";
+import { optionHelpLines, parseArgsOptions, type CliOptions } from "../cli-options.js";
 import { nodeId } from "../node-id.js";
 import type { SimRadioOptions } from "./options.js";
 import { SIM_DEFAULTS } from "./options.js";
@@ -15,6 +16,27 @@ export interface SimulateIo {
 const MAX_NODES = 100_000;
 const DEMO_EVERY_MS = 15_000;
 
+const OPTIONS = {
+  host: { type: "string", value: "H", help: `address to listen on (default ${SIM_DEFAULTS.host})` },
+  port: { type: "string", value: "P", help: `TCP port, 0 for any free port (default ${SIM_DEFAULTS.port})` },
+  nodes: { type: "string", value: "N", help: `other nodes in the generated NodeDB, 0..${MAX_NODES} (default ${SIM_DEFAULTS.nodes})` },
+  seed: { type: "string", value: "S", help: `seed of the generated mesh, same seed same mesh (default ${SIM_DEFAULTS.seed})` },
+  "multi-client": {
+    type: "boolean",
+    help: ["behave like a multi-client proxy: a new client does not", "force-close the previous one (default off: one client at a time)"],
+  },
+  "firmware-2.8": {
+    type: "boolean",
+    help: ["firmware 2.8 behaviour: replay cached position/telemetry packets", "after config_complete_id (default off)"],
+  },
+  "firmware-version": { type: "string", value: "V", help: `firmware version reported in metadata (default ${SIM_DEFAULTS.firmwareVersion})` },
+  demo: {
+    type: "boolean",
+    help: ["now and then add a node silently, deliver NodeInfos, rotate a key", `(every ${DEMO_EVERY_MS / 1000} s; default off)`],
+  },
+  help: { type: "boolean", short: "h", help: "show this help" },
+} as const satisfies CliOptions;
+
 export const SIMULATE_HELP = [
   "Usage: meshtastic-keysync simulate [options]",
   "",
@@ -22,18 +44,7 @@ export const SIMULATE_HELP = [
   "clients without hardware. Prints `listening on HOST:PORT` first; logs go to stderr.",
   "",
   "Options:",
-  `  --host H              address to listen on (default ${SIM_DEFAULTS.host})`,
-  `  --port P              TCP port, 0 for any free port (default ${SIM_DEFAULTS.port})`,
-  `  --nodes N             other nodes in the generated NodeDB, 0..${MAX_NODES} (default ${SIM_DEFAULTS.nodes})`,
-  `  --seed S              seed of the generated mesh, same seed same mesh (default ${SIM_DEFAULTS.seed})`,
-  "  --multi-client        behave like a multi-client proxy: a new client does not",
-  "                        force-close the previous one (default off: one client at a time)",
-  "  --firmware-2.8        firmware 2.8 behaviour: replay cached position/telemetry packets",
-  "                        after config_complete_id (default off)",
-  `  --firmware-version V  firmware version reported in metadata (default ${SIM_DEFAULTS.firmwareVersion})`,
-  `  --demo                now and then add a node silently, deliver NodeInfos, rotate a key`,
-  `                        (every ${DEMO_EVERY_MS / 1000} s; default off)`,
-  "  --help                show this help",
+  ...optionHelpLines(OPTIONS, 22),
   "",
   "Exit codes: 0 on a clean stop (SIGINT/SIGTERM), 2 on a usage error, 1 on a runtime",
   "failure such as a port already in use.",
@@ -50,22 +61,7 @@ interface SimulateArgs {
 export function parseSimulateArgs(argv: string[]): SimulateArgs {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        nodes: { type: "string" },
-        seed: { type: "string" },
-        "multi-client": { type: "boolean" },
-        "firmware-2.8": { type: "boolean" },
-        "firmware-version": { type: "string" },
-        demo: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: parseArgsOptions(OPTIONS) }));
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }

@@ -3,3 +3,6 @@
 export class CommandRefused extends Error {}
 
 export class NodeNotFoundError extends CommandRefused {}
+
+/** A sync asked for while the radio is not connected: no sync could start. */
+export class RadioNotReadyError extends CommandRefused {}

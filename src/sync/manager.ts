@@ -9,8 +9,8 @@ import { listen } from "../lifecycle.js";
 import { nodeId } from "../node-id.js";
 import type { NodeDbDump, Radio, RadioEvents, RadioStatus } from "../radio/link.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { Clock } from "./clock.js";
-import { NodeNotFoundError } from "./errors.js";
+import type { Clock } from "../timing/clock.js";
+import { NodeNotFoundError, RadioNotReadyError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { observeDump } from "./observe.js";
 import { RadioWatch } from "./radio-watch.js";
@@ -124,7 +124,12 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
 
   /** A full sync now, also while disabled; concurrent calls share one sync. */
   sync(): Promise<SyncResult> {
-    return this.scheduler.force();
+    // Refused before any sync ran (the radio is away): a failed sync all the same, which the
+    // user sees as sync_failed and in stats, not only in the command's response.
+    return this.scheduler.force().catch((err: unknown) => {
+      if (err instanceof RadioNotReadyError) this.syncFailed("forced", err.message);
+      throw err;
+    });
   }
 
   setInterval(seconds: number): void {
@@ -190,13 +195,16 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       return result;
     } catch (err) {
       this.syncing = false;
-      const message = (err as Error).message;
-      this.counters.lastError = message;
-      this.log.warn({ reason, err: message }, "sync failed");
-      this.emit("event", { type: "sync_failed", data: { reason: message } });
-      this.publishStats();
+      this.syncFailed(reason, (err as Error).message);
       throw err;
     }
+  }
+
+  private syncFailed(reason: SyncReason, message: string): void {
+    this.counters.lastError = message;
+    this.log.warn({ reason, err: message }, "sync failed");
+    this.emit("event", { type: "sync_failed", data: { reason: message } });
+    this.publishStats();
   }
 
   private onDump(dump: NodeDbDump): void {

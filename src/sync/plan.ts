@@ -1,5 +1,7 @@
 // Pure scheduling decisions: given what the scheduler knows and the time, what to do next.
 // scheduler.ts is the thin loop that acts on them.
+import { backoff } from "../timing/backoff.js";
+import type { SlidingLimit } from "../timing/limit.js";
 
 export interface PlanState {
   enabled: boolean;
@@ -11,9 +13,8 @@ export interface PlanState {
   nextPeriodicAt: number | null;
   /** An on-demand sync is wanted. */
   onDemandPending: boolean;
-  /** Start times of recent on-demand syncs, for the per-minute limit. */
-  onDemandStarts: number[];
-  onDemandMaxPerMinute: number;
+  /** sync.on_demand_max_per_minute over the on-demand syncs started; only asked, never changed here. */
+  onDemandLimit: Pick<SlidingLimit, "allowedAt">;
   /** Consecutive failed syncs, for the backoff. */
   failures: number;
 }
@@ -26,7 +27,7 @@ export function decide(state: PlanState, now: number): PlanDecision {
   if (!state.ready || state.running) return { action: "wait", until: null };
   let until: number | null = null;
   if (state.onDemandPending) {
-    const allowedAt = onDemandAllowedAt(state.onDemandStarts, state.onDemandMaxPerMinute, now);
+    const allowedAt = state.onDemandLimit.allowedAt(now);
     if (allowedAt <= now) return { action: "sync", reason: "on_demand" };
     until = allowedAt;
   }
@@ -37,16 +38,11 @@ export function decide(state: PlanState, now: number): PlanDecision {
   return { action: "wait", until };
 }
 
-/** The earliest time another on-demand sync fits in the sliding one-minute window. */
-export function onDemandAllowedAt(starts: number[], maxPerMinute: number, now: number): number {
-  const recent = starts.filter((t) => t > now - MINUTE_MS);
-  if (recent.length < maxPerMinute) return now;
-  const oldestThatMustExpire = recent[recent.length - maxPerMinute];
-  return (oldestThatMustExpire ?? now) + MINUTE_MS;
-}
+const RETRY_MIN_MS = 15_000;
+/** 15 s doubled ten times (about 4 h): with a day-long interval a dead radio is still retried. */
+const RETRY_MAX_MS = RETRY_MIN_MS * 2 ** 10;
 
 /** After a failure, retry sooner than the interval but back off: 15 s, 30 s, 60 s ... capped. */
 export function retryDelay(failures: number, intervalMs: number): number {
-  const backoff = 15_000 * 2 ** Math.min(Math.max(failures - 1, 0), 10);
-  return Math.min(backoff, intervalMs);
+  return backoff(failures - 1, RETRY_MIN_MS, Math.min(intervalMs, RETRY_MAX_MS));
 }

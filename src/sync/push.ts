@@ -8,9 +8,9 @@ import type { KeyRecord } from "../directory/record.js";
 import type { Contact, NodeDbDump, Radio, RadioEvents, RoutingErrorEvent } from "../radio/link.js";
 import { listen } from "../lifecycle.js";
 import { nodeId } from "../node-id.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../timing/clock.js";
 import { CommandRefused } from "./errors.js";
-import { SlidingLimit } from "./rate.js";
+import { SlidingLimit } from "../timing/limit.js";
 
 export class PushRefused extends CommandRefused {}
 

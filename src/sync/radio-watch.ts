@@ -7,7 +7,7 @@ import type { KeyPolicy } from "../directory/record.js";
 import { listen } from "../lifecycle.js";
 import { nodeId } from "../node-id.js";
 import type { Radio, RadioEvents, SlotTaken } from "../radio/link.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../timing/clock.js";
 import type { EngineEvent } from "./events.js";
 import { observeKeySeen } from "./observe.js";
 import { SignalDeduper, judgeNodeSeen, judgeRoutingError, type SignalVerdict } from "./signals.js";

@@ -1,8 +1,10 @@
 // When syncs run: the periodic loop, forced syncs, rate-limited on-demand syncs, one at a
 // time. Decisions come from plan.ts; this file only waits and acts. Time is injected.
-import { Loop } from "../loop.js";
-import type { Clock } from "./clock.js";
-import { decide, retryDelay, type PlanState } from "./plan.js";
+import { Loop } from "../timing/loop.js";
+import type { Clock } from "../timing/clock.js";
+import { SlidingLimit } from "../timing/limit.js";
+import { RadioNotReadyError } from "./errors.js";
+import { MINUTE_MS, decide, retryDelay, type PlanState } from "./plan.js";
 
 export type SyncReason = "periodic" | "on_demand" | "forced";
 
@@ -18,11 +20,13 @@ export interface SchedulerOptions<T> {
 
 export class SyncScheduler<T> {
   private readonly state: PlanState;
+  private readonly onDemandLimit: SlidingLimit;
   private current: Promise<T> | null = null;
   private poke: (() => void) | null = null;
   private readonly loop = new Loop();
 
   constructor(private readonly opts: SchedulerOptions<T>) {
+    this.onDemandLimit = new SlidingLimit(opts.onDemandMaxPerMinute, MINUTE_MS);
     this.state = {
       enabled: opts.enabled,
       ready: false,
@@ -30,8 +34,7 @@ export class SyncScheduler<T> {
       intervalMs: opts.intervalSec * 1000,
       nextPeriodicAt: null,
       onDemandPending: false,
-      onDemandStarts: [],
-      onDemandMaxPerMinute: opts.onDemandMaxPerMinute,
+      onDemandLimit: this.onDemandLimit,
       failures: 0,
     };
   }
@@ -98,7 +101,7 @@ export class SyncScheduler<T> {
   /** A sync now, also while disabled; joins the one that is running. */
   force(): Promise<T> {
     if (this.current) return this.current;
-    if (!this.state.ready) return Promise.reject(new Error("the radio is not connected"));
+    if (!this.state.ready) return Promise.reject(new RadioNotReadyError("the radio is not connected"));
     return this.execute("forced");
   }
 
@@ -124,7 +127,8 @@ export class SyncScheduler<T> {
     this.state.running = true;
     if (reason === "on_demand" || this.state.onDemandPending) {
       this.state.onDemandPending = false;
-      this.state.onDemandStarts = [...this.state.onDemandStarts.filter((t) => t > now - 60_000), now];
+      // Also when a forced or periodic sync served the pending request: it counts.
+      this.onDemandLimit.record(now);
     }
     const signal = this.loop.signal ?? new AbortController().signal;
     const promise = this.opts

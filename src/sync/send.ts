@@ -4,9 +4,9 @@
 import type { KeyDirectory } from "../directory/keys.js";
 import { nodeId } from "../node-id.js";
 import type { Radio } from "../radio/link.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../timing/clock.js";
 import { CommandRefused } from "./errors.js";
-import { SlidingLimit } from "./rate.js";
+import { SlidingLimit } from "../timing/limit.js";
 import { PushRefused, type KeyPusher } from "./push.js";
 
 export class SendError extends CommandRefused {}

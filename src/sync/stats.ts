@@ -50,3 +50,14 @@ export function buildStats(counters: SyncCounters, scheduler: SchedulerView, sta
     ...summary,
   };
 }
+
+/** `sync/last`: the time of the last sync, which exists only once there has been one. */
+export interface LastSync {
+  last_sync: number;
+  last_sync_iso: string;
+}
+
+export function lastSyncOf(stats: SyncStats): LastSync | null {
+  if (stats.last_sync === null || stats.last_sync_iso === null) return null;
+  return { last_sync: stats.last_sync, last_sync_iso: stats.last_sync_iso };
+}

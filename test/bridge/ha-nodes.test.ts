@@ -1,5 +1,8 @@
 // Per-node Home Assistant entities as homeassistant.node_entities selects them: published
 // once per node, cleared on forget, and leftovers of an earlier run cleared at start.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Observer, json, publishOnce } from "../helpers/mqtt.js";
 import { startBridge, type RunningBridge } from "../helpers/app.js";
@@ -19,8 +22,8 @@ async function broker(): Promise<string> {
   return b.url;
 }
 
-async function bridge(url: string, homeassistant: Record<string, unknown>): Promise<RunningBridge> {
-  const b = await startBridge({ mqtt: { server: url }, homeassistant }, { nodes: 12 });
+async function bridge(url: string, homeassistant: Record<string, unknown>, more: Record<string, unknown> = {}): Promise<RunningBridge> {
+  const b = await startBridge({ mqtt: { server: url }, homeassistant, ...more }, { nodes: 12 });
   running.push(() => b.stop());
   return b;
 }
@@ -40,6 +43,45 @@ describe("per-node entities", () => {
     const mark = observer.mark();
     await publishOnce(url, `${BASE}/bridge/request/forget`, forgotten.id);
     expect((await observer.next(configTopic(forgotten.id), (t) => t === "", mark)).text).toBe("");
+  });
+
+  it("forget clears the node's discovery configs before its nodes/<id>, so no entity renders the empty clear", async () => {
+    const url = await broker();
+    const observer = await Observer.connect(url, ["homeassistant/#", `${BASE}/nodes/#`]);
+    running.push(() => observer.close());
+    const b = await bridge(url, { node_entities: "all" });
+    const node = [...b.sim.nodes.values()][1]!;
+    const fingerprintTopic = `homeassistant/sensor/${BASE}/node_${node.id.slice(1)}_fingerprint/config`;
+    await observer.next(fingerprintTopic);
+    await observer.next(`${BASE}/nodes/${node.id}`);
+    const mark = observer.mark();
+    await publishOnce(url, `${BASE}/bridge/request/forget`, node.id);
+    await observer.next(`${BASE}/nodes/${node.id}`, (t) => t === "", mark);
+    const clears = observer.messages.slice(mark).filter((m) => m.text === "").map((m) => m.topic);
+    expect(clears).toEqual([configTopic(node.id), fingerprintTopic, `${BASE}/nodes/${node.id}`]);
+  });
+
+  it("push enabled: a push button per node; a leftover button is cleared once push is off", async () => {
+    const url = await broker();
+    const observer = await Observer.connect(url, ["homeassistant/button/#"]);
+    running.push(() => observer.close());
+    // One store for both runs: the node is known at the second start, so only push being
+    // off can be the reason its button goes.
+    const dir = mkdtempSync(join(tmpdir(), "keysync-ha-"));
+    running.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+    const store = { path: join(dir, "keys.json") };
+    const first = await bridge(url, { node_entities: "all" }, { push: { enabled: true }, store });
+    const node = [...first.sim.nodes.values()][2]!;
+    const buttonTopic = `homeassistant/button/${BASE}/node_${node.id.slice(1)}_push/config`;
+    const button = json((await observer.next(buttonTopic)).text) as { payload_press: string; device: { via_device: string } };
+    expect(button.payload_press).toBe(JSON.stringify({ id: node.id }));
+    expect(button.device.via_device).toBe(`meshtastic-keysync_${BASE}`);
+    await first.stop();
+    running.pop();
+    const mark = observer.mark();
+    const second = await bridge(url, { node_entities: "all" }, { store });
+    expect((await observer.next(buttonTopic, (t) => t === "", mark)).text).toBe("");
+    expect(second.logs.join("")).not.toContain("error");
   });
 
   it("watched: only the watched node; a leftover entity from an earlier run is cleared", async () => {

@@ -1,5 +1,5 @@
 // A clock tests move by hand. Sleepers wake when advance() passes their deadline.
-import type { Clock } from "../../src/sync/clock.js";
+import type { Clock } from "../../src/timing/clock.js";
 
 interface Sleeper {
   at: number;

@@ -31,6 +31,9 @@ export interface KeySyncRigOptions {
   weakKeys?: Uint8Array[];
 }
 
+/** The config defaults of the sync options, as the tests' managers run them. */
+export const SYNC_DEFAULTS = { interval: 300, enabled: true, initialDelay: 0, onDemand: true, onDemandMaxPerMinute: 6, keyChange: "alert" } as const;
+
 /** Starts everything and resolves once the handshake's dump was counted as sync 1. */
 export async function startKeySync(options: KeySyncRigOptions = {}): Promise<KeySyncRig> {
   const sim = new SimRadio({ port: 0, ...options.sim });
@@ -43,12 +46,7 @@ export async function startKeySync(options: KeySyncRigOptions = {}): Promise<Key
     radio,
     directory,
     clock,
-    interval: 300,
-    enabled: true,
-    initialDelay: 0,
-    onDemand: true,
-    onDemandMaxPerMinute: 6,
-    keyChange: "alert",
+    ...SYNC_DEFAULTS,
     ...(options.source ? { source: options.source(port) } : {}),
     ...options.manager,
   });

@@ -6,14 +6,16 @@ import { COMMANDS, handleRequest } from "../../src/mqtt/commands.js";
 import { buildDiscovery, buildNodeDiscovery, type DiscoveryMessage } from "../../src/mqtt/discovery.js";
 import { bridgeTopics, parseDiscoveryTopic } from "../../src/mqtt/topics.js";
 import { BRIDGE_EVENT_TYPES } from "../../src/sync/events.js";
+import { buildStats, lastSyncOf, type SyncStats } from "../../src/sync/stats.js";
 import { fakeHandlers, initialStats, sampleNode, sampleStats } from "./fakes.js";
+import { parseJinja } from "./jinja-real.js";
 import { DURATION_UNITS, ENTITY_CATEGORIES, HA_SCHEMA, NUMBER_MODES, STATE_CLASSES } from "./ha-schema.js";
 import { render } from "./jinja-lite.js";
 
-const opts = { base: "mk", prefix: "homeassistant", version: "1.2.3", radioNodeId: "!a76f40da" };
+const opts = { base: "mk", prefix: "homeassistant", version: "1.2.3", push: true };
 const t = bridgeTopics(opts.base);
-const node = buildNodeDiscovery(opts, { id: "!a76f40da", long_name: "Base" });
-const all: DiscoveryMessage[] = [...buildDiscovery(opts), node];
+const nodeMessages = buildNodeDiscovery(opts, { id: "!a76f40da", long_name: "Base" });
+const all: DiscoveryMessage[] = [...buildDiscovery(opts), ...nodeMessages];
 
 const component = (m: DiscoveryMessage) => parseDiscoveryTopic(opts.prefix, m.topic)?.component ?? "";
 const byKey = (key: string) => {
@@ -23,19 +25,34 @@ const byKey = (key: string) => {
 };
 
 // Every topic the bridge publishes (state) or subscribes to (commands), from topics.ts.
-const PUBLISHED = new Set([t.bridgeState, t.bridgeInfo, t.radioState, t.syncStats, t.bridgeEvent, t.node("!a76f40da")]);
+const PUBLISHED = new Set([t.bridgeState, t.bridgeInfo, t.radioState, t.syncStats, t.syncLast, t.bridgeEvent, t.node("!a76f40da")]);
 const COMMAND_TOPICS = new Set(COMMANDS.map((c) => t.request(c)));
 
-// What the bridge publishes on each state topic, per CONTRACT.md.
+// sync/stats as the real builder makes it: before the first sync (nulls), after one, failing.
+const idle = { running: false, enabled: true, intervalSec: 300, nextSyncAt: null };
+const summary = { nodes_total: 0, nodes_with_key: 0, nodes_missing_key: 0, alerts: 0 };
+const built = [
+  buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: null }, idle, false, summary, { added: 0, updated: 0 }),
+  buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: "radio disconnected: ECONNREFUSED" }, idle, true, summary, { added: 0, updated: 0 }),
+  buildStats({ syncCount: 3, lastSyncAt: 1_760_000_000_000, lastDurationMs: 812.4, lastError: "x".repeat(400) }, { ...idle, nextSyncAt: 1_760_000_300_000 }, true, { ...summary, nodes_total: 9, alerts: 2 }, { added: 9, updated: 1 }),
+];
+const STATS = [...built, sampleStats(), initialStats(), sampleStats({ alerts: 3, enabled: false })];
+
+// What the bridge publishes on each state topic, per CONTRACT.md; "" is a retained clear.
 const SAMPLES: Record<string, string[]> = {
-  [t.syncStats]: [sampleStats(), initialStats(), sampleStats({ alerts: 3, enabled: false })].map((p) => JSON.stringify(p)),
+  [t.syncStats]: STATS.map((p) => JSON.stringify(p)),
+  [t.syncLast]: STATS.map((p) => lastSyncOf(p as unknown as SyncStats)).filter((p) => p !== null).map((p) => JSON.stringify(p)),
   [t.radioState]: [
     { state: "connected" },
     { state: "connecting", reason: "dialling" },
     { state: "disconnected", reason: "ECONNREFUSED" },
   ].map((p) => JSON.stringify(p)),
   [t.bridgeEvent]: BRIDGE_EVENT_TYPES.map((type) => JSON.stringify({ type, data: { id: "!a76f40da" } })),
-  [t.node("!a76f40da")]: ["ok", "weak", "duplicate", "changed", "missing"].map((status) => JSON.stringify(sampleNode({ status }))),
+  [t.node("!a76f40da")]: [
+    ...["ok", "weak", "duplicate", "changed", "radio_stale", "missing"].map((status) => JSON.stringify(sampleNode({ status }))),
+    JSON.stringify(sampleNode({ status: "missing", has_key: false, key_fingerprint: null, key_source: null })),
+    "",
+  ],
   [t.bridgeState]: ['{"state":"online"}', '{"state":"offline"}'],
 };
 
@@ -85,6 +102,35 @@ describe("discovery payloads against Home Assistant's schema", () => {
       const samples = SAMPLES[payload.state_topic as string];
       expect(samples, topic).toBeDefined();
       for (const sample of samples!) expect(() => render(template, sample), `${topic} on ${sample}`).not.toThrow();
+    }
+  });
+
+  it("renders every template to a state its entity takes, on every payload", () => {
+    for (const { topic, payload } of all) {
+      for (const [key, samples] of [["value_template", SAMPLES[payload.state_topic as string]], ["json_attributes_template", SAMPLES[payload.json_attributes_topic as string]]] as const) {
+        const template = payload[key] as string | undefined;
+        if (template === undefined) continue;
+        for (const sample of samples!) {
+          const out = render(template, sample);
+          const where = `${topic} ${key} on ${sample.slice(0, 60)}`;
+          if (key === "json_attributes_template") expect(typeof JSON.parse(out), where).toBe("object");
+          else if (payload.device_class === "timestamp") expect(out, where).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
+          else if (payload.state_class !== undefined || payload.unit_of_measurement !== undefined) expect(out === "None" || Number.isFinite(Number(out)), where).toBe(true);
+          // An empty rendering is ignored by a binary sensor (only the retained clear gives one).
+          else if (component({ topic, payload }) === "binary_sensor") expect(["ON", "OFF", ...(sample === "" ? [""] : [])], where).toContain(out);
+          // HA refuses a state over 255 characters.
+          else expect(out.length, where).toBeLessThanOrEqual(255);
+        }
+      }
+    }
+  });
+
+  it("writes every template in real Jinja", () => {
+    for (const { payload } of all) {
+      for (const key of ["value_template", "json_attributes_template"]) {
+        if (typeof payload[key] === "string") expect(() => parseJinja(payload[key] as string), `${key}: ${String(payload[key])}`).not.toThrow();
+      }
+      for (const a of payload.availability as Array<{ value_template: string }>) expect(() => parseJinja(a.value_template)).not.toThrow();
     }
   });
 });
@@ -153,16 +199,42 @@ describe("round trips through Home Assistant", () => {
     const alert = byKey("alert").value_template!;
     expect(render(alert, JSON.stringify(sampleStats({ alerts: 0 })))).toBe("OFF");
     expect(render(alert, JSON.stringify(sampleStats({ alerts: 2 })))).toBe("ON");
-    const perNode = node.payload.value_template as string;
+    const perNode = byKey("node_a76f40da").value_template!;
     expect(render(perNode, JSON.stringify(sampleNode({ status: "ok" })))).toBe("OFF");
-    for (const status of ["weak", "duplicate", "changed", "missing"]) {
+    for (const status of ["weak", "duplicate", "changed", "radio_stale", "missing"]) {
       expect(render(perNode, JSON.stringify(sampleNode({ status })))).toBe("ON");
     }
+    // forget's retained clear: nothing HA would log (an empty rendering is ignored).
+    expect(render(perNode, "")).toBe("");
   });
 
-  it("sensors render the published numbers; null before the first sync is HA's None", () => {
-    expect(render(byKey("last_sync").value_template!, JSON.stringify(sampleStats()))).toBe("2025-10-09T08:53:20.000Z");
-    expect(render(byKey("last_sync").value_template!, JSON.stringify(initialStats()))).toBe("None");
+  it("per-node sensors show the node's fingerprint and attributes, and survive the clear", () => {
+    const fingerprint = byKey("node_a76f40da_fingerprint").value_template!;
+    expect(render(fingerprint, JSON.stringify(sampleNode()))).toBe("0123456789abcdef");
+    expect(render(fingerprint, JSON.stringify(sampleNode({ key_fingerprint: null })))).toBe("none");
+    expect(render(fingerprint, "")).toBe("none");
+    const attributes = byKey("node_a76f40da").json_attributes_template as string;
+    expect(JSON.parse(render(attributes, JSON.stringify(sampleNode())))).toEqual(sampleNode());
+    expect(render(attributes, "")).toBe("{}");
+  });
+
+  it("the push button presses what push accepts, for its node", async () => {
+    const button = byKey("node_a76f40da_push");
+    expect(button.command_topic).toBe(t.request("push"));
+    const h = fakeHandlers();
+    expect(await handleRequest("push", Buffer.from(button.payload_press as string), h)).toMatchObject({ status: "ok" });
+    expect(h.calls).toEqual([["push", "!a76f40da"]]);
+  });
+
+  it("sensors render the published numbers; Last sync reads only what exists once there was a sync", () => {
+    const lastSync = byKey("last_sync");
+    expect(lastSync.state_topic).toBe(t.syncLast);
+    expect(render(lastSync.value_template!, JSON.stringify(lastSyncOf(sampleStats() as unknown as SyncStats)))).toBe("2025-10-09T08:53:20.000Z");
+    expect(lastSyncOf(initialStats() as unknown as SyncStats)).toBeNull();
+    const lastError = byKey("last_error");
+    expect(lastError).toMatchObject({ state_topic: t.syncStats, entity_category: "diagnostic" });
+    expect(render(lastError.value_template!, JSON.stringify(sampleStats({ last_error: "the radio is not connected" })))).toBe("the radio is not connected");
+    expect(render(lastError.value_template!, JSON.stringify(initialStats()))).toBe("none");
     expect(render(byKey("last_duration").value_template!, JSON.stringify(sampleStats()))).toBe("830");
     expect(render(byKey("nodes_missing_key").value_template!, JSON.stringify(sampleStats()))).toBe("5");
   });

@@ -3,7 +3,10 @@ import {
   buildDiscovery,
   buildNodeDiscovery,
   deviceSlug,
+  nodeDeviceName,
   nodeDiscoveryTopic,
+  nodeDiscoveryTopics,
+  parseNodeObjectId,
   selectNodeEntities,
 } from "../../src/mqtt/discovery.js";
 import { parseDiscoveryTopic } from "../../src/mqtt/topics.js";
@@ -26,6 +29,7 @@ describe("buildDiscovery", () => {
       "sensor/alerts",
       "sensor/last_sync",
       "sensor/last_duration",
+      "sensor/last_error",
       "binary_sensor/radio",
       "binary_sensor/alert",
       "button/sync",
@@ -39,26 +43,23 @@ describe("buildDiscovery", () => {
 
   it("keeps unique ids stable and derived from the base topic only", () => {
     const a = buildDiscovery(opts).map((m) => m.payload.unique_id);
-    const b = buildDiscovery({ ...opts, version: "9.9.9", radioNodeId: "!a76f40da" }).map((m) => m.payload.unique_id);
+    const b = buildDiscovery({ ...opts, version: "9.9.9", push: true }).map((m) => m.payload.unique_id);
     expect(b).toEqual(a);
     expect(a).toContain("meshtastic-keysync_sync_count");
     const other = buildDiscovery({ ...opts, base: "gateway-2" }).map((m) => m.payload.unique_id);
     expect(other.filter((id) => a.includes(id))).toEqual([]);
   });
 
-  it("describes the device: identifiers from the base topic, version, radio as serial number", () => {
-    const [first] = buildDiscovery({ ...opts, radioNodeId: "!a76f40da" });
+  it("describes the device from the base topic alone: nothing the radio's answer would change", () => {
+    const [first] = buildDiscovery(opts);
     expect(first?.payload.device).toEqual({
       identifiers: ["meshtastic-keysync_meshtastic-keysync"],
       name: "Meshtastic KeySync",
       model: "Meshtastic key sync bridge",
       manufacturer: "meshtastic-keysync",
       sw_version: "0.1.0",
-      serial_number: "!a76f40da",
     });
-    const [plain] = buildDiscovery(opts);
-    expect(plain?.payload.device).not.toHaveProperty("serial_number");
-    expect(plain?.payload.device).not.toHaveProperty("via_device");
+    expect(first?.payload.device).not.toHaveProperty("via_device");
   });
 
   it("slugs a base topic HA would not accept in ids, without collisions", () => {
@@ -69,27 +70,75 @@ describe("buildDiscovery", () => {
     expect(messages[0]?.payload.state_topic).toBe("home/mesh/sync/stats");
   });
 
-  it("marks counters diagnostic with a state class", () => {
+  it("marks sensors diagnostic, the numeric ones with a state class", () => {
     for (const m of buildDiscovery(opts).filter((x) => x.topic.includes("/sensor/"))) {
       expect(m.payload.entity_category).toBe("diagnostic");
-      if (m.payload.device_class !== "timestamp") expect(m.payload.state_class).toBeDefined();
+      // A state class makes HA expect a number: never on the timestamp or the text sensor.
+      const text = m.payload.device_class === "timestamp" || m.topic.includes("/last_error/");
+      if (text) expect(m.payload.state_class).toBeUndefined();
+      else expect(m.payload.state_class).toBeDefined();
     }
   });
 });
 
 describe("per-node entities", () => {
-  it("builds a problem sensor with the node's attributes", () => {
-    const m = buildNodeDiscovery(opts, { id: "!A76F40DA", long_name: "Base" });
-    expect(m.topic).toBe("homeassistant/binary_sensor/meshtastic-keysync/node_a76f40da/config");
-    expect(m.topic).toBe(nodeDiscoveryTopic(opts, "!a76f40da"));
-    expect(m.payload).toMatchObject({
-      name: "Key Base (!a76f40da)",
-      unique_id: "meshtastic-keysync_node_a76f40da",
+  it("builds a device per node holding its problem sensor and fingerprint sensor", () => {
+    const messages = buildNodeDiscovery(opts, { id: "!A76F40DA", long_name: "Base" });
+    expect(messages.map((m) => m.topic)).toEqual([
+      "homeassistant/binary_sensor/meshtastic-keysync/node_a76f40da/config",
+      "homeassistant/sensor/meshtastic-keysync/node_a76f40da_fingerprint/config",
+    ]);
+    const [problem, fingerprint] = messages;
+    expect(problem!.topic).toBe(nodeDiscoveryTopic(opts, "!a76f40da"));
+    expect(problem!.payload).toMatchObject({
+      name: "Key problem",
       state_topic: "meshtastic-keysync/nodes/!a76f40da",
       json_attributes_topic: "meshtastic-keysync/nodes/!a76f40da",
       device_class: "problem",
     });
-    expect(buildNodeDiscovery(opts, { id: "!a76f40da" }).payload.name).toBe("Key !a76f40da");
+    expect(fingerprint!.payload).toMatchObject({ name: "Key fingerprint", state_topic: "meshtastic-keysync/nodes/!a76f40da", entity_category: "diagnostic" });
+    for (const m of messages) {
+      expect(m.payload.device).toEqual({
+        identifiers: ["meshtastic-keysync_meshtastic-keysync_!a76f40da"],
+        name: "Base",
+        model: "Meshtastic node",
+        via_device: "meshtastic-keysync_meshtastic-keysync",
+      });
+    }
+  });
+
+  it("keeps the unique ids existing installs have, and gives the new entities their own", () => {
+    const ids = buildNodeDiscovery({ ...opts, push: true }, { id: "!a76f40da", long_name: "Base" }).map((m) => m.payload.unique_id);
+    // The problem sensor's unique id predates the per-node device: never change it.
+    expect(ids).toEqual(["meshtastic-keysync_node_a76f40da", "meshtastic-keysync_node_a76f40da_fingerprint", "meshtastic-keysync_node_a76f40da_push"]);
+    expect(buildDiscovery(opts).map((m) => m.payload.unique_id)).toEqual(
+      ["sync_count", "keys_added", "keys_updated", "nodes_with_key", "nodes_missing_key", "alerts", "last_sync", "last_duration", "last_error", "radio", "alert", "sync", "interval", "enabled", "event"].map((k) => `meshtastic-keysync_${k}`),
+    );
+  });
+
+  it("adds a push button only with push enabled, pressing what the push command takes", () => {
+    expect(buildNodeDiscovery(opts, { id: "!a76f40da" }).some((m) => m.topic.includes("/button/"))).toBe(false);
+    const button = buildNodeDiscovery({ ...opts, push: true }, { id: "!a76f40da" }).find((m) => m.topic.includes("/button/"));
+    expect(button?.topic).toBe("homeassistant/button/meshtastic-keysync/node_a76f40da_push/config");
+    expect(button?.payload).toMatchObject({ name: "Push key to radio", command_topic: "meshtastic-keysync/bridge/request/push", payload_press: '{"id":"!a76f40da"}' });
+    expect(nodeDiscoveryTopics(opts, "!a76f40da")).toContain(button?.topic);
+  });
+
+  it("names the node's device after its long name, unless Home Assistant would strip it from entity names", () => {
+    expect(nodeDeviceName("!a76f40da", "Base station")).toBe("Base station");
+    expect(nodeDeviceName("!a76f40da", "  ")).toBe("!a76f40da");
+    expect(nodeDeviceName("!a76f40da", null)).toBe("!a76f40da");
+    // "Key" starts "Key problem": HA 2024.2 would warn and rename the entity.
+    expect(nodeDeviceName("!a76f40da", "Key")).toBe("Key (!a76f40da)");
+    expect(nodeDeviceName("!a76f40da", "Push key to radio")).toBe("Push key to radio (!a76f40da)");
+  });
+
+  it("recognises its node entities' object ids", () => {
+    expect(parseNodeObjectId("node_a76f40da")).toEqual({ id: "!a76f40da", push: false });
+    expect(parseNodeObjectId("node_a76f40da_fingerprint")).toEqual({ id: "!a76f40da", push: false });
+    expect(parseNodeObjectId("node_a76f40da_push")).toEqual({ id: "!a76f40da", push: true });
+    expect(parseNodeObjectId("sync_count")).toBeNull();
+    expect(parseNodeObjectId("node_a76f40da_other")).toBeNull();
   });
 
   it("selects nodes per node_entities", () => {

@@ -29,3 +29,38 @@ describe("jinja-lite", () => {
     expect(() => render("{{ 'Y' if value_json.n > 0 else 'N' }}", '{"n": null}')).toThrow();
   });
 });
+
+describe("jinja-lite: the forms that keep Home Assistant's log clean", () => {
+  it("treats a payload that is no JSON (the retained clear) as an undefined value_json", () => {
+    const guarded = "{{ ('OFF' if value_json.status == 'ok' else 'ON') if value_json is defined else '' }}";
+    expect(render(guarded, "")).toBe("");
+    expect(render(guarded, '{"status":"ok"}')).toBe("OFF");
+    expect(render(guarded, '{"status":"weak"}')).toBe("ON");
+    expect(() => render("{{ 'OFF' if value_json.status == 'ok' else 'ON' }}", "")).toThrow(/undefined/);
+    expect(render("{{ value_json is not defined }}", "")).toBe("True");
+  });
+
+  it("evaluates only the operands it needs, as Jinja does", () => {
+    expect(render("{{ value_json.a if value_json is defined and value_json.a else 'none' }}", "")).toBe("none");
+    expect(render("{{ value_json.a if value_json is defined and value_json.a else 'none' }}", '{"a":null}')).toBe("none");
+    expect(render("{{ value_json.a if value_json is defined and value_json.a else 'none' }}", '{"a":"f00d"}')).toBe("f00d");
+    expect(render("{{ value_json | to_json if value_json is defined else '{}' }}", "")).toBe("{}");
+  });
+
+  it("or returns an operand, and slices cut text", () => {
+    expect(render("{{ (value_json.e or 'none')[:3] }}", '{"e":null}')).toBe("non");
+    expect(render("{{ (value_json.e or 'none')[:255] }}", `{"e":"${"x".repeat(300)}"}`)).toHaveLength(255);
+    expect(render("{{ (value_json.e or 'none')[:255] }}", '{"e":"radio down"}')).toBe("radio down");
+  });
+
+  it("is the same Jinja as a real implementation for these forms", async () => {
+    const { realRender } = await import("./jinja-real.js");
+    const cases: Array<[string, string]> = [
+      ["{{ ('OFF' if value_json.status == 'ok' else 'ON') if value_json is defined else '' }}", '{"status":"weak"}'],
+      ["{{ ('OFF' if value_json.status == 'ok' else 'ON') if value_json is defined else '' }}", ""],
+      ["{{ (value_json.e or 'none')[:4] }}", '{"e":"radio down"}'],
+      ["{{ 'ON' if value_json.alerts > 0 else 'OFF' }}", '{"alerts":2}'],
+    ];
+    for (const [template, payload] of cases) expect(realRender(template, payload), template).toBe(render(template, payload));
+  });
+});

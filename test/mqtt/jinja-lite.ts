@@ -1,82 +1,194 @@
-// A tiny evaluator for the few Jinja forms our discovery templates use, so tests can check
-// what Home Assistant would render from the payloads the bridge publishes. Anything else
-// throws: a new template form must be taught here first (and kept simple).
-//   {{ value_json.a.b }}
-//   {{ value_json.x | to_json }}
-//   {{ 'A' if value_json.x else 'B' }}
-//   {{ 'A' if value_json.x == 'lit' else 'B' }}   (also !=, >, <, >=, <= against a number)
+// An evaluator for the Jinja expressions our discovery templates use, with Home Assistant's
+// semantics where they matter for its log: a template that touches a field the payload does
+// not have, or uses value_json when the payload is no JSON (the empty retained clear), is an
+// error here (HA logs "Template variable warning/error" for those). `is defined` is the one
+// way to ask. Anything outside this subset throws: teach it here first.
+//   {{ EXPR }} blocks only; EXPR: 'str' | 123 | value_json | ( EXPR ) | EXPR.name | EXPR[:N]
+//   | EXPR | to_json | EXPR is [not] defined | ==, !=, >, <, >=, <= | not, and, or
+//   | A if COND else B
+// Printing follows Python's str() (None, True, False); to_json is compact, as HA's orjson.
 
-type Json = unknown;
+type Value = unknown;
+/** Parsing yields thunks: Jinja evaluates only the branch (and operand) it takes. */
+type Lazy = () => Value;
+
+class Undefined {
+  constructor(readonly why: string) {}
+}
 
 export function render(template: string, payload: string): string {
-  let valueJson: Json;
+  if (template.includes("{%")) throw new Error("statements are not supported");
+  let valueJson: Value;
   try {
     valueJson = JSON.parse(payload);
   } catch {
-    valueJson = undefined;
+    valueJson = new Undefined("'value_json' is undefined (the payload is not JSON)");
   }
-  return template.replace(/\{\{(.*?)\}\}/gs, (_, expr: string) => evalExpr(expr.trim(), valueJson));
+  return template.replace(/\{\{(.*?)\}\}/gs, (_, expr: string) => pythonStr(use(new Parser(expr, valueJson).parse()())));
 }
 
-function evalExpr(expr: string, valueJson: Json): string {
-  const conditional = /^'([^']*)' if (.+) else '([^']*)'$/.exec(expr);
-  if (conditional) {
-    const [, yes, cond, no] = conditional as unknown as [string, string, string, string];
-    return evalCondition(cond.trim(), valueJson) ? yes : no;
-  }
-  const filtered = /^(\S+)\s*\|\s*to_json$/.exec(expr);
-  if (filtered) return JSON.stringify(lookup(filtered[1]!, valueJson) ?? null);
-  return pythonStr(lookup(expr, valueJson));
+/** The value, or the Jinja error HA would log for using an undefined one. */
+function use(v: Value): Value {
+  if (v instanceof Undefined) throw new Error(`template uses an undefined value: ${v.why}`);
+  return v;
 }
 
-function evalCondition(cond: string, valueJson: Json): boolean {
-  const cmp = /^(\S+)\s*(==|!=|>=|<=|>|<)\s*(.+)$/.exec(cond);
-  if (!cmp) return truthy(lookup(cond, valueJson));
-  const [, path, op, rawLiteral] = cmp as unknown as [string, string, string, string];
-  const left = lookup(path, valueJson);
-  const literal = parseLiteral(rawLiteral.trim());
-  switch (op) {
-    case "==":
-      return left === literal;
-    case "!=":
-      return left !== literal;
-    default: {
-      if (typeof left !== "number" || typeof literal !== "number") {
-        throw new Error(`cannot compare ${String(left)} ${op} ${String(literal)} (Jinja would raise)`);
+class Parser {
+  private readonly tokens: string[];
+  private pos = 0;
+
+  constructor(
+    expr: string,
+    private readonly valueJson: Value,
+  ) {
+    this.tokens = expr.match(/'[^']*'|"[^"]*"|\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*|==|!=|>=|<=|[><()[\].:|]|\S/g) ?? [];
+  }
+
+  parse(): Lazy {
+    const v = this.ternary();
+    if (this.pos < this.tokens.length) throw new Error(`unsupported syntax at "${this.tokens.slice(this.pos).join(" ")}"`);
+    return v;
+  }
+
+  private peek(): string | undefined {
+    return this.tokens[this.pos];
+  }
+
+  private take(expected?: string): string {
+    const t = this.tokens[this.pos++];
+    if (t === undefined || (expected !== undefined && t !== expected)) throw new Error(`expected ${expected ?? "a token"}, got ${t}`);
+    return t;
+  }
+
+  private ternary(): Lazy {
+    const yes = this.or();
+    if (this.peek() !== "if") return yes;
+    this.take("if");
+    const cond = this.or();
+    this.take("else");
+    const no = this.ternary();
+    return () => (truthy(use(cond())) ? yes() : no());
+  }
+
+  private or(): Lazy {
+    let left = this.and();
+    while (this.peek() === "or") {
+      this.take();
+      const [l, r] = [left, this.and()];
+      left = () => {
+        const v = l();
+        return truthy(use(v)) ? v : r();
+      };
+    }
+    return left;
+  }
+
+  private and(): Lazy {
+    let left = this.not();
+    while (this.peek() === "and") {
+      this.take();
+      const [l, r] = [left, this.not()];
+      left = () => {
+        const v = l();
+        return truthy(use(v)) ? r() : v;
+      };
+    }
+    return left;
+  }
+
+  private not(): Lazy {
+    if (this.peek() !== "not") return this.comparison();
+    this.take();
+    const operand = this.not();
+    return () => !truthy(use(operand()));
+  }
+
+  private comparison(): Lazy {
+    const left = this.postfix();
+    const op = this.peek();
+    if (op === "is") {
+      this.take();
+      const negate = this.peek() === "not" ? (this.take(), true) : false;
+      this.take("defined");
+      return () => negate === left() instanceof Undefined;
+    }
+    if (op === undefined || !["==", "!=", ">", "<", ">=", "<="].includes(op)) return left;
+    this.take();
+    const right = this.postfix();
+    return () => {
+      const a = use(left());
+      const b = use(right());
+      if (op === "==") return equal(a, b);
+      if (op === "!=") return !equal(a, b);
+      if (typeof a !== "number" || typeof b !== "number") throw new Error(`cannot compare ${String(a)} ${op} ${String(b)} (Jinja would raise)`);
+      return op === ">" ? a > b : op === "<" ? a < b : op === ">=" ? a >= b : a <= b;
+    };
+  }
+
+  private postfix(): Lazy {
+    let v = this.primary();
+    for (;;) {
+      const t = this.peek();
+      const inner = v;
+      if (t === ".") {
+        this.take();
+        const key = this.take();
+        v = () => attribute(inner(), key);
+      } else if (t === "[") {
+        this.take();
+        this.take(":");
+        const end = Number(this.take());
+        this.take("]");
+        v = () => {
+          const s = use(inner());
+          if (typeof s !== "string" && !Array.isArray(s)) throw new Error("slicing what is neither text nor a list");
+          return s.slice(0, end);
+        };
+      } else if (t === "|") {
+        this.take();
+        this.take("to_json");
+        v = () => JSON.stringify(use(inner()) ?? null);
+      } else {
+        return v;
       }
-      return op === ">" ? left > literal : op === "<" ? left < literal : op === ">=" ? left >= literal : left <= literal;
     }
+  }
+
+  private primary(): Lazy {
+    const t = this.take();
+    if (t === "(") {
+      const v = this.ternary();
+      this.take(")");
+      return v;
+    }
+    if (/^'[^']*'$|^"[^"]*"$/.test(t)) return () => t.slice(1, -1);
+    if (/^\d/.test(t)) return () => Number(t);
+    if (t === "value_json") return () => this.valueJson;
+    throw new Error(`unsupported expression: ${t}`);
   }
 }
 
-function parseLiteral(text: string): string | number {
-  const str = /^'([^']*)'$/.exec(text);
-  if (str) return str[1]!;
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  throw new Error(`unsupported literal: ${text}`);
-}
-
-function lookup(path: string, valueJson: Json): Json {
-  if (!/^value_json(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(path)) throw new Error(`unsupported expression: ${path}`);
-  let value: Json = valueJson;
-  for (const key of path.split(".").slice(1)) {
-    if (typeof value !== "object" || value === null || !(key in value)) {
-      // HA renders a missing attribute as empty text and logs a warning: treat as a test failure.
-      throw new Error(`template refers to ${path}, which the payload does not have`);
-    }
-    value = (value as Record<string, Json>)[key];
+function attribute(v: Value, key: string): Value {
+  const o = use(v);
+  if (typeof o !== "object" || o === null || Array.isArray(o) || !(key in o)) {
+    // HA renders a missing attribute as empty text and logs a warning.
+    return new Undefined(`the payload has no "${key}"`);
   }
-  return value;
+  return (o as Record<string, Value>)[key];
 }
 
-function truthy(value: Json): boolean {
+function equal(a: Value, b: Value): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function truthy(value: Value): boolean {
   if (Array.isArray(value)) return value.length > 0;
   if (typeof value === "object" && value !== null) return Object.keys(value).length > 0;
   return Boolean(value);
 }
 
 /** Python's str() for JSON values, which is what Jinja prints. */
-function pythonStr(value: Json): string {
+function pythonStr(value: Value): string {
   if (value === null || value === undefined) return "None";
   if (value === true) return "True";
   if (value === false) return "False";
@@ -84,3 +196,4 @@ function pythonStr(value: Json): string {
   if (typeof value === "number") return String(value);
   throw new Error("printing an object or list: use | to_json");
 }
+

@@ -7,6 +7,7 @@ import {
   parseNodeTopic,
   parseRequestTopic,
   topicMatches,
+  topicPathProblem,
 } from "../../src/mqtt/topics.js";
 
 describe("bridge topics", () => {
@@ -31,6 +32,16 @@ describe("bridge topics", () => {
   it.each(["", "a/+/b", "a/#", "/a", "a/", "a//b", "$SYS"])("refuses base topic %j", (base) => {
     expect(baseTopicProblem(base)).not.toBeNull();
     expect(() => bridgeTopics(base)).toThrow();
+  });
+
+  it("names why a topic path is refused, and accepts multi-level paths", () => {
+    expect(topicPathProblem("")).toBe("must not be empty");
+    expect(topicPathProblem("a/+")).toContain("'+', '#'");
+    expect(topicPathProblem("a\u0000b")).toContain("NUL");
+    expect(topicPathProblem("$SYS/x")).toContain("'$'");
+    expect(topicPathProblem("a//b")).toContain("empty levels");
+    expect(topicPathProblem("homeassistant/status")).toBeNull();
+    expect(baseTopicProblem("a/")).toBe("base_topic must not have empty levels (leading, trailing or double '/')");
   });
 
   it("parses request and node topics, and nothing else", () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SyncScheduler, type SyncReason } from "../../src/sync/scheduler.js";
-import { decide, onDemandAllowedAt, retryDelay, type PlanState } from "../../src/sync/plan.js";
+import { decide, retryDelay, type PlanState } from "../../src/sync/plan.js";
+import { SlidingLimit } from "../../src/timing/limit.js";
 import { ManualClock, flush } from "../helpers/clock.js";
 
 interface Harness {
@@ -152,18 +153,24 @@ describe("SyncScheduler", () => {
 });
 
 describe("plan", () => {
-  const base: PlanState = { enabled: true, ready: true, running: false, intervalMs: 1000, nextPeriodicAt: 5000, onDemandPending: false, onDemandStarts: [], onDemandMaxPerMinute: 2, failures: 0 };
+  /** The per-minute on-demand limit of 2 with syncs started at `starts`. */
+  const onDemandLimit = (...starts: number[]): SlidingLimit => {
+    const limit = new SlidingLimit(2, 60_000);
+    for (const t of starts) limit.record(t);
+    return limit;
+  };
+  const base: PlanState = { enabled: true, ready: true, running: false, intervalMs: 1000, nextPeriodicAt: 5000, onDemandPending: false, onDemandLimit: onDemandLimit(), failures: 0 };
 
   it("waits for the earlier of the periodic time and the on-demand window", () => {
     expect(decide(base, 0)).toEqual({ action: "wait", until: 5000 });
-    expect(decide({ ...base, onDemandPending: true, onDemandStarts: [0, 100] }, 200)).toEqual({ action: "wait", until: 5000 });
-    expect(decide({ ...base, onDemandPending: true, onDemandStarts: [0, 100], nextPeriodicAt: 90_000 }, 200)).toEqual({ action: "wait", until: 60_000 });
+    expect(decide({ ...base, onDemandPending: true, onDemandLimit: onDemandLimit(0, 100) }, 200)).toEqual({ action: "wait", until: 5000 });
+    expect(decide({ ...base, onDemandPending: true, onDemandLimit: onDemandLimit(0, 100), nextPeriodicAt: 90_000 }, 200)).toEqual({ action: "wait", until: 60_000 });
     expect(decide({ ...base, running: true }, 10_000)).toEqual({ action: "wait", until: null });
   });
 
   it("counts only the last minute", () => {
-    expect(onDemandAllowedAt([0, 1000], 2, 61_000)).toBe(61_000);
-    expect(onDemandAllowedAt([0, 1000], 2, 30_000)).toBe(60_000);
+    expect(onDemandLimit(0, 1000).allowedAt(61_000)).toBe(61_000);
+    expect(onDemandLimit(0, 1000).allowedAt(30_000)).toBe(60_000);
   });
 
   it("backs off up to the interval", () => {

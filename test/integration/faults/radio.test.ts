@@ -3,16 +3,16 @@
 // awaiting events; time-based settings are small, ceilings generous.
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { KeyDirectory } from "../../src/directory/keys.js";
-import { MeshtasticRadio, type MeshtasticRadioOptions } from "../../src/radio/meshtastic.js";
-import type { RadioStatus, SlotTaken } from "../../src/radio/link.js";
-import { SimRadio, type SimRadioOptions } from "../../src/sim/index.js";
-import { systemClock } from "../../src/sync/clock.js";
-import type { BridgeEvent } from "../../src/sync/events.js";
-import { KeySyncManager } from "../../src/sync/manager.js";
-import type { SyncStats } from "../../src/sync/stats.js";
-import { nextEvent } from "../helpers/events.js";
-import { freePort } from "../helpers/mosquitto.js";
+import { KeyDirectory } from "../../../src/directory/keys.js";
+import { MeshtasticRadio, type MeshtasticRadioOptions } from "../../../src/radio/meshtastic.js";
+import type { RadioStatus, SlotTaken } from "../../../src/radio/link.js";
+import { SimRadio, type SimRadioOptions } from "../../../src/sim/index.js";
+import { systemClock } from "../../../src/timing/clock.js";
+import type { BridgeEvent } from "../../../src/sync/events.js";
+import { KeySyncManager } from "../../../src/sync/manager.js";
+import type { SyncStats } from "../../../src/sync/stats.js";
+import { nextEvent } from "../../helpers/events.js";
+import { freePort } from "../../helpers/mosquitto.js";
 import { ScriptedRadio, completeFrame, hex, keyOf, myInfoFrame, nodeInfoFrame } from "./scripted-radio.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];

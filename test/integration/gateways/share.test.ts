@@ -1,9 +1,9 @@
 // Two gateways, two radios that hear disjoint halves of a mesh, one real Mosquitto: sharing
 // public keys over the broker gives each bridge's directory every key.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Mosquitto } from "../helpers/mosquitto.js";
-import { Observer, json, publishOnce } from "../helpers/mqtt.js";
-import { startBridge, type RunningBridge } from "../helpers/app.js";
+import { Mosquitto } from "../../helpers/mosquitto.js";
+import { Observer, json, publishOnce } from "../../helpers/mqtt.js";
+import { startBridge, type RunningBridge } from "../../helpers/app.js";
 
 type NodeStatus = { id: string; has_key: boolean; key_source: string | null; key_fingerprint: string | null };
 const SHARE = "meshtastic-keysync/directory";

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KeyStore } from "../../src/directory/store.js";
-import { SimRadio } from "../../src/sim/index.js";
-import { BIN, assertBuilt, cleanEnv, run, start, waitForStderr, type Finished } from "../cli/run.js";
+import { KeyStore } from "../../../src/directory/store.js";
+import { SimRadio } from "../../../src/sim/index.js";
+import { BIN, assertBuilt, cleanEnv, run, start, waitForStderr, type Finished } from "../../cli/run.js";
 
 const root = process.getuid?.() === 0;
 const cleanups: (() => Promise<void> | void)[] = [];

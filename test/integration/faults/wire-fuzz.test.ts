@@ -8,15 +8,15 @@
 // Fixed seed; FUZZ_RUNS=5000 (and FUZZ_SEED) for a longer run.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyDirectory } from "../../src/directory/keys.js";
-import { FrameDecoder, HEADER_LENGTH, MAX_PAYLOAD, encodeFrame } from "../../src/protocol/frames.js";
-import { createNodeInfo, decodeFromRadio, encodeFromRadio } from "../../src/protocol/messages.js";
-import { MeshtasticRadio } from "../../src/radio/meshtastic.js";
-import { remoteNodeFromInfo } from "../../src/radio/packets.js";
-import { systemClock } from "../../src/sync/clock.js";
-import { KeySyncManager } from "../../src/sync/manager.js";
-import type { SyncStats } from "../../src/sync/stats.js";
-import { nextEvent } from "../helpers/events.js";
+import { KeyDirectory } from "../../../src/directory/keys.js";
+import { FrameDecoder, HEADER_LENGTH, MAX_PAYLOAD, encodeFrame } from "../../../src/protocol/frames.js";
+import { createNodeInfo, decodeFromRadio, encodeFromRadio } from "../../../src/protocol/messages.js";
+import { MeshtasticRadio } from "../../../src/radio/meshtastic.js";
+import { remoteNodeFromInfo } from "../../../src/radio/packets.js";
+import { systemClock } from "../../../src/timing/clock.js";
+import { KeySyncManager } from "../../../src/sync/manager.js";
+import type { SyncStats } from "../../../src/sync/stats.js";
+import { nextEvent } from "../../helpers/events.js";
 import {
   ScriptedRadio,
   completeFrame,

@@ -1,9 +1,9 @@
 // Push: a key only another gateway heard reaches our radio by AdminMessage.add_contact, so a
 // DM the radio refused (PKI_SEND_FAIL_PUBLIC_KEY) goes through after one push.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Mosquitto } from "../helpers/mosquitto.js";
-import { Observer, json, publishOnce } from "../helpers/mqtt.js";
-import { startBridge, type RunningBridge } from "../helpers/app.js";
+import { Mosquitto } from "../../helpers/mosquitto.js";
+import { Observer, json, publishOnce } from "../../helpers/mqtt.js";
+import { startBridge, type RunningBridge } from "../../helpers/app.js";
 
 type Response = { status: string; error?: string; data: Record<string, unknown> };
 let mosquitto: Mosquitto;

@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseStore, serializeRecords } from "../../src/directory/store-format.js";
-import { KeyStore } from "../../src/directory/store.js";
-import { assertBuilt, run, start, waitForStderr } from "../cli/run.js";
-import { Observer } from "../helpers/mqtt.js";
-import { startRig, type Rig } from "./rig.js";
+import { parseStore, serializeRecords } from "../../../src/directory/store-format.js";
+import { KeyStore } from "../../../src/directory/store.js";
+import { assertBuilt, run, start, waitForStderr } from "../../cli/run.js";
+import { Observer } from "../../helpers/mqtt.js";
+import { startRig, type Rig } from "../../helpers/app.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

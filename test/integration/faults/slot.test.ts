@@ -1,6 +1,6 @@
 // The slot-taken decision alone (pure): which drops count, the window, and the reset.
 import { describe, expect, it } from "vitest";
-import { SlotGuard } from "../../src/radio/slot.js";
+import { SlotGuard } from "../../../src/radio/slot.js";
 
 const policy = { threshold: 3, windowMs: 120_000, backoffMs: 300_000 };
 const peer = (at: number) => ({ at, configured: true, byPeer: true });

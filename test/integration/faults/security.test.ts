@@ -10,11 +10,11 @@ import { createServer as createTlsServer } from "node:tls";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { fingerprintOf } from "../../src/directory/record.js";
-import { nextEvent } from "../helpers/events.js";
-import { Observer, json } from "../helpers/mqtt.js";
-import { startRig, type Rig } from "./rig.js";
+import { EmbeddedBroker } from "../../../src/mqtt/broker.js";
+import { fingerprintOf } from "../../../src/directory/record.js";
+import { nextEvent } from "../../helpers/events.js";
+import { Observer, json } from "../../helpers/mqtt.js";
+import { startRig, type Rig } from "../../helpers/app.js";
 
 const BASE = "meshtastic-keysync";
 const cleanups: (() => Promise<void> | void)[] = [];

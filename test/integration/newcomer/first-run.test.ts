@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
-import { Observer, json } from "../helpers/mqtt.js";
+import { Observer, json } from "../../helpers/mqtt.js";
 
-const ROOT = join(import.meta.dirname, "../..");
+const ROOT = join(import.meta.dirname, "../../..");
 
 /** The first fenced code block of the README: the install-and-run command. */
 function readmeRunCommand(): string {

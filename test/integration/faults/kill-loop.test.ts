@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyStore } from "../../src/directory/store.js";
-import { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { Prng } from "../../src/sim/prng.js";
-import { SimRadio } from "../../src/sim/index.js";
-import { assertBuilt, start } from "../cli/run.js";
-import { Observer, json } from "../helpers/mqtt.js";
+import { KeyStore } from "../../../src/directory/store.js";
+import { EmbeddedBroker } from "../../../src/mqtt/broker.js";
+import { Prng } from "../../../src/sim/prng.js";
+import { SimRadio } from "../../../src/sim/index.js";
+import { assertBuilt, start } from "../../cli/run.js";
+import { Observer, json } from "../../helpers/mqtt.js";
 
 const BASE = "keysync-kill";
 const ROUNDS = 8;

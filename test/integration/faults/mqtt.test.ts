@@ -4,11 +4,11 @@ import type { EventEmitter } from "node:events";
 import fc from "fast-check";
 import mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { COMMANDS } from "../../src/mqtt/commands.js";
-import { nextEvent } from "../helpers/events.js";
-import { Mosquitto } from "../helpers/mosquitto.js";
-import { Observer, json } from "../helpers/mqtt.js";
-import { startRig } from "./rig.js";
+import { COMMANDS } from "../../../src/mqtt/commands.js";
+import { nextEvent } from "../../helpers/events.js";
+import { Mosquitto } from "../../helpers/mosquitto.js";
+import { Observer, json } from "../../helpers/mqtt.js";
+import { startRig } from "../../helpers/app.js";
 
 const BASE = "meshtastic-keysync";
 const T = {

@@ -2,8 +2,8 @@
 // well-behaved to make (a dump cut off after exactly N nodes, frames with absurd values,
 // raw bytes). Heartbeats are answered with queueStatus, like the firmware does.
 import { createServer, type Server, type Socket } from "node:net";
-import { FrameDecoder, encodeFrame } from "../../src/protocol/frames.js";
-import { PortNum, decodeToRadio, encodeFromRadio, encodeUser, type FromRadioInit } from "../../src/protocol/messages.js";
+import { FrameDecoder, encodeFrame } from "../../../src/protocol/frames.js";
+import { PortNum, decodeToRadio, encodeFromRadio, encodeUser, type FromRadioInit } from "../../../src/protocol/messages.js";
 
 export interface WantConfig {
   nonce: number;

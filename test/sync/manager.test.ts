@@ -1,0 +1,198 @@
+// KeySyncManager over a scripted radio (an emitter the test drives), the real directory and a
+// hand-moved clock: what counts as a sync, the one delivery of each dump, the figures and the
+// engine's own events.
+import { EventEmitter } from "node:events";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { KeyDirectory } from "../../src/directory/keys.js";
+import type { NodeDbDump, RadioEvents, RadioStatus } from "../../src/radio/link.js";
+import { NodeNotFoundError } from "../../src/sync/errors.js";
+import type { BridgeEvent } from "../../src/sync/events.js";
+import { KeySyncManager, type KeySyncOptions } from "../../src/sync/manager.js";
+import type { SyncStats } from "../../src/sync/stats.js";
+import { ManualClock } from "../helpers/clock.js";
+import { SYNC_DEFAULTS } from "../helpers/keysync.js";
+import { dump, key, remote } from "../directory/util.js";
+
+/** The radio as the manager sees it; each requested refresh waits for the test to deliver a dump. */
+class ScriptedRadio extends EventEmitter<RadioEvents> {
+  status: RadioStatus = { state: "connecting" };
+  info = null;
+  requests = 0;
+  private pending: { resolve: () => void; reject: (e: Error) => void } | null = null;
+
+  start(): void {}
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  requestNodeDb(): Promise<void> {
+    this.requests++;
+    return new Promise((resolve, reject) => (this.pending = { resolve, reject }));
+  }
+
+  /** Completes a download: the dump event, then the requester's promise (as the real link does). */
+  deliver(d: NodeDbDump): void {
+    if (d.kind === "handshake") this.setStatus({ state: "connected" });
+    this.emit("dump", d);
+    this.pending?.resolve();
+    this.pending = null;
+  }
+
+  failRequest(message: string): void {
+    this.pending?.reject(new Error(message));
+    this.pending = null;
+  }
+
+  setStatus(status: RadioStatus): void {
+    this.status = status;
+    this.emit("status", status);
+  }
+
+  sendText(): never {
+    throw new Error("not used");
+  }
+
+  addContact(): never {
+    throw new Error("not used");
+  }
+}
+
+function setup(options: Partial<KeySyncOptions> = {}) {
+  const clock = new ManualClock();
+  const radio = new ScriptedRadio();
+  const directory = new KeyDirectory({ now: () => Math.floor(clock.now() / 1000), weakHashes: new Set() });
+  const manager = new KeySyncManager({
+    radio: radio as never,
+    directory,
+    clock,
+    ...SYNC_DEFAULTS,
+    ...options,
+  });
+  const stats: SyncStats[] = [];
+  const events: BridgeEvent[] = [];
+  manager.on("stats", (s) => stats.push(s));
+  manager.on("event", (e) => events.push(e));
+  manager.start();
+  onTestFinished(() => {
+    radio.failRequest("test over"); // a sync still waiting on the radio must not hold up stop()
+    return manager.stop();
+  });
+  return { clock, radio, directory, manager, stats, events };
+}
+
+const handshake = (nodes = [remote(2, key(2)), remote(3, null)]): NodeDbDump => ({ ...dump(remote(1, key(1)), nodes), kind: "handshake", durationMs: 40 });
+
+describe("KeySyncManager", () => {
+  it("counts the handshake's dump as sync 1, once, and only then accepts a sync", async () => {
+    const { radio, manager, stats, clock } = setup();
+    await expect(manager.sync()).rejects.toThrow(/not connected/);
+    stats.length = 0;
+    radio.deliver(handshake());
+    expect(manager.stats()).toMatchObject({ sync_count: 1, keys_added: 2, nodes_total: 3, last_duration_ms: 40, last_error: null });
+    // One stats publication for the whole dump, not one per changed node.
+    expect(stats.filter((s) => s.sync_count === 1)).toHaveLength(1);
+    // initial_delay 0: the first refresh comes one interval after the handshake.
+    expect(stats.at(-1)?.next_sync).toBe(Math.floor(clock.now() / 1000) + 300);
+  });
+
+  it("a sync asked for while the radio is down fails visibly: sync_failed with the reason, last_error in stats", async () => {
+    const { manager, stats, events } = setup();
+    stats.length = 0;
+    await expect(manager.sync()).rejects.toThrow(/not connected/);
+    expect(events).toEqual([{ type: "sync_failed", data: { reason: "the radio is not connected" } }]);
+    expect(stats.at(-1)).toMatchObject({ last_error: "the radio is not connected", sync_count: 0 });
+  });
+
+  it("answers a requested refresh with the counts of the dump the radio delivered, counted once", async () => {
+    const { radio, manager } = setup();
+    radio.deliver(handshake());
+    const syncing = manager.sync();
+    expect(radio.requests).toBe(1);
+    expect(manager.stats().syncing).toBe(true);
+    radio.deliver(dump(remote(1, key(1)), [remote(2, key(2)), remote(3, key(3)), remote(4, key(4))]));
+    await expect(syncing).resolves.toMatchObject({ checked: 4, added: 2, updated: 0 });
+    expect(manager.stats()).toMatchObject({ sync_count: 2, keys_added: 4, syncing: false, nodes_with_key: 4 });
+  });
+
+  it("a dump with only the radio's own node is a sync that learns nothing", async () => {
+    const { radio, manager, directory } = setup();
+    radio.deliver(handshake());
+    const syncing = manager.sync();
+    radio.deliver(dump(remote(1, key(99)), []));
+    await expect(syncing).resolves.toMatchObject({ checked: 0, added: 0, updated: 0 });
+    expect(manager.stats().sync_count).toBe(2);
+    expect(directory.get(1)?.fingerprint).not.toBe(null);
+    expect(directory.size).toBe(3);
+  });
+
+  it("a failed sync raises sync_failed and shows in last_error until the next sync", async () => {
+    const { radio, manager, events } = setup();
+    radio.deliver(handshake());
+    const syncing = manager.sync();
+    radio.failRequest("connection lost during the NodeDB download: reset");
+    await expect(syncing).rejects.toThrow(/connection lost/);
+    expect(events).toContainEqual({ type: "sync_failed", data: { reason: "connection lost during the NodeDB download: reset" } });
+    expect(manager.stats()).toMatchObject({ last_error: "connection lost during the NodeDB download: reset", syncing: false });
+    const again = manager.sync();
+    radio.deliver(dump(null, [remote(2, key(2))]));
+    await again;
+    expect(manager.stats().last_error).toBe(null);
+  });
+
+  it("a radio that goes away says why in last_error and forwards its state", () => {
+    const { radio, manager } = setup();
+    const states: RadioStatus[] = [];
+    manager.on("radio", (s) => states.push(s));
+    radio.deliver(handshake());
+    radio.setStatus({ state: "disconnected", reason: "ECONNRESET" });
+    expect(states).toEqual([{ state: "connected" }, { state: "disconnected", reason: "ECONNRESET" }]);
+    expect(manager.stats().last_error).toBe("radio disconnected: ECONNRESET");
+    expect(manager.radioStatus).toEqual({ state: "disconnected", reason: "ECONNRESET" });
+  });
+
+  it("a key from a live packet between syncs updates the figures; the key event comes from the directory", () => {
+    const { radio, directory, stats, events } = setup();
+    radio.deliver(handshake());
+    const keyEvents: unknown[] = [];
+    directory.on("event", (e) => keyEvents.push(e));
+    stats.length = 0;
+    radio.emit("keySeen", { num: 3, publicKey: key(3), via: "nodeinfo" });
+    expect(stats.at(-1)).toMatchObject({ keys_added: 3, nodes_with_key: 3, sync_count: 1 });
+    expect(keyEvents).toEqual([expect.objectContaining({ type: "key_added", data: expect.objectContaining({ id: "!00000003", source: "packet" }) as unknown })]);
+    expect(events).toEqual([]);
+  });
+
+  it("a packet from a node never seen raises one key_missing and one on-demand sync per interval", async () => {
+    const { radio, events, clock } = setup();
+    radio.deliver(handshake());
+    radio.emit("nodeSeen", { num: 0x77, replayed: false, encrypted: false });
+    radio.emit("nodeSeen", { num: 0x77, replayed: false, encrypted: false });
+    await clock.advance(0);
+    expect(events.filter((e) => e.type === "key_missing")).toEqual([{ type: "key_missing", data: { id: "!00000077", reason: "unknown_sender" } }]);
+    expect(radio.requests).toBe(1);
+  });
+
+  it("commands take node numbers; unknown nodes are refused", async () => {
+    const { radio, manager } = setup();
+    radio.deliver(handshake());
+    expect(manager.node(2)).toMatchObject({ id: "!00000002", has_key: true });
+    expect(() => manager.node(0x99)).toThrow(NodeNotFoundError);
+    // accept_key and forget answer once their change is announced (durable first): promises.
+    await expect(manager.acceptKey(0x99)).rejects.toThrow(/!00000099 is not in the key directory/);
+    await manager.forget(2);
+    expect(manager.stats().nodes_total).toBe(2);
+    await expect(manager.forget(2)).rejects.toThrow(NodeNotFoundError);
+  });
+
+  it("interval and enabled reschedule and republish the figures", () => {
+    const { radio, manager, stats } = setup();
+    radio.deliver(handshake());
+    stats.length = 0;
+    manager.setInterval(600);
+    manager.setEnabled(false);
+    expect(stats.map((s) => [s.interval, s.enabled, s.next_sync === null])).toEqual([
+      [600, true, false],
+      [600, false, true],
+    ]);
+  });
+});

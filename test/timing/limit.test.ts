@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { SlidingLimit } from "../../src/timing/limit.js";
+
+describe("SlidingLimit", () => {
+  it("allows max actions per sliding window, then frees slots as they age out", () => {
+    const limit = new SlidingLimit(2, 60_000);
+    expect(limit.take(0)).toBe(true);
+    expect(limit.take(10_000)).toBe(true);
+    expect(limit.take(59_999)).toBe(false);
+    expect(limit.take(60_001)).toBe(true); // the slot of t=0 aged out
+    expect(limit.take(60_002)).toBe(false);
+    expect(limit.take(120_002)).toBe(true);
+  });
+
+  it("allowedAt names the moment the oldest action that must go has aged out, and changes nothing", () => {
+    const limit = new SlidingLimit(2, 60_000);
+    expect(limit.allowedAt(5)).toBe(5);
+    limit.take(0);
+    expect(limit.allowedAt(5)).toBe(5); // one slot still free
+    limit.take(1_000);
+    expect(limit.allowedAt(30_000)).toBe(60_000);
+    expect(limit.allowedAt(30_000)).toBe(60_000); // asking twice takes nothing
+    expect(limit.take(59_999)).toBe(false);
+    expect(limit.take(60_000)).toBe(true); // at the moment allowedAt named
+    expect(limit.allowedAt(60_000)).toBe(61_000);
+  });
+
+  it("record counts an action even over the limit, so the next one waits for it too", () => {
+    const limit = new SlidingLimit(1, 60_000);
+    limit.record(0);
+    limit.record(10_000); // ran anyway (e.g. a forced sync)
+    expect(limit.allowedAt(20_000)).toBe(70_000);
+    expect(limit.take(69_999)).toBe(false);
+    expect(limit.take(70_001)).toBe(true);
+  });
+
+  it("a limit of 0 never allows an action", () => {
+    const limit = new SlidingLimit(0, 1_000);
+    expect(limit.take(0)).toBe(false);
+    expect(limit.allowedAt(0)).toBeGreaterThan(0);
+  });
+});

@@ -1,13 +1,16 @@
 // Row 2: time-to-key. The radio learns a node silently (addNodesSilently), then hears an
 // undecryptable packet from it (deliverEncrypted); we time from that packet leaving the
 // simulator to a subscriber receiving the node's retained `nodes/<id>` with has_key: true.
-// Each trial is one on-demand sync, so on_demand_max_per_minute is raised for the bench.
+// The announcement is durable first: nodes/<id> goes out once the store has fsynced it.
+// Each trial is one on-demand sync: TTK_PLAN raises on_demand_max_per_minute to run 50;
+// TTK_DEFAULT_PLAN keeps the default limit (6 a minute) and runs the 6 trials it allows.
 import { BASE, startBridge, startSim } from "./lib/setup.mjs";
 import { json, watch } from "./lib/mqtt-watch.mjs";
 import { summary } from "./lib/stats.mjs";
 import { sleep } from "./lib/time.mjs";
 
 export const TTK_PLAN = { nodes: 250, trials: 50, warmup: 3, onDemandMaxPerMinute: 600 };
+export const TTK_DEFAULT_PLAN = { nodes: 250, trials: 6, warmup: 0, onDemandMaxPerMinute: 6 };
 
 export async function measureTimeToKey({ nodes, trials, warmup, onDemandMaxPerMinute }, bridgeOptions = {}) {
   const sim = await startSim("ttk", nodes);

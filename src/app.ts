@@ -1,12 +1,14 @@
 // Composition root: builds every part from the config, starts them in order (store, broker,
 // MQTT, radio, sync) and stops them in reverse. No part waits for another that is away: the
 // MQTT client and the radio link connect in the background and keep retrying.
-import type { Config } from "./config/schema.js";
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { DEFAULT_STORE_PATH, type Config } from "./config/schema.js";
 import { ConfigError, redactConfig } from "./config/load.js";
 import { checkTlsFiles } from "./config/tls.js";
 import { loadLowEntropyHashes } from "./directory/health.js";
 import { KeyDirectory } from "./directory/keys.js";
-import { KeyStore, StoreVersionError } from "./directory/store.js";
+import { KeyStore, StorePathError, StoreVersionError } from "./directory/store.js";
 import type { Component } from "./lifecycle.js";
 import type { Logger } from "./log.js";
 import { EmbeddedBroker } from "./mqtt/broker.js";
@@ -48,7 +50,10 @@ interface Address {
   port: number;
 }
 
-/** Started parts, stopped in reverse; a part that fails to stop does not keep the rest running. */
+/**
+ * Started parts, stopped in reverse; a part that fails to stop does not keep the rest
+ * running, and the first failure is rethrown at the end (e.g. the store's final write: exit 1).
+ */
 class Started {
   private readonly parts: Component[] = [];
 
@@ -61,13 +66,16 @@ class Started {
   }
 
   async stopAll(): Promise<void> {
+    let first: Error | null = null;
     for (const part of this.parts.splice(0).reverse()) {
       try {
         await part.stop();
       } catch (err) {
         this.log.error({ err }, "error while stopping");
+        first ??= err instanceof Error ? err : new Error(String(err));
       }
     }
+    if (first !== null) throw first;
   }
 }
 
@@ -81,7 +89,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<AppHan
     return {
       addresses,
       done,
-      stop: () => (stopping ??= started.stopAll().then(resolveDone)),
+      // Settles `done` either way; the caller of stop() sees the failure.
+      stop: () => (stopping ??= started.stopAll().finally(resolveDone)),
     };
   } catch (err) {
     await started.stopAll();
@@ -111,7 +120,10 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
   const sharing = config.share.enabled
     ? new KeySharing({ client, directory, topic: config.share.topic, gateway: config.mqtt.base_topic, trust: config.share.trust, keyChange: config.sync.key_change, log: log.child({ part: "share" }) })
     : null;
-  store.on("writeFailed", (err) => engine.manager.reportError(`could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`));
+  // last_error names the disk problem while it lasts, and clears when a write works again.
+  let storeError: string | null = null;
+  store.on("writeFailed", (err) => engine.manager.reportError((storeError = `could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`)));
+  store.on("recovered", () => storeError !== null && engine.manager.clearError(storeError));
   for (const part of [bridge, sharing, engine.pusher, engine.manager, radio]) if (part) await started.add(part);
   // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
   log.info({ radio: `${radioAddress.host}:${radioAddress.port}`, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
@@ -121,18 +133,25 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
 /** The key directory, filled from its file; the store keeps writing it until stopped. */
 async function openDirectory(config: Config, log: Logger, started: Started): Promise<{ directory: KeyDirectory; store: KeyStore }> {
   const directory = new KeyDirectory({ now: () => Math.floor(Date.now() / 1000), weakHashes: loadLowEntropyHashes() });
-  const store = new KeyStore({ path: config.store.path });
+  const path = config.store.path;
+  const store = new KeyStore({ path, clock: systemClock });
   try {
+    // The shipped default lives in ./data: made on first start. A path the user chose must exist.
+    if (path === DEFAULT_STORE_PATH) await mkdir(dirname(resolve(path)), { recursive: true });
     const loaded = await store.load();
     if (loaded.warning) log.warn({ movedTo: loaded.movedTo }, loaded.warning);
     directory.load(loaded.records);
-    log.info({ nodes: directory.size, path: config.store.path ?? "memory" }, "key directory loaded");
+    log.info({ nodes: directory.size, path: path ?? "memory" }, "key directory loaded");
   } catch (err) {
-    if (err instanceof StoreVersionError) throw new ConfigError([{ field: "store.path", message: err.message }]);
+    if (err instanceof StoreVersionError || err instanceof StorePathError) throw new ConfigError([{ field: "store.path", message: err.message }]);
     throw err;
   }
   store.on("writeFailed", (err) => log.error({ err: err.message }, "could not write the key directory; will retry"));
-  await started.add({ start: () => store.attach(directory), stop: () => store.stop() });
+  store.on("recovered", () => log.info({ path }, "the key directory is written again"));
+  // Durable before announced: nothing about a change leaves the directory before the store has it on disk.
+  if (path !== null) directory.useJournal(store);
+  directory.on("listenerError", (err) => log.error({ err }, `publishing a directory change failed: ${err.message}`));
+  await started.add({ start: () => store.start(directory), stop: () => store.stop() });
   return { directory, store };
 }
 

@@ -56,6 +56,7 @@ function usage(): string {
   return [
     `Usage: ${NAME} [--config FILE]`,
     `       ${NAME} simulate [--nodes N] [--port P] [--host H]`,
+    `       ${NAME} export [--config FILE]`,
     "",
     "Keeps a Meshtastic radio's public keys in sync and reports them over MQTT, with Home",
     "Assistant discovery. Without --config, ./config.yaml is read if it exists; with no config",
@@ -67,8 +68,9 @@ function usage(): string {
     "",
     "Commands:",
     "  simulate            run the simulated radio alone (simulate --help for its options)",
+    "  export              print the key directory as JSON, for backups (export --help)",
     "",
-    "Exit codes: 0 clean stop (SIGINT/SIGTERM), 1 runtime failure, 2 usage or config error.",
+    "Exit codes: 0 clean stop (SIGINT/SIGTERM/SIGHUP), 1 runtime failure, 2 usage or config error.",
     "Logs go to stderr: one line per record on a terminal, JSON lines otherwise",
     "(LOG_FORMAT=pretty or LOG_FORMAT=json chooses).",
     "",
@@ -142,6 +144,7 @@ async function runBridge(configFile: string | undefined): Promise<void> {
       logger.info("stopped");
       return exit(0);
     } catch (error) {
+      // e.g. the store's final write failed: its message says how many changes were not saved.
       logger.error({ err: error }, `stopping failed: ${error instanceof Error ? error.message : String(error)}`);
       return exit(1);
     }
@@ -155,8 +158,8 @@ async function runBridge(configFile: string | undefined): Promise<void> {
     logger.info(`${signal}: stopping`);
     if (app !== undefined) void stop(app);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // SIGHUP: a closed terminal or a service manager's stop; the same clean stop.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
   const crash = (error: unknown): void => {
     logger.fatal({ err: error }, `uncaught error: ${error instanceof Error ? error.message : String(error)}`);
     exit(1);
@@ -192,6 +195,13 @@ async function runBridge(configFile: string | undefined): Promise<void> {
 
 export async function main(argv: string[]): Promise<void> {
   try {
+    if (argv[0] === "export") {
+      const { runExport } = await import("./export-command.js");
+      const io = { stdout: (text: string) => process.stdout.write(text), stderr: (line: string) => printLine(process.stderr, line), env: process.env, cwd: process.cwd() };
+      const code = await runExport(argv.slice(1), io);
+      await new Promise((resolve) => process.stdout.write("", resolve)); // all of it out before exit
+      return exit(code);
+    }
     const command = parseCommandLine(argv);
     switch (command.kind) {
       case "help":

@@ -42,7 +42,8 @@ export class KeySharing {
   start(): void {
     const { client, directory, topic } = this.opts;
     this.unlisten = [
-      listen<DirectoryEvents>(directory, { nodeChanged: (view) => this.publish(view.num), nodeRemoved: ({ id }) => this.withdraw(id) }),
+      // The record as announced (durable), not the directory's newer state, if any.
+      listen<DirectoryEvents>(directory, { nodeChanged: (_view, record) => this.publish(record), nodeRemoved: ({ id }) => this.withdraw(id) }),
       listen<ClientEvents>(client, { connect: () => this.publishAll() }),
       client.subscribe(shareFilter(topic), (t, payload) => this.onMessage(t, payload)),
     ];
@@ -55,13 +56,11 @@ export class KeySharing {
 
   /** Every key of ours; the client sends only what this connection does not carry yet. */
   publishAll(): void {
-    for (const record of this.opts.directory.snapshot()) this.publish(record.num, true);
+    for (const [record] of this.opts.directory.announcedRecords()) this.publish(record, true);
   }
 
   /** `all`: every key again, for the client to send what this connection lacks. */
-  private publish(num: number, all = false): void {
-    const record = this.opts.directory.get(num);
-    if (!record) return;
+  private publish(record: Readonly<KeyRecord>, all = false): void {
     if (!ownKey(record)) {
       // A key we no longer vouch for (e.g. taken from another gateway): stop sharing it.
       if (this.published.has(record.id)) this.withdraw(record.id);

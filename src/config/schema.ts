@@ -26,6 +26,9 @@ function isBrokerUrl(value: string): boolean {
 }
 
 const text = () => z.string().min(1);
+
+/** store.path when unset: its directory is created on first start (a path the user names must exist). */
+export const DEFAULT_STORE_PATH = "./data/keys.json";
 const port = () => z.number().int().min(1).max(65535);
 const count = (max: number) => z.number().int().min(1).max(max);
 
@@ -136,8 +139,8 @@ export const configSchema = z
         // only demo mode (no config file) uses it, so fake keys never land in a real store.
         path: text()
           .nullable()
-          .default("./data/keys.json")
-          .describe("File that keeps the key directory across restarts (relative to the working directory)"),
+          .default(DEFAULT_STORE_PATH)
+          .describe("File that keeps the key directory across restarts, with its journal beside it (relative to the working directory; its directory must exist)"),
       })
       .prefault({}),
     log_level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info").describe("trace, debug, info, warn or error"),

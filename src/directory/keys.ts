@@ -3,23 +3,35 @@
 // node's status current (health.ts; a key change can move other nodes in or out of
 // `duplicate`), and emits a node's public view only when a field of that view really changed,
 // so the MQTT side can publish retained state as it comes. Its emitter is the one way key
-// events leave it.
+// events leave it. With a journal (the store) attached, a change is announced only once the
+// journal reports it durable: state changes at once (the rules read it), announcements wait,
+// and what the read side lists (list(), view(), announcedRecords()) is what was announced.
 import { EventEmitter } from "node:events";
+import { AnnouncementQueue, type Announcement, type NodeState } from "./announcements.js";
 import type { KeyEvent } from "./events.js";
+import { KeyIndex } from "./key-index.js";
 import { nodeStatus, statusEvents } from "./health.js";
 import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
 import { sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
 import { acceptRecord, leftRadio, noteRadioStale, rejectRecord } from "./trust.js";
 
 export interface DirectoryEvents {
-  /** A node's `nodes/<id>` payload changed (or the node is new). */
-  nodeChanged: [NodeView];
+  /** A node's `nodes/<id>` payload changed (or the node is new), with the record it was built from. */
+  nodeChanged: [NodeView, Readonly<KeyRecord>];
   /** forget(): retained `nodes/<id>` and discovery should be cleared. */
   nodeRemoved: [{ id: string; num: number }];
   /** A bridge event: key_added, key_changed, weak_key, duplicate_key, key_conflict, radio_key_stale. */
   event: [KeyEvent];
-  /** The directory changed (including fields outside the view): persist it, refresh figures. */
+  /** The directory changed (including fields outside the view): refresh figures. */
   dirty: [];
+  /** A listener of an announcement threw; the announcements go on. */
+  listenerError: [Error];
+}
+
+/** Where changes go before they are announced: KeyStore satisfies it. */
+export interface ChangeJournal {
+  /** Resolves once the nodes' current state is durable. `urgent`: it will be announced. */
+  persist(nums: Iterable<number>, urgent: boolean): Promise<void>;
 }
 
 export interface KeyDirectoryOptions {
@@ -50,12 +62,12 @@ type Update = { num: number; next: KeyRecord | null };
 export class KeyDirectory extends EventEmitter<DirectoryEvents> implements DirectorySnapshot {
   private readonly records = new Map<number, KeyRecord>();
   /** keyHash → node numbers holding that key: duplicates are found without a full scan. */
-  // Almost every key has one holder: a bare number then, a Set only for duplicates (a Set
-  // per key was about 170 bytes per node).
-  private readonly byHash = new Map<string, number | Set<number>>();
+  private readonly byHash = new KeyIndex();
   /** Every record's status. A node's view is toView(record, status), built when asked for. */
   private readonly statuses = new Map<number, NodeStatus>();
   private readonly keyTotals: KeyTotals = { added: 0, updated: 0 };
+  private journal: ChangeJournal | null = null;
+  private readonly announcements = new AnnouncementQueue((announcement) => this.announce(announcement));
 
   constructor(private readonly options: KeyDirectoryOptions) {
     super();
@@ -69,14 +81,38 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     return this.records.get(num >>> 0);
   }
 
+  /** From now on, changes are announced only once `journal` has them durable (null: at once). */
+  useJournal(journal: ChangeJournal | null): void {
+    this.journal = journal;
+  }
+
+  /** Resolves when the announcements of the last ingest/acceptKey/forget have gone out. */
+  lastChangeAnnounced(): Promise<void> {
+    return this.announcements.latest;
+  }
+
+  /** A node's view as last announced. */
   view(num: number): NodeView | undefined {
+    const held = this.announcements.heldState(num >>> 0);
+    if (held) return held.record && held.status ? toView(held.record, held.status) : undefined;
     const record = this.records.get(num >>> 0);
     return record && this.viewOf(record);
   }
 
-  /** Every node's view, by node number. */
+  /** Every node's view as last announced, by node number. */
   list(): NodeView[] {
-    return [...this.records.values()].sort((a, b) => a.num - b.num).map((record) => this.viewOf(record));
+    return this.announcedRecords().map(([record, status]) => toView(record, status));
+  }
+
+  /** Every record with its status, as last announced (e.g. to republish after a reconnect). */
+  announcedRecords(): [Readonly<KeyRecord>, NodeStatus][] {
+    const out: [KeyRecord, NodeStatus][] = [];
+    for (const record of this.records.values()) {
+      if (this.announcements.heldState(record.num)) continue;
+      out.push([record, this.statuses.get(record.num) ?? "missing"]);
+    }
+    for (const held of this.announcements.heldStates()) if (held.record && held.status) out.push([held.record, held.status]);
+    return out.sort((a, b) => a[0].num - b[0].num);
   }
 
   /** Every record, for the store. */
@@ -154,18 +190,23 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     return view && { view, rejected };
   }
 
+  /** One command's change to one record; the view returned is the node's state after it. */
   private change(num: number, rule: (prev: KeyRecord) => KeyRecord): NodeView | undefined {
     const prev = this.records.get(num >>> 0);
     if (!prev) return undefined;
     const events: KeyEvent[] = [];
     const next = noteRadioStale(rule(prev), events);
     if (next !== prev) this.commit([{ num: prev.num, next }], events, true);
-    return this.view(prev.num);
+    else this.announcements.now(null);
+    return this.viewOf(this.records.get(prev.num) as KeyRecord);
   }
 
   /** forget: removes the node; true when it existed. */
   forget(num: number): boolean {
-    if (!this.records.has(num >>> 0)) return false;
+    if (!this.records.has(num >>> 0)) {
+      this.announcements.now(null);
+      return false;
+    }
     this.commit([{ num: num >>> 0, next: null }], [], true);
     return true;
   }
@@ -174,35 +215,9 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     return toView(record, this.statuses.get(record.num) ?? "missing");
   }
 
-  /** The node numbers holding a key, in the order they got it. */
-  private holders(keyHash: string): number[] {
-    const held = this.byHash.get(keyHash);
-    if (held === undefined) return [];
-    return typeof held === "number" ? [held] : [...held];
-  }
-
   private group(keyHash: string | null): KeyRecord[] {
     if (keyHash === null) return [];
-    return this.holders(keyHash).map((num) => this.records.get(num) as KeyRecord);
-  }
-
-  private index(record: KeyRecord, add: boolean, affected: Set<number>): void {
-    const hash = record.keyHash;
-    if (hash === null) return;
-    const held = this.byHash.get(hash);
-    if (add) {
-      if (held === undefined) this.byHash.set(hash, record.num);
-      else if (typeof held !== "number") held.add(record.num);
-      else if (held !== record.num) this.byHash.set(hash, new Set([held, record.num]));
-    } else if (typeof held === "number") {
-      if (held === record.num) this.byHash.delete(hash);
-    } else if (held !== undefined) {
-      held.delete(record.num);
-      if (held.size === 0) this.byHash.delete(hash);
-      else if (held.size === 1) this.byHash.set(hash, held.values().next().value as number);
-    }
-    // Everyone holding this key may enter or leave `duplicate`.
-    for (const peer of this.holders(hash)) affected.add(peer);
+    return this.byHash.holders(keyHash).map((num) => this.records.get(num) as KeyRecord);
   }
 
   /** The one place state changes: records, index, statuses; then the emits. */
@@ -210,40 +225,71 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     const affected = new Set<number>();
     const removed: KeyRecord[] = [];
     // Each changed node's record as it was before this commit: its old view is built from it.
-    const before = new Map<number, KeyRecord | null>();
+    const was = new Map<number, KeyRecord | null>();
+    const oldStatuses = new Map<number, NodeStatus | null>();
     for (const { num, next } of updates) {
       const prev = this.records.get(num);
-      if (!before.has(num)) before.set(num, prev ?? null);
-      if (prev) this.index(prev, false, affected);
+      if (!was.has(num)) was.set(num, prev ?? null);
+      if (prev) this.byHash.remove(prev, affected);
       if (next) {
         this.records.set(num, next);
-        this.index(next, true, affected);
+        this.byHash.add(next, affected);
         affected.add(num);
       } else if (prev) {
         this.records.delete(num);
+        if (!oldStatuses.has(num)) oldStatuses.set(num, this.statuses.get(num) ?? null);
         if (this.statuses.delete(num)) removed.push(prev);
       }
     }
     const events = [...leading];
-    const changedViews: NodeView[] = [];
+    const changedViews: [NodeView, KeyRecord][] = [];
     for (const num of affected) {
       const record = this.records.get(num);
       if (!record) continue;
       const sameKey = this.group(record.keyHash);
       const status = nodeStatus(record, sameKey, this.options.weakHashes);
       const oldStatus = this.statuses.get(num) ?? null;
+      if (!oldStatuses.has(num)) oldStatuses.set(num, oldStatus);
       events.push(...statusEvents(record, oldStatus, status, sameKey));
       this.statuses.set(num, status);
       const view = toView(record, status);
-      const oldRecord = before.has(num) ? before.get(num) : record;
+      const oldRecord = was.has(num) ? was.get(num) : record;
       if (oldRecord && oldStatus !== null && sameView(toView(oldRecord, oldStatus), view)) continue;
-      changedViews.push(view);
+      changedViews.push([view, record]);
     }
     if (!emit) return;
+    const announcement: Announcement = { removed, views: changedViews, events };
+    const urgent = removed.length + changedViews.length + events.length > 0;
+    const durable = this.journal && updates.length > 0 ? this.journal.persist(new Set(updates.map((u) => u.num)), urgent) : null;
+    if (durable === null || !urgent) {
+      // Nothing waits: at once (no journal), or nothing to announce (e.g. a lastSeen).
+      this.announcements.now(urgent ? announcement : null);
+      if (!urgent && updates.length > 0) this.emit("dirty");
+      return;
+    }
+    const before = (num: number): NodeState => ({ record: was.has(num) ? (was.get(num) ?? null) : (this.records.get(num) ?? null), status: oldStatuses.get(num) ?? null });
+    const after = (num: number): NodeState => ({ record: this.records.get(num) ?? null, status: this.statuses.get(num) ?? null });
+    this.announcements.after(durable, announcement, before, after);
+  }
+
+  private announce(announcement: Announcement): void {
     // State is complete before any listener runs, so listeners may read the directory.
-    for (const record of removed) this.emit("nodeRemoved", { id: record.id, num: record.num });
-    for (const view of changedViews) this.emit("nodeChanged", { ...view });
-    for (const event of events) this.emit("event", event);
-    if (updates.length > 0) this.emit("dirty");
+    for (const record of announcement.removed) this.safeEmit("nodeRemoved", { id: record.id, num: record.num });
+    for (const [view, record] of announcement.views) this.safeEmit("nodeChanged", { ...view }, record);
+    for (const event of announcement.events) this.safeEmit("event", event);
+    this.safeEmit("dirty");
+  }
+
+  private safeEmit<K extends "nodeRemoved" | "nodeChanged" | "event" | "dirty">(event: K, ...args: DirectoryEvents[K]): void {
+    if (this.journal === null) {
+      // Announced within the caller's own call: let a listener's error reach it, as ever.
+      (this.emit as (e: K, ...a: DirectoryEvents[K]) => boolean)(event, ...args);
+      return;
+    }
+    try {
+      (this.emit as (e: K, ...a: DirectoryEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      if (this.listenerCount("listenerError") > 0) this.emit("listenerError", error as Error);
+    }
   }
 }

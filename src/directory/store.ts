@@ -1,220 +1,258 @@
-// Persistence of the key directory to one JSON file (store-format.ts), crash-safe:
-// write <path>.tmp-<pid>, fsync it, rename it over the target, fsync the directory. A
-// reader therefore sees the old file or the new one, never a mix, whatever kills us.
-// Writes are coalesced: the first change starts a wait of debounceMs, every change until it
-// ends rides along (so a busy directory is still written at least every debounceMs). One
-// cancellable loop over an injectable clock does the waiting, and the retries after a
-// failed write.
+// Persistence of the key directory, durable before announced: the directory hands every
+// change to persist() and announces it only when the returned promise resolves, i.e. once
+// the change is written and fsynced. A change costs one journal line (store-format.ts), not
+// a rewrite of the whole directory; the journal is folded into the JSON snapshot
+// (compaction) when it grows past the snapshot's size, so the files stay within about twice
+// the directory's size and a change's amortised cost stays proportional to the change.
+// One background loop writes: urgent changes (anything announced) at most every batchMs, in
+// one fsync per batch; changes nobody announces (a lastSeen) lazily, every lazyMs.
 import { EventEmitter } from "node:events";
-import { readFile, rename } from "node:fs/promises";
+import { rename } from "node:fs/promises";
 import { backoff } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
 import type { KeyRecord } from "./record.js";
-import { removeStaleTemps, writeAtomically, type CrashPoint } from "./store-file.js";
-import { parseStore, serializeRecords, StoreCorruptError, StoreVersionError } from "./store-format.js";
+import { checkStorePath, noCrash, removeStaleTemps, resolveStorePath, type CrashHook } from "./store-files.js";
+import { StoreCorruptError } from "./store-format.js";
+import { readStore } from "./store-read.js";
+import { StoreWriter, type RecordSource } from "./store-writer.js";
 
 export { StoreVersionError, StoreCorruptError } from "./store-format.js";
-export type { CrashPoint } from "./store-file.js";
+export { StorePathError, type CrashPoint } from "./store-files.js";
 
 /** What the store persists: KeyDirectory satisfies it. */
-export interface StoreSource {
-  snapshot(): readonly Readonly<KeyRecord>[];
-  on(event: "dirty", listener: () => void): unknown;
-  off(event: "dirty", listener: () => void): unknown;
-}
+export type StoreSource = RecordSource;
 
 export interface KeyStoreOptions {
   /** null: memory only (demo mode): load() is empty and nothing is ever written. */
   path: string | null;
-  /** Delay between the first unsaved change and the write. Default 1000 ms. */
-  debounceMs?: number;
-  /** The debounce and the retry waits run on it, so tests end them by hand. Default: the system clock. */
   clock?: Clock;
-  /** Epoch milliseconds, for saved_at and the name of a corrupt file moved aside. Default: the clock's. */
-  nowMs?: () => number;
+  /** Least time between two batches. Default 20 ms. */
+  batchMs?: number;
+  /** How long a change nobody announces may wait. Default 5,000 ms. */
+  lazyMs?: number;
+  /** The wait before retry `attempt` (1, 2, ...) of a failing write. */
+  retryDelayMs?: (attempt: number) => number;
+  /** The journal is compacted once it is larger than the snapshot and than this. Default 256 KiB. */
+  compactMinBytes?: number;
   /** Test hook, awaited at each point of a write (see test/directory/store-crash.test.ts). */
-  crashPoint?: (point: CrashPoint) => void | Promise<void>;
+  crashPoint?: CrashHook;
 }
 
 export interface LoadResult {
   records: KeyRecord[];
-  /** Set when the file was unreadable and moved aside; the caller logs it as a warning. */
+  /** Set when a file was unreadable and moved aside; the caller logs it as a warning. */
   warning: string | null;
   movedTo: string | null;
 }
 
 export interface StoreEvents {
-  /** A background (debounced) write failed; the old file is intact and the write is retried (doubling delay, at most a minute apart). */
+  /** A background write failed; the files on disk are intact and the write is retried. */
   writeFailed: [Error];
   written: [];
+  /** A write succeeded after failures: lastError is null again. */
+  recovered: [];
 }
 
-const noop = (): void => undefined;
+/** The final write at stop failed: `unsaved` changed nodes are not on disk. */
+export class StoreUnsavedError extends Error {
+  override readonly name = "StoreUnsavedError";
+  constructor(
+    readonly unsaved: number,
+    path: string,
+    cause: Error,
+  ) {
+    super(`${unsaved} changed node${unsaved === 1 ? "" : "s"} of the key directory could not be saved to ${path}: ${cause.message}`);
+  }
+}
 
-/** Longest wait between retries of a failing background write. */
-const RETRY_MAX_MS = 60_000;
+/** The shared backoff, from half a second to a minute: a dead disk is retried, never hammered. */
+const defaultRetryDelay = (attempt: number): number => backoff(attempt - 1, 500, 60_000);
 
 export class KeyStore extends EventEmitter<StoreEvents> {
-  private source: StoreSource | null = null;
-  private readonly onDirty = (): void => this.markDirty();
-  private dirty = false;
-  /** A write is due after `ms` (the debounce, or a retry's backoff); null: none is. */
-  private due: { ms: number } | null = null;
-  /** Ends the wait for `due` early: flush() writes at once instead. */
-  private waiting: AbortController | null = null;
-  private readonly loop = new Loop();
   private readonly clock: Clock;
-  private writing: Promise<void> | null = null;
-  /** Set by a newer-version file: such a file is never overwritten. */
-  private refused: StoreVersionError | null = null;
+  private readonly hook: CrashHook;
+  private readonly loop = new Loop();
+  private source: StoreSource | null = null;
+  /** Set by load(): the files, as far as this store writes them. */
+  private writer: StoreWriter | null = null;
+  private pending = new Set<number>();
+  private waiters: (() => void)[] = [];
+  private urgent = false;
+  private lazySince: number | null = null;
+  private lastWriteAt = -Infinity;
+  private wake: (() => void) | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
   /** The error of the last failed write, null once a write succeeds. */
   lastError: Error | null = null;
-  /** Background writes failed in a row (sets the retry delay). */
-  private failures = 0;
 
   constructor(private readonly options: KeyStoreOptions) {
     super();
     this.clock = options.clock ?? systemClock;
+    this.hook = options.crashPoint ?? noCrash;
   }
 
   get path(): string | null {
     return this.options.path;
   }
 
+  /** Changed nodes not yet on disk. */
+  get unsaved(): number {
+    return this.pending.size;
+  }
+
   /**
-   * Reads the file. Missing → empty. Newer version → throws StoreVersionError (and this
-   * store refuses to write). Unreadable → moved to <path>.corrupt-<time>, empty, warning.
+   * Checks store.path (StorePathError), reads snapshot and journal. Missing → empty. Newer
+   * version → StoreVersionError. Unreadable snapshot → moved to <path>.corrupt-<time>, empty, warning.
    */
   async load(): Promise<LoadResult> {
     const path = this.options.path;
     if (path === null) return { records: [], warning: null, movedTo: null };
-    let text: string;
+    const target = await resolveStorePath(path);
+    await checkStorePath(path, target);
+    await removeStaleTemps(target); // a write killed before its rename
     try {
-      text = await readFile(path, "utf8");
+      const stored = await readStore(target, path);
+      this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, stored.seq, stored.compact);
+      return { records: stored.records, warning: stored.journalProblem, movedTo: null };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      await removeStaleTemps(path); // a first write killed before its rename
-      return { records: [], warning: null, movedTo: null };
-    }
-    try {
-      const records = parseStore(text, path);
-      await removeStaleTemps(path);
-      return { records, warning: null, movedTo: null };
-    } catch (error) {
-      if (error instanceof StoreVersionError) this.refused = error;
       if (!(error instanceof StoreCorruptError)) throw error;
-      const stamp = new Date(this.nowMs()).toISOString().replace(/[:.]/g, "-");
-      const movedTo = `${path}.corrupt-${stamp}`;
-      await rename(path, movedTo);
+      const movedTo = `${target}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, "-")}`;
+      await rename(target, movedTo);
+      this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, 0, true);
       const warning = `key store ${path} is unreadable (${error.message}); moved it to ${movedTo} and started with an empty key directory`;
       return { records: [], warning, movedTo };
     }
   }
 
-  /** Persists `source` from now on, on every "dirty". */
-  attach(source: StoreSource): void {
-    this.detach();
+  /** Persists `source` from now on (after load()); a needed compaction (e.g. migration) runs at once. */
+  start(source: StoreSource): void {
     this.source = source;
-    source.on("dirty", this.onDirty);
-  }
-
-  detach(): void {
-    this.source?.off("dirty", this.onDirty);
-  }
-
-  /** Notes an unsaved change and starts the debounce (unless a write is running: it starts after). */
-  markDirty(): void {
-    if (this.options.path === null) return;
-    this.dirty = true;
-    if (this.writing === null) this.writeAfter(this.debounceMs());
-  }
-
-  /** Writes now if anything is unsaved; resolves once it is durable, rejects if the write failed. */
-  async flush(): Promise<void> {
-    this.cancelWait();
-    await this.writeNow();
-  }
-
-  /** Stops listening and writes what is unsaved. */
-  async stop(): Promise<void> {
-    this.detach();
-    try {
-      await this.flush();
-    } finally {
-      this.source = null;
-      await this.loop.stop();
-    }
-  }
-
-  private nowMs(): number {
-    return this.options.nowMs?.() ?? this.clock.now();
-  }
-
-  private debounceMs(): number {
-    return this.options.debounceMs ?? 1000;
-  }
-
-  /** Has the loop write after `ms`, unless a write is already due. */
-  private writeAfter(ms: number): void {
-    if (this.due !== null) return;
-    this.due = { ms };
+    if (this.writer === null) return;
     this.loop.start((signal) => this.run(signal));
   }
 
-  private cancelWait(): void {
-    this.due = null;
-    this.waiting?.abort();
+  /**
+   * Records that these nodes changed. The promise resolves once they are durable (never
+   * rejects: while the disk fails it waits, and the change is never announced). `urgent`:
+   * something will announce the change, so it goes out in the next batch.
+   */
+  persist(nums: Iterable<number>, urgent: boolean): Promise<void> {
+    if (this.writer === null) return Promise.resolve();
+    for (const num of nums) this.pending.add(num);
+    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (urgent) {
+      this.urgent = true;
+      this.wake?.();
+    } else if (this.lazySince === null) {
+      this.lazySince = this.clock.now();
+      this.wake?.(); // an idle loop learns its deadline
+    }
+    return done;
   }
 
-  /** Waits for each due write and runs it; returns when none is due (writeAfter starts it again). */
+  /** Writes what is unsaved now; rejects if the write failed (tests, and the final write). */
+  async flush(): Promise<void> {
+    if (this.writer === null || this.source === null) return;
+    if (this.pending.size === 0 && !this.writer.compactionDue) return;
+    await this.exclusive(() => this.write(true));
+  }
+
+  /** Stops the loop and writes what is unsaved; throws StoreUnsavedError naming how much was lost. */
+  async stop(): Promise<void> {
+    await this.loop.stop(() => this.wake?.());
+    try {
+      // Nothing unsaved: nothing to do (a migration not done yet is done at the next start).
+      if (this.pending.size > 0) await this.flush();
+    } catch (error) {
+      throw new StoreUnsavedError(this.pending.size, this.options.path ?? "", error as Error);
+    } finally {
+      await this.writer?.close();
+      this.source = null;
+    }
+  }
+
   private async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted && this.due !== null) {
-      const due = this.due;
-      const waiting = new AbortController();
-      this.waiting = waiting;
-      const stop = (): void => waiting.abort();
-      signal.addEventListener("abort", stop, { once: true });
-      await this.clock.sleep(due.ms, waiting.signal);
-      signal.removeEventListener("abort", stop);
-      this.waiting = null;
-      if (this.due !== due || waiting.signal.aborted) continue; // flushed or stopped meanwhile
-      this.due = null;
+    await this.exclusive(() => (this.writer as StoreWriter).reopen());
+    let attempt = 0;
+    while (!signal.aborted) {
+      const wait = this.nextWriteIn();
+      if (wait === null || wait > 0) {
+        await this.nap(wait, signal);
+        continue;
+      }
       try {
-        await this.writeNow();
+        await this.exclusive(() => this.write(false));
+        if (attempt > 0) this.emit("recovered");
+        attempt = 0;
       } catch (error) {
+        attempt += 1;
         this.emit("writeFailed", error as Error);
-        // Retry by itself, or a key learned once before the disk failed would wait for the
-        // next change (maybe never): with a doubling delay, so a dead disk is not hammered.
-        this.failures += 1;
-        if (!this.refused) this.writeAfter(backoff(this.failures, this.debounceMs(), RETRY_MAX_MS));
+        await this.clock.sleep(this.retryDelay(attempt), signal);
       }
     }
   }
 
-  private async writeNow(): Promise<void> {
-    while (this.writing) await this.writing.then(noop, noop);
-    const path = this.options.path;
-    if (!this.dirty || path === null || this.source === null) return;
-    if (this.refused) throw this.refused;
-    // The snapshot is taken now: whatever changed before flush() was called is in it.
-    this.dirty = false;
-    const attempt = writeAtomically(path, serializeRecords(this.source.snapshot(), Math.floor(this.nowMs() / 1000)), this.options.crashPoint);
-    this.writing = attempt;
+  /** The one place the retry wait is chosen (to be pointed at the shared backoff). */
+  private retryDelay(attempt: number): number {
+    return (this.options.retryDelayMs ?? defaultRetryDelay)(attempt);
+  }
+
+  /** ms until the next write is due; null when there is nothing to write. */
+  private nextWriteIn(): number | null {
+    const now = this.clock.now();
+    if (this.urgent || this.writer?.compactionDue) return Math.max(0, this.lastWriteAt + (this.options.batchMs ?? 20) - now);
+    if (this.lazySince !== null) return Math.max(0, this.lazySince + (this.options.lazyMs ?? 5000) - now);
+    return null;
+  }
+
+  /** Sleeps `ms` (null: until woken), waking early when an urgent change arrives or the loop stops. */
+  private async nap(ms: number | null, signal: AbortSignal): Promise<void> {
+    const early = new AbortController();
+    const onAbort = (): void => early.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.wake = onAbort;
     try {
-      await attempt;
-      this.lastError = null;
-      this.failures = 0;
+      if (ms === null) await new Promise<void>((resolve) => early.signal.addEventListener("abort", () => resolve(), { once: true }));
+      else await this.clock.sleep(ms, early.signal);
+    } finally {
+      this.wake = null;
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One batch: a journal append, or a compaction that covers everything. */
+  private async write(final: boolean): Promise<void> {
+    const writer = this.writer as StoreWriter;
+    // Decided now, not when queued: a write queued behind another may find nothing left.
+    if (this.pending.size === 0 && !writer.compactionDue) return;
+    const nums = this.pending;
+    const waiters = this.waiters;
+    const hadUrgent = this.urgent;
+    const lazySince = this.lazySince;
+    this.pending = new Set();
+    this.waiters = [];
+    this.urgent = false;
+    this.lazySince = null;
+    this.lastWriteAt = this.clock.now();
+    try {
+      await writer.write(this.source as StoreSource, nums, Math.floor(this.clock.now() / 1000), final);
     } catch (error) {
-      // Keep it unsaved: the retry (for a write of the loop), the next change or flush tries again.
-      this.dirty = true;
+      for (const num of nums) this.pending.add(num);
+      this.waiters = [...waiters, ...this.waiters];
+      this.urgent ||= hadUrgent;
+      this.lazySince = lazySince ?? this.lazySince;
       this.lastError = error as Error;
       throw error;
-    } finally {
-      this.writing = null;
     }
+    this.lastError = null;
+    for (const resolve of waiters) resolve();
     this.emit("written");
-    // Changes made while the file was being written wait for the next debounce.
-    if (this.dirty) this.writeAfter(this.debounceMs());
   }
 }

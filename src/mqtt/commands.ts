@@ -64,8 +64,8 @@ const REQUESTS: Readonly<Record<string, CommandSpec<unknown>>> = {
   node: nodeCommand((e, num) => e.manager.node(num)),
   accept_key: nodeCommand((e, num) => e.manager.acceptKey(num)),
   reject_key: nodeCommand((e, num) => e.manager.rejectKey(num)),
-  forget: nodeCommand((e, num) => {
-    e.manager.forget(num);
+  forget: nodeCommand(async (e, num) => {
+    await e.manager.forget(num);
     return { id: nodeId(num) };
   }),
   send: command<{ to: number; text: string }>({

@@ -67,6 +67,8 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private quiet = false;
   /** The result of the last dump the radio delivered: what a requested refresh answers. */
   private lastResult: SyncResult | null = null;
+  /** Settles when the last dump's changes are durable and announced: a sync answers after that. */
+  private lastAnnounced: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: KeySyncOptions) {
     super();
@@ -144,22 +146,26 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     return this.opts.directory.view(num) ?? notFound(num);
   }
 
-  acceptKey(num: number): NodeView {
+  /** Answers once the change is durable and announced (a response reports it). */
+  async acceptKey(num: number): Promise<NodeView> {
     const view = this.quietly(() => this.opts.directory.acceptKey(num)) ?? notFound(num);
+    await this.opts.directory.lastChangeAnnounced();
     this.publishStats();
     return view;
   }
 
-  /** reject_key: the node's changed key is judged an impersonation; refused when nothing changed. */
-  rejectKey(num: number): NodeView {
+  /** reject_key: the node's changed key is judged an impersonation; refused when nothing changed. Answers once durable and announced. */
+  async rejectKey(num: number): Promise<NodeView> {
     const result = this.quietly(() => this.opts.directory.rejectKey(num)) ?? notFound(num);
     if (!result.rejected) throw new CommandRefused(`node ${nodeId(num)} has no changed key to reject (status ${result.view.status})`);
+    await this.opts.directory.lastChangeAnnounced();
     this.publishStats();
     return result.view;
   }
 
-  forget(num: number): void {
+  async forget(num: number): Promise<void> {
     if (!this.quietly(() => this.opts.directory.forget(num))) notFound(num);
+    await this.opts.directory.lastChangeAnnounced();
     this.publishStats();
   }
 
@@ -167,6 +173,13 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   reportError(message: string): void {
     if (this.counters.lastError === message) return;
     this.counters.lastError = message;
+    this.publishStats();
+  }
+
+  /** The failure reported as `message` is over (e.g. the disk works again): last_error clears, unless something newer replaced it. */
+  clearError(message: string): void {
+    if (this.counters.lastError !== message) return;
+    this.counters.lastError = null;
     this.publishStats();
   }
 
@@ -179,11 +192,13 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       if (source) {
         const dump = await source(signal);
         result = this.processDump(dump, this.opts.clock.now() - started);
+        await this.lastAnnounced;
       } else {
         // The radio delivers the dump it read (or the one under way) on its `dump` event,
         // which onDump has processed by the time this resolves.
         await this.opts.radio.requestNodeDb(signal);
         result = this.lastResult as SyncResult;
+        await this.lastAnnounced;
       }
       this.log.debug({ reason }, "sync done");
       return result;
@@ -220,6 +235,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     this.syncing = false;
     const observations = observeDump(dump);
     const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange)) : null;
+    this.lastAnnounced = counts ? this.opts.directory.lastChangeAnnounced() : Promise.resolve();
     const { checked, added, updated } = counts ?? { checked: 0, added: 0, updated: 0 };
     const result: SyncResult = { checked, added, updated, duration_ms: Math.round(durationMs) };
     this.counters.syncCount += 1;
@@ -231,7 +247,8 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     }
     this.log.info(result, `sync: checked ${checked}, added ${added}, updated ${updated}, ${result.duration_ms} ms`);
     if (dump.kind === "handshake") this.scheduler.setReady(true);
-    this.publishStats();
+    // The figures count what was learned: out once the directory has announced it.
+    void this.lastAnnounced.then(() => this.publishStats());
     return result;
   }
 

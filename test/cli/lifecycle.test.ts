@@ -1,9 +1,10 @@
-// The bridge as a process: a clean stop on SIGTERM (exit 0, `offline` published, the key
+// The bridge as a process: a clean stop on SIGTERM and SIGHUP (exit 0, `offline` published, the key
 // directory flushed) and a crash (SIGKILL: the broker publishes the will).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { KeyStore } from "../../src/directory/store.js";
 import { SimRadio } from "../../src/sim/index.js";
 import { Mosquitto } from "../helpers/mosquitto.js";
 import { Observer, json, publishOnce } from "../helpers/mqtt.js";
@@ -49,7 +50,8 @@ async function startBridge(): Promise<{ child: ReturnType<typeof start>["child"]
 }
 
 describe("the bridge process", () => {
-  it("SIGTERM: publishes offline, flushes the key directory and exits 0", async () => {
+  // SIGHUP: a closed terminal, or a service manager's stop; it used to kill the bridge (exit 129) without a flush.
+  it.each(["SIGTERM", "SIGHUP"] as const)("%s: publishes offline, flushes the key directory and exits 0", async (signal) => {
     const { child, finished, observer, store } = await startBridge();
     // A node learned right before the signal must reach the file: the debounce can't lose it.
     const [fresh] = sim.addNodesSilently(1);
@@ -57,15 +59,16 @@ describe("the bridge process", () => {
     await publishOnce(mosquitto.url, `${BASE}/bridge/request/sync`, "");
     await observer.next(`${BASE}/bridge/response/sync`, () => true, mark);
     const signalled = Date.now();
-    child.kill("SIGTERM");
+    child.kill(signal);
     const result = await finished;
     expect(result.code, result.stderr).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(10_000);
     await observer.next(`${BASE}/bridge/state`, (t) => t === '{"state":"offline"}', mark);
-    const file = JSON.parse(readFileSync(store, "utf8")) as { nodes: { num: number; key: string | null }[] };
-    const saved = file.nodes.find((n) => n.num === fresh!.num);
-    expect(saved?.key).toBe(Buffer.from(fresh!.publicKey!).toString("base64"));
-    expect(file.nodes).toHaveLength(sim.nodes.size + 1);
+    // Snapshot and journal, read as the next start reads them.
+    const { records } = await new KeyStore({ path: store }).load();
+    const saved = records.find((n) => n.num === fresh!.num);
+    expect(saved?.key).toEqual(Uint8Array.from(fresh!.publicKey!));
+    expect(records).toHaveLength(sim.nodes.size + 1);
   });
 
   it("SIGKILL: the broker publishes the will, {\"state\":\"offline\"}", async () => {

@@ -1,8 +1,8 @@
 // Crash safety: a real child process writing the store is killed with SIGKILL at each
-// point of a write; the parent then loads the file. The child runs the built dist/ code
-// (`npm test` builds first; alone: npx tsc -p tsconfig.build.json).
+// point of a write (a journal append, a compaction); the parent then loads the files. The
+// child runs the built dist/ code (`npm test` builds first; alone: npx tsc -p tsconfig.build.json).
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync as readSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,8 +31,9 @@ afterEach(async () => {
 });
 
 /** Runs the child until it reports the crash point, inspects the disk there, then SIGKILLs it. */
-async function crashAt(point: string, ackFirst: boolean, atPoint: () => Promise<void>): Promise<string[]> {
-  const proc = spawn(process.execPath, [child, path, point, ackFirst ? "1" : "0"], { stdio: ["ignore", "pipe", "pipe"] });
+async function crashAt(point: string, options: { ackFirst?: boolean; compact?: boolean; atPoint?: () => Promise<void> } = {}): Promise<string[]> {
+  const args = [child, path, point, options.ackFirst === false ? "0" : "1", options.compact ? "1" : "262144"];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.on("exit", (_code, signal) => resolve(signal)));
@@ -40,7 +41,7 @@ async function crashAt(point: string, ackFirst: boolean, atPoint: () => Promise<
   for await (const line of createInterface({ input: proc.stdout })) {
     lines.push(line);
     if (line.startsWith("AT ")) {
-      await atPoint();
+      await options.atPoint?.();
       proc.kill("SIGKILL");
       break;
     }
@@ -53,40 +54,62 @@ async function crashAt(point: string, ackFirst: boolean, atPoint: () => Promise<
 async function loadNums(): Promise<number[]> {
   const result = await new KeyStore({ path }).load();
   expect(result.warning).toBeNull();
-  return result.records.map((r) => r.num);
+  return result.records.map((r) => r.num).sort((a, b) => a - b);
 }
 
-const tmpOf = (name: string) => name.startsWith("keys.json.tmp-");
+const announcedBefore = ["ANNOUNCED 1", "ANNOUNCED 2", "ANNOUNCED 3", "ACK 1,2,3"];
+const tmpOf = (name: string): boolean => name.includes(".tmp-");
 
 describe("store crash safety (SIGKILL during a write)", () => {
-  it("killed with the temp file incomplete: the acknowledged keys load", async () => {
-    const lines = await crashAt("tmp-partial", true, async () => {
-      const tmp = (await readdir(dir)).find(tmpOf) as string;
-      const partial = await readFile(join(dir, tmp), "utf8");
-      expect(() => parseDoc(partial)).toThrow();
+  it("journal append, killed with the batch half written: node 4 was never announced, and the torn line is dropped", async () => {
+    const lines = await crashAt("journal-partial");
+    expect(lines).toEqual([...announcedBefore, "AT journal-partial"]);
+    expect(await loadNums()).toEqual([1, 2, 3]);
+  });
+
+  it("journal append, killed after the fsync and before the announcement: node 4 is kept", async () => {
+    const lines = await crashAt("journal-synced");
+    expect(lines).toEqual([...announcedBefore, "AT journal-synced"]);
+    expect(await loadNums()).toEqual([1, 2, 3, 4]);
+  });
+
+  it("compaction, killed with the temp snapshot incomplete: the old snapshot and journal load", async () => {
+    const lines = await crashAt("tmp-partial", {
+      compact: true,
+      atPoint: async () => {
+        const tmp = (await readdir(dir)).find(tmpOf) as string;
+        expect(() => parseDoc(readSync(join(dir, tmp), "utf8"))).toThrow();
+      },
     });
-    expect(lines).toEqual(["ACK 1,2,3", "AT tmp-partial"]);
+    expect(lines).toEqual([...announcedBefore, "AT tmp-partial"]);
     expect(await loadNums()).toEqual([1, 2, 3]);
     expect((await readdir(dir)).filter(tmpOf)).toEqual([]); // leftover temp removed on load
   });
 
-  it("killed between fsync and rename: the old file loads whole", async () => {
-    await crashAt("tmp-synced", true, async () => {
-      const tmp = (await readdir(dir)).find(tmpOf) as string;
-      expect(parseDoc(await readFile(join(dir, tmp), "utf8")).nodes).toHaveLength(4);
+  it("compaction, killed between fsync and rename: the old snapshot and journal load whole", async () => {
+    await crashAt("tmp-synced", {
+      compact: true,
+      atPoint: async () => {
+        const tmp = (await readdir(dir)).find(tmpOf) as string;
+        expect(parseDoc(readSync(join(dir, tmp), "utf8")).nodes).toHaveLength(4);
+      },
     });
     expect(await loadNums()).toEqual([1, 2, 3]);
   });
 
-  it("killed right after rename: the new file loads, with the new key", async () => {
-    await crashAt("renamed", true, async () => {
-      expect((await readdir(dir)).filter(tmpOf)).toEqual([]);
-    });
+  it("compaction, killed after the snapshot's rename, before the new journal: the old journal is ignored, the snapshot has all", async () => {
+    await crashAt("renamed", { compact: true });
     expect(await loadNums()).toEqual([1, 2, 3, 4]);
   });
 
+  it("compaction, killed after the new journal replaced the old one: everything loads", async () => {
+    await crashAt("journal-reset", { compact: true });
+    expect(await loadNums()).toEqual([1, 2, 3, 4]);
+    expect((await readFile(`${path}.journal`, "utf8")).split("\n").filter(Boolean)).toHaveLength(1);
+  });
+
   it("killed during the very first write: no file, an empty directory, no warning", async () => {
-    await crashAt("tmp-partial", false, () => Promise.resolve());
+    await crashAt("tmp-partial", { ackFirst: false });
     expect(await loadNums()).toEqual([]);
     expect(await readdir(dir)).toEqual([]);
   });

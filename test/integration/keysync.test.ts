@@ -70,7 +70,7 @@ describe("key sync against the simulated radio", () => {
     expect(r.events).toContainEqual({ type: "key_changed", data: { id: node.id, old_fingerprint: fingerprintOf(oldKey), new_fingerprint: fingerprintOf(newKey), action: "taken", old_source: "nodedb", new_source: "nodedb" } });
     expect(r.manager.node(node.num).status).toBe("changed");
     expect(r.manager.stats().keys_updated).toBe(1);
-    expect(r.manager.acceptKey(node.num).status).toBe("ok");
+    expect((await r.manager.acceptKey(node.num)).status).toBe("ok");
   });
 
   it("under pin the old key is kept, changed until accept_key installs the new one", async () => {
@@ -85,7 +85,7 @@ describe("key sync against the simulated radio", () => {
     expect(r.manager.node(node.num).status).toBe("changed");
     await r.manager.sync();
     expect(hex(r.directory.get(node.num)?.key)).toBe(hex(oldKey));
-    expect(r.manager.acceptKey(node.num).status).toBe("ok");
+    expect((await r.manager.acceptKey(node.num)).status).toBe("ok");
     expect(hex(r.directory.get(node.num)?.key)).toBe(hex(newKey));
   });
 

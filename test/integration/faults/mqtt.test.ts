@@ -118,6 +118,8 @@ describe("MQTT faults", () => {
       return json((await o.next(T.response(command), () => true, since)).text) as { status: string; data: unknown };
     };
     const node = [...rig.sim.nodes.values()].find((n) => n.publicKey)!;
+    // The handshake's nodes are answered for once announced (durable first): its nodes/<id> says so.
+    await o.next(`${BASE}/nodes/${node.id}`);
     const snapshot = async () => ({ stats: (await ask("stats", "")).data, node: (await ask("node", node.id)).data });
     const before = await snapshot();
 

@@ -150,6 +150,7 @@ describe("pin policy", () => {
     const keyed = [...rig.sim.nodes.values()].filter((n) => n.publicKey);
     const [target, other, third] = keyed as [typeof keyed[0], typeof keyed[0], typeof keyed[0]];
     const original = fingerprintOf(target.publicKey!);
+    await o.next(`${BASE}/nodes/${target.id}`); // announced once durable
     const fingerprint = async (): Promise<unknown> => (await ask("node", target.id)).data.key_fingerprint;
     expect(await fingerprint()).toBe(original);
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseStore, serializeRecords } from "../../../src/directory/store-format.js";
+import { KeyStore } from "../../../src/directory/store.js";
 import { assertBuilt, run, start, waitForStderr } from "../../cli/run.js";
 import { Observer } from "../../helpers/mqtt.js";
 import { startRig, type Rig } from "../../helpers/app.js";
@@ -15,15 +16,6 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** Waits for a file state with a ceiling; the store has no event the test can reach from here. */
-async function until(test: () => boolean, what: string, ceilingMs = 20_000): Promise<void> {
-  const deadline = Date.now() + ceilingMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ceilingMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25)); // a poll interval, not a wait for state
-  }
-}
 
 function cliConfig(dir: string, storePath: string): string {
   const file = join(dir, "config.yaml");
@@ -34,7 +26,7 @@ function cliConfig(dir: string, storePath: string): string {
 describe("storage faults", () => {
   beforeAll(() => assertBuilt());
 
-  it("a write that fails at run time: the old file stays, the error is logged and in stats, the bridge runs on and retries", async () => {
+  it("a write that fails at run time: the old file stays, nothing unsaved is announced, the error is in stats, the bridge runs on, retries, and last_error clears", async () => {
     const old = serializeRecords([], 1_800_000_000);
     let obstacle = "";
     const rig: Rig = await startRig({}, {
@@ -49,18 +41,27 @@ describe("storage faults", () => {
     const line = await rig.logged("could not write the key directory");
     expect(line).toMatch(/EISDIR|illegal operation/);
     expect(readFileSync(rig.storePath, "utf8")).toBe(old);
-    const observer = await Observer.connect(rig.mqttUrl, ["meshtastic-keysync/sync/stats", "meshtastic-keysync/bridge/response/#"]);
+    const observer = await Observer.connect(rig.mqttUrl, ["meshtastic-keysync/sync/stats", "meshtastic-keysync/bridge/response/#", "meshtastic-keysync/nodes/+"]);
     cleanups.push(() => observer.close());
     await observer.next("meshtastic-keysync/sync/stats", (t) => /could not write the key directory/.test(t));
+    // Nothing the disk does not hold was announced.
+    expect(observer.messages.filter((m) => m.topic.startsWith("meshtastic-keysync/nodes/"))).toEqual([]);
     // The bridge keeps serving: a sync runs and is answered.
     await observer.client.publishAsync("meshtastic-keysync/bridge/request/sync", "", { qos: 1 });
     const answer = await observer.next("meshtastic-keysync/bridge/response/sync");
     expect(JSON.parse(answer.text)).toMatchObject({ status: "ok" });
     // The disk comes back: the retry writes every node without any further change.
+    // A sync clears last_error; the next failed retry sets it again.
+    await observer.next("meshtastic-keysync/sync/stats", (t) => /could not write the key directory/.test(t), observer.mark());
+    const mark = observer.mark();
     rmSync(obstacle, { recursive: true });
-    await until(() => readFileSync(rig.storePath, "utf8") !== old, "the retry rewrote the store");
+    // The disk comes back: the retry writes every node without any further change, then they are announced.
+    const node = rig.sim.nodes.values().next().value!;
+    await observer.next(`meshtastic-keysync/nodes/${node.id}`, () => true, mark);
     const records = parseStore(readFileSync(rig.storePath, "utf8"), rig.storePath);
     expect(records.map((r) => r.num).sort()).toEqual([rig.sim.ownNode.num, ...rig.sim.nodes.keys()].sort());
+    // ...and last_error is null again, without a sync.
+    await observer.next("meshtastic-keysync/sync/stats", (t) => (JSON.parse(t) as { last_error: string | null }).last_error === null, mark);
   });
 
   it("a truncated store file at start is moved aside, reported, and the bridge starts", async () => {
@@ -79,8 +80,8 @@ describe("storage faults", () => {
     const moved = readdirSync(dir).filter((n) => n.startsWith("keys.json.corrupt-"));
     expect(moved).toHaveLength(1);
     expect(readFileSync(join(dir, moved[0] as string), "utf8")).toBe(text.slice(0, text.length >> 1));
-    // The clean stop wrote the handshake's nodes into a new file.
-    expect(parseStore(readFileSync(storePath, "utf8"), storePath).length).toBeGreaterThan(0);
+    // The handshake's nodes are in the new files.
+    expect((await new KeyStore({ path: storePath }).load()).records.length).toBeGreaterThan(0);
   });
 
   it("a store file from a newer version: exit 2 naming store.path, the file untouched", async () => {

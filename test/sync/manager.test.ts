@@ -9,7 +9,7 @@ import { NodeNotFoundError } from "../../src/sync/errors.js";
 import type { BridgeEvent } from "../../src/sync/events.js";
 import { KeySyncManager, type KeySyncOptions } from "../../src/sync/manager.js";
 import type { SyncStats } from "../../src/sync/stats.js";
-import { ManualClock } from "../helpers/clock.js";
+import { ManualClock, flush } from "../helpers/clock.js";
 import { SYNC_DEFAULTS } from "../helpers/keysync.js";
 import { dump, key, remote } from "../directory/util.js";
 
@@ -89,7 +89,9 @@ describe("KeySyncManager", () => {
     stats.length = 0;
     radio.deliver(handshake());
     expect(manager.stats()).toMatchObject({ sync_count: 1, keys_added: 2, nodes_total: 3, last_duration_ms: 40, last_error: null });
-    // One stats publication for the whole dump, not one per changed node.
+    // Stats follow the dump's announcement (durable before announced): once it has gone out,
+    // one publication for the whole dump, not one per changed node.
+    await flush();
     expect(stats.filter((s) => s.sync_count === 1)).toHaveLength(1);
     // initial_delay 0: the first refresh comes one interval after the handshake.
     expect(stats.at(-1)?.next_sync).toBe(Math.floor(clock.now() / 1000) + 300);

@@ -108,8 +108,7 @@ async function simulate(args: string[]): Promise<never> {
     if (controller.signal.aborted) exit(1); // a second signal: stop waiting
     controller.abort();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
   const io = { stdout: (line: string) => printLine(process.stdout, line), stderr: (line: string) => printLine(process.stderr, line) };
   return exit(await runSimulate(args, io, controller.signal));
 }

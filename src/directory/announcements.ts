@@ -27,6 +27,8 @@ interface Held extends NodeState {
 export class AnnouncementQueue {
   private tail: Promise<void> = Promise.resolve();
   private latestDone: Promise<void> = Promise.resolve();
+  /** The announcement of the last submitted change has not gone out yet. */
+  latestPending = false;
   private readonly held = new Map<number, Held>();
 
   constructor(private readonly emitAll: (announcement: Announcement) => void) {}
@@ -39,6 +41,7 @@ export class AnnouncementQueue {
   /** A change that waits for nothing (no journal) or announces nothing. */
   now(announcement: Announcement | null): void {
     this.latestDone = Promise.resolve();
+    this.latestPending = false;
     if (announcement) this.emitAll(announcement);
   }
 
@@ -57,7 +60,8 @@ export class AnnouncementQueue {
       else this.held.set(num, { ...before(num), waiting: 1 });
     }
     const previous = this.tail;
-    this.latestDone = this.tail = durable
+    this.latestPending = true;
+    const done: Promise<void> = durable
       .then(() => previous)
       .then(() => {
         for (const [num, state] of states) {
@@ -65,8 +69,10 @@ export class AnnouncementQueue {
           if (--held.waiting === 0) this.held.delete(num);
           else Object.assign(held, state);
         }
+        if (this.latestDone === done) this.latestPending = false;
         this.emitAll(announcement);
       });
+    this.latestDone = this.tail = done;
   }
 
   /** The announced state of a node whose newer state is not durable yet; undefined if none is pending. */

@@ -91,6 +91,11 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     return this.announcements.latest;
   }
 
+  /** The last change waits for the journal (false: announced already, or nothing to announce). */
+  lastChangePending(): boolean {
+    return this.announcements.latestPending;
+  }
+
   /** A node's view as last announced. */
   view(num: number): NodeView | undefined {
     const held = this.announcements.heldState(num >>> 0);

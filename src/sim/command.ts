@@ -54,7 +54,7 @@ export const SIMULATE_HELP = [
   "Options:",
   ...optionHelpLines(OPTIONS, 22),
   "",
-  "Exit codes: 0 on a clean stop (SIGINT/SIGTERM), 2 on a usage error, 1 on a runtime",
+  "Exit codes: 0 on a clean stop (SIGINT/SIGTERM/SIGHUP), 2 on a usage error, 1 on a runtime",
   "failure such as a port already in use.",
 ].join("\n");
 

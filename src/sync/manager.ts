@@ -248,7 +248,8 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     this.log.info(result, `sync: checked ${checked}, added ${added}, updated ${updated}, ${result.duration_ms} ms`);
     if (dump.kind === "handshake") this.scheduler.setReady(true);
     // The figures count what was learned: out once the directory has announced it.
-    void this.lastAnnounced.then(() => this.publishStats());
+    if (counts && this.opts.directory.lastChangePending()) void this.lastAnnounced.then(() => this.publishStats());
+    else this.publishStats();
     return result;
   }
 

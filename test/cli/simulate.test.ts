@@ -15,7 +15,7 @@ afterEach(async () => {
   radio = null;
 });
 
-it("simulate --nodes 200 --port 0 prints where it listens, serves 200 nodes, and stops with 0", async () => {
+it("simulate --nodes 200 --port 0 prints where it listens, serves 200 nodes, and stops with 0 on SIGTERM", async () => {
   assertBuilt();
   const { child, finished } = start(["simulate", "--nodes", "200", "--port", "0"], { cwd: mkdtempSync(path.join(tmpdir(), "keysync-sim-")) });
   const firstLine = await new Promise<string>((resolve, reject) => {
@@ -37,6 +37,18 @@ it("simulate --nodes 200 --port 0 prints where it listens, serves 200 nodes, and
   expect((await dump).nodes).toHaveLength(200);
   await radio.stop();
   child.kill("SIGTERM");
+  const result = await finished;
+  expect(result.code, result.stderr).toBe(0);
+});
+
+it("simulate stops with 0 on SIGHUP too (a closed terminal)", async () => {
+  assertBuilt();
+  const { child, finished } = start(["simulate", "--nodes", "1", "--port", "0"], { cwd: mkdtempSync(path.join(tmpdir(), "keysync-sim-")) });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("listening on") && resolve());
+    child.on("exit", () => reject(new Error("simulate exited before printing its address")));
+  });
+  child.kill("SIGHUP");
   const result = await finished;
   expect(result.code, result.stderr).toBe(0);
 });

@@ -219,8 +219,9 @@ describe("scripts/healthcheck.mjs", () => {
     await gone.stop();
     const result = await check({ HEALTHCHECK_MQTT_URL: url });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^unhealthy: no connection to the broker/);
-    expect(result.ms).toBeLessThan(4_000);
+    // The refusal's own path ("no connection", with the socket's reason), not the 5 s ceiling's
+    // ("cannot reach ... within 5 s"): that is what "at once" means, on a machine of any speed.
+    expect(result.stdout).toMatch(/^unhealthy: no connection to the broker at .*ECONNREFUSED/);
   });
 
   it("logs in with credentials in the URL and never prints the password", async () => {

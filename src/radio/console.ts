@@ -2,7 +2,9 @@
 // text (SerialConsole.cpp prints it before the host's first frame, and in 2.7.x afterwards
 // too unless debug_log_api_enabled). They are the radio's business, not an error: cut into
 // lines, counted, and logged at debug level at a bounded rate, so a chatty radio cannot flood
-// the bridge's log. Bytes of frames torn by text land here too; they are cleaned like text.
+// the bridge's log. Bytes of frames torn by text land here too: a line that is mostly not
+// text is logged as its size only, so no frame content (a config frame carries the radio's
+// private key) ever reaches the log.
 import type { LogPort } from "../log-port.js";
 
 /** Longer lines are cut: a line never ended (binary noise) must not grow without bound. */
@@ -52,11 +54,22 @@ export class ConsoleText {
     const raw = Buffer.concat(this.partial, this.partialLength);
     this.partial = [];
     this.partialLength = 0;
-    const line = cleanLine(this.decoder.decode(raw));
+    const decoded = this.decoder.decode(raw);
+    const line = isText(decoded) ? cleanLine(decoded) : `[${raw.length} bytes that are not text]`;
     if (line === "") return;
     this.stats.lines += 1;
     this.onLine(line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line);
   }
+}
+
+/** Console text is printable; frame bytes decode to replacement and control characters. */
+function isText(decoded: string): boolean {
+  let odd = 0;
+  for (const ch of decoded) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code === 0xfffd || (code < 0x20 && ch !== "\t" && ch !== "\r" && ch !== "\u001b") || code === 0x7f) odd += 1;
+  }
+  return odd * 10 <= decoded.length;
 }
 
 export function cleanLine(text: string): string {

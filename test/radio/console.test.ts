@@ -23,6 +23,14 @@ describe("ConsoleText", () => {
     expect(out).toEqual(["x \u2014 y"]);
   });
 
+  it("frame bytes torn into the text are logged as a size, never as content", () => {
+    const key = Buffer.from("b0609f8f35ee22e7de8217d555e1e256595b080e1b0a6864536ea7397bcc735f", "hex");
+    const { lines: out } = lines([Buffer.concat([Buffer.from([0x12, 0x22, 0x0a, 0x20]), key, Buffer.from("\r\n")])]);
+    // 0x0A inside the key cuts it into several lines; none of them shows its bytes.
+    expect(out.length).toBeGreaterThan(0);
+    for (const line of out) expect(line).toMatch(/^\[\d+ bytes that are not text\]$/);
+  });
+
   it("binary noise without a newline is cut into bounded lines instead of growing", () => {
     const { lines: out } = lines([Buffer.alloc(5000, 0x41)]);
     expect(out.length).toBeGreaterThan(0);

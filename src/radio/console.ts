@@ -2,8 +2,8 @@
 // text (SerialConsole.cpp prints it before the host's first frame, and in 2.7.x afterwards
 // too unless debug_log_api_enabled). They are the radio's business, not an error: cut into
 // lines, counted, and logged at debug level at a bounded rate, so a chatty radio cannot flood
-// the bridge's log. Bytes of frames torn by text land here too: a line that is mostly not
-// text is logged as its size only, so no frame content (a config frame carries the radio's
+// the bridge's log. Bytes of frames torn by text land here too: a line that is not all text
+// is logged as its size only, so no frame content (a config frame carries the radio's
 // private key) ever reaches the log.
 import type { LogPort } from "../log-port.js";
 
@@ -62,14 +62,17 @@ export class ConsoleText {
   }
 }
 
-/** Console text is printable; frame bytes decode to replacement and control characters. */
+/**
+ * Console text is valid UTF-8 without control characters (colour codes aside). Frame bytes
+ * are neither: a line holding any of them (text torn by a frame, or the reverse) is shown as
+ * its size only, whatever text it also holds.
+ */
 function isText(decoded: string): boolean {
-  let odd = 0;
   for (const ch of decoded) {
     const code = ch.codePointAt(0) ?? 0;
-    if (code === 0xfffd || (code < 0x20 && ch !== "\t" && ch !== "\r" && ch !== "\u001b") || code === 0x7f) odd += 1;
+    if (code === 0xfffd || (code < 0x20 && ch !== "\t" && ch !== "\r" && ch !== "\u001b") || code === 0x7f) return false;
   }
-  return odd * 10 <= decoded.length;
+  return true;
 }
 
 export function cleanLine(text: string): string {

@@ -8,10 +8,13 @@
 // The port is read through serialport's binding, not its stream: on Linux a read from a
 // hung-up tty (a USB radio unplugged mid-traffic) returns 0 bytes, which the binding's read
 // retries at once, for ever (serialport/bindings-cpp#162), so the unplug would never be seen.
-// Here a 0-byte read is the end of the line.
+// Here a 0-byte read is the end of the line. The descriptor is non-blocking, so it is read
+// on the event loop (no thread-pool round trip per chunk: a 115200-baud dump arrives in a
+// few hundred small chunks), and after a read that did not fill the buffer the next one
+// waits for the poller instead of trying once more in vain.
 import { EventEmitter } from "node:events";
 import { execFile } from "node:child_process";
-import { read as fsRead } from "node:fs";
+import { readSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { SerialPort } from "serialport";
@@ -84,6 +87,8 @@ class SerialTransport extends EventEmitter<TransportEvents> implements Transport
   closeReason: string | null = null;
   private closing: Promise<void> | null = null;
   private writing: Promise<void> = Promise.resolve();
+  /** The last read left the kernel's buffer empty: wait for the poller before the next. */
+  private drained = false;
 
   constructor(
     private readonly port: PortBinding,
@@ -145,18 +150,23 @@ class SerialTransport extends EventEmitter<TransportEvents> implements Transport
       return (await this.port.read(buffer, 0, buffer.length)).bytesRead;
     }
     for (;;) {
+      if (this.drained) {
+        // Never poll a closed port: close() destroys the poller, and polling it then crashes.
+        if (!this.isOpen || unix.fd === null) throw new Error("port closed");
+        const poller = unix.poller;
+        await new Promise<void>((resolve, reject) => poller.once("readable", (err) => (err ? reject(err) : resolve())));
+      }
       const fd = unix.fd;
-      if (fd === null || fd === undefined) throw new Error("port closed");
+      if (fd === null || fd === undefined || !this.isOpen) throw new Error("port closed");
       try {
-        return await new Promise<number>((resolve, reject) => fsRead(fd, buffer, 0, buffer.length, null, (err, n) => (err ? reject(err) : resolve(n))));
+        const bytes = readSync(fd, buffer, 0, buffer.length, null);
+        this.drained = bytes < buffer.length;
+        return bytes;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== "EAGAIN" && code !== "EWOULDBLOCK" && code !== "EINTR") throw err;
+        this.drained = true;
       }
-      // Never poll a closed port: close() destroys the poller, and polling it then crashes.
-      if (!this.isOpen || unix.fd === null) throw new Error("port closed");
-      const poller = unix.poller;
-      await new Promise<void>((resolve, reject) => poller.once("readable", (err) => (err ? reject(err) : resolve())));
     }
   }
 }

@@ -21,8 +21,9 @@ const CONSOLE_EVERY_MS = 1_500;
 export const SIMULATE_HELP = [
   "Usage: meshtastic-keysync simulate [options]",
   "",
-  "Runs a simulated Meshtastic radio (TCP API, firmware 2.7.26 behaviour) for trying",
-  "clients without hardware. Prints `listening on HOST:PORT` first; logs go to stderr.",
+  "Runs a simulated Meshtastic radio (TCP API, or a serial port with --serial; firmware",
+  "2.7.26 behaviour) for trying clients without hardware. Prints `listening on HOST:PORT`",
+  "(with --serial: `listening on serial PATH (BAUD baud)`) first; logs go to stderr.",
   "",
   "Options:",
   `  --host H              address to listen on (default ${SIM_DEFAULTS.host})`,

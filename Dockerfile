@@ -5,7 +5,8 @@
 #     -v "$PWD/config:/config" -v keysync-data:/data \
 #     meshtastic-keysync
 #
-# /config/config.yaml is required (start from config.yaml.sample, set radio.host); the key
+# /config/config.yaml is required (start from config.yaml.sample, set radio.host or, for a
+# USB radio, radio.serial with the device mapped: see docker-compose.example.yml); the key
 # directory lives in /data/keys.json. See the README's "Docker" section and
 # docker-compose.example.yml.
 
@@ -25,6 +26,9 @@ FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
+# radio.serial needs serialport's prebuilt native binding for this platform and libc (it
+# ships inside the package; no install script runs): fail the build here if it does not load.
+RUN node -e "require('@serialport/bindings-cpp')"
 
 # --- runtime ----------------------------------------------------------------------------
 FROM node:24-bookworm-slim

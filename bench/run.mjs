@@ -11,6 +11,7 @@ import { bytes, count, ms, renderTable } from "./lib/table.mjs";
 import { nowMs } from "./lib/time.mjs";
 import { LINK_PLAN, measureLink } from "./link.mjs";
 import { measureMemory, MEMORY_SIZES } from "./memory.mjs";
+import { measureSerial, SERIAL_PLAN } from "./serial.mjs";
 import { measureStartup, STARTUP_PLAN } from "./startup.mjs";
 import { measureSync, SYNC_PLAN } from "./sync.mjs";
 import { measureStore, STORE_PLAN } from "./store.mjs";
@@ -60,6 +61,7 @@ try {
   });
   const handshake = await step("7 first sync, Home Assistant on/off", () => measureHandshake(HANDSHAKE_PLAN));
   const exit = await step("6 MeshDevice process exit", () => layers.exit);
+  const serial = await step("9 nodes-only sync over serial (and TCP)", () => measureSerial(SERIAL_PLAN));
   const after = machine();
 
   const rows = [];
@@ -102,6 +104,17 @@ try {
     rows.push({ row: "8", what: `store, ${count(s.nodes)} nodes: per changed key, journal (n=${s.after.changes})`, result: `${per(s.after.perChange)}; amortised with compaction ${per(s.after.perChange.amortised)}`, goal: first ? "" : `bytes < 4x the ${count(store[0].nodes)}-node row`, met: first ? "" : yes(flat) });
     rows.push({ row: "8", what: `store, ${count(s.nodes)} nodes: per changed key, whole-file rewrite (before)`, result: s.before ? `${per(s.before.perChange)} (n=${s.before.changes})` : "n/a (BENCH_STORE_BEFORE unset)", goal: "", met: "" });
   }
+  const s8 = serial.serial;
+  const at = `${count(serial.nodes)} nodes, ${count(serial.baud)} baud (n=${serial.reps})`;
+  rows.push({ row: "9", what: `serial sync, ${at}: dump's last byte to the sync result`, result: `${ms(s8.afterLastByte.median)} / ${ms(s8.afterLastByte.p95)}`, goal: "median < 20 ms", met: yes(s8.afterLastByte.median < 20) });
+  rows.push({ row: "9", what: `serial sync, ${at}: wire time of the dump (bytes x 10 / baud); the sync, request to result`, result: `${ms(s8.wire.median)}; ${ms(s8.wall.median)} / ${ms(s8.wall.p95)}`, goal: "", met: "" });
+  rows.push({
+    row: "9",
+    what: `bridge CPU per sync, ${count(serial.nodes)} nodes: serial / TCP`,
+    result: `${ms(s8.cpu.median)} / ${ms(serial.tcp.cpu.median)} (p95 ${ms(s8.cpu.p95)} / ${ms(serial.tcp.cpu.p95)})`,
+    goal: "serial <= TCP",
+    met: yes(s8.cpu.median <= serial.tcp.cpu.median),
+  });
 
   const columns = [
     { key: "row", title: "#" },
@@ -118,10 +131,11 @@ try {
     "Row 8: bytes = wchar of the store's process (every byte handed to write(2)); each change made durable on its own (one batch each: the worst case). Amortised adds the journal's compaction into the snapshot, spread over the changes between two compactions. Before = the store of ace0e57, flushed per change, when BENCH_STORE_BEFORE names its dist/.",
     "Home Assistant discovery is on (the shipped default) everywhere but row 7's second figure.",
     "Row 5: with the embedded broker (the default) its retained copy of every nodes/<id> is in the bridge process too; 'the bridge alone' runs the same bridge against a broker in the bench process.",
+    "Row 8: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB.",
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
-  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake } };
+  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial } };
   writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(out, null, 2)}\n`);
   process.stderr.write(`bench: done in ${(out.durationMs / 1000).toFixed(0)} s; bench/results/latest.json written\n`);
   process.exit(0);

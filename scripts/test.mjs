@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: everything the suite needs, in order, on a fresh machine. Installs run with
 // lifecycle scripts off (see .npmrc), so no pretest hook can be relied on: this script builds
-// the CLI the tests spawn, makes sure a Mosquitto binary exists for the real-broker tests,
-// type-checks, lints, then runs vitest. Extra arguments go to vitest.
+// the CLI the tests spawn, makes sure a Mosquitto binary exists for the real-broker tests and
+// a socat binary for the serial tests (they make a pseudo-terminal pair with it), type-checks,
+// lints, then runs vitest. Extra arguments go to vitest.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
@@ -12,6 +13,7 @@ rmSync(REPORT, { force: true });
 const steps = [
   ["npm", ["run", "build"]],
   ["bash", ["scripts/ensure-mosquitto.sh"]],
+  ["bash", ["scripts/ensure-socat.sh"]],
   ["npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]],
   ["npx", ["eslint", "."]],
   ["npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${REPORT}`, ...process.argv.slice(2)]],

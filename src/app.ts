@@ -17,6 +17,7 @@ import { bridgeTopics } from "./mqtt/topics.js";
 import { nodeId } from "./node-id.js";
 import { MeshtasticRadio } from "./radio/meshtastic.js";
 import { fetchNodeDbOnce } from "./radio/oneshot.js";
+import { serialLink } from "./radio/serial-link.js";
 import { SimRadio } from "./sim/index.js";
 import { systemClock } from "./timing/clock.js";
 import type { Engine } from "./sync/engine.js";
@@ -103,16 +104,29 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
   const mqttUrl = config.mqtt.server ?? (await startBroker(config, log, started));
   if (config.mqtt.server !== undefined) checkTlsFiles(config.mqtt.tls);
   const client = await started.add(mqttClient(config, mqttUrl, log));
-  const radioAddress = config.radio.host === SIMULATOR ? await startSimulator(log, started) : { host: config.radio.host, port: config.radio.port };
-  const radio = new MeshtasticRadio({ ...radioAddress, log: log.child({ part: "radio" }) });
-  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR ? radioAddress : { host, port }));
+  // The radio: the simulated one, or a real one over TCP or USB serial (exclusive, config-checked).
+  const serial = config.radio.serial;
+  const tcp = serial !== undefined ? null : config.radio.host === SIMULATOR ? await startSimulator(log, started) : { host: config.radio.host, port: config.radio.port };
+  const link = tcp ?? (await serialLink(serial as string, config.radio.baud));
+  const radio = new MeshtasticRadio({ ...link, log: log.child({ part: "radio" }) });
+  const radioLabel = tcp ? `${tcp.host}:${tcp.port}` : (serial as string);
+  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR && tcp ? tcp : { host, port }));
 
   const redacted = redactConfig(config);
   const radioNodeId = (): string | null => (radio.info ? nodeId(radio.info.myNodeNum) : null);
   const info = (): object => ({
     version: packageVersion(),
     simulated: config.radio.host === SIMULATOR,
-    radio: { ...radioAddress, my_node_num: radio.info?.myNodeNum ?? null, my_node_id: radioNodeId(), firmware: radio.info?.firmware ?? null },
+    // One of the two ways to the radio; the other's fields are null (CONTRACT.md).
+    radio: {
+      host: tcp?.host ?? null,
+      port: tcp?.port ?? null,
+      serial: serial ?? null,
+      baud: serial === undefined ? null : config.radio.baud,
+      my_node_num: radio.info?.myNodeNum ?? null,
+      my_node_id: radioNodeId(),
+      firmware: radio.info?.firmware ?? null,
+    },
     config: redacted,
   });
   const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory) : null;
@@ -126,8 +140,8 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
   store.on("recovered", () => storeError !== null && engine.manager.clearError(storeError));
   for (const part of [bridge, sharing, engine.pusher, engine.manager, radio]) if (part) await started.add(part);
   // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
-  log.info({ radio: `${radioAddress.host}:${radioAddress.port}`, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
-  return { mqtt: mqttUrl, radio: `${radioAddress.host}:${radioAddress.port}` };
+  log.info({ radio: radioLabel, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
+  return { mqtt: mqttUrl, radio: radioLabel };
 }
 
 /** The key directory, filled from its file; the store keeps writing it until stopped. */

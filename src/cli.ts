@@ -55,13 +55,17 @@ export function parseCommandLine(argv: readonly string[]): Command {
 function usage(): string {
   return [
     `Usage: ${NAME} [--config FILE]`,
-    `       ${NAME} simulate [--nodes N] [--port P] [--host H]`,
+    `       ${NAME} simulate [--nodes N] [--port P] [--host H] [--serial PATH]`,
     `       ${NAME} export [--config FILE]`,
     "",
     "Keeps a Meshtastic radio's public keys in sync and reports them over MQTT, with Home",
     "Assistant discovery. Without --config, ./config.yaml is read if it exists; with no config",
     "file at all the demo runs: the simulated radio, the embedded MQTT broker and a key",
     "directory in memory only.",
+    "",
+    "The radio is reached over TCP (radio.host, port 4403) or, for a radio on USB, over its",
+    "serial port (radio.serial: a /dev/serial/by-id/... path; the user needs the dialout",
+    "group; the radio's serial API must be on). Set exactly one of the two.",
     "",
     "Options:",
     ...optionHelpLines(OPTIONS, 20),
@@ -115,7 +119,9 @@ async function simulate(args: string[]): Promise<never> {
 
 function describeStart(loaded: LoadedConfig): string {
   const { config, source, path } = loaded;
-  const radio = `radio ${config.radio.host}${config.radio.host === "simulator" ? "" : `:${config.radio.port}`}`;
+  const radio = config.radio.serial !== undefined
+    ? `radio on ${config.radio.serial} at ${config.radio.baud} baud`
+    : `radio ${config.radio.host}${config.radio.host === "simulator" ? "" : `:${config.radio.port}`}`;
   const broker = config.mqtt.server ?? `embedded broker on ${config.embedded_broker.host}:${config.embedded_broker.port}`;
   if (source === "demo") {
     return `${NAME} ${packageVersion()}: no config file, running the demo (${radio}, ${broker}, keys in memory only); copy config.yaml.sample to config.yaml for a real radio`;

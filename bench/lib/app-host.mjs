@@ -14,6 +14,11 @@ const app = await startApp(config, { logger, demo: false, configPath });
 
 serveRequests(
   {
+    /** CPU time this process has used so far (user + system), in ms. */
+    cpu: () => {
+      const { user, system } = process.cpuUsage();
+      return { ms: (user + system) / 1000 };
+    },
     /** Memory after full collections (two, with a pause, so finalizers and weak maps settle). */
     memory: async () => {
       globalThis.gc();

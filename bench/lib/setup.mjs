@@ -40,8 +40,7 @@ export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = 
   const file = path.join(dir, "config.yaml");
   const yaml = [
     "radio:",
-    `  host: ${radio.host}`,
-    `  port: ${radio.port}`,
+    ...(radio.serial ? [`  serial: ${radio.serial}`, `  baud: ${radio.baud}`] : [`  host: ${radio.host}`, `  port: ${radio.port}`]),
     "sync:",
     "  interval: 86400",
     `  on_demand_max_per_minute: ${onDemandMaxPerMinute}`,
@@ -62,9 +61,12 @@ export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = 
   return file;
 }
 
-/** `multiClient`: a new client does not force-close the previous one (as behind a proxy). */
-export async function startSim(name, nodes, { multiClient = false } = {}) {
-  const sim = await startChild(path.join(here, "sim-host.mjs"), [JSON.stringify({ nodes, multiClient })], { logFile: logFile(`${name}-sim`) });
+/**
+ * `multiClient`: a new client does not force-close the previous one (as behind a proxy).
+ * `serial`: {path, baud}: serve the radio's end of a pty pair instead of TCP.
+ */
+export async function startSim(name, nodes, { multiClient = false, serial = null } = {}) {
+  const sim = await startChild(path.join(here, "sim-host.mjs"), [JSON.stringify({ nodes, multiClient, serial })], { logFile: logFile(`${name}-sim`) });
   return { ...sim, address: sim.ready.address };
 }
 

@@ -1,6 +1,7 @@
-// Child process: one simulated radio (src/sim, built to dist/sim) on a free loopback port,
-// driven by the bench over IPC. It runs apart from the bridge, as a real radio would, so the
-// radio's work does not share the bridge's event loop.
+// Child process: one simulated radio (src/sim, built to dist/sim) on a free loopback port, or
+// on the radio's end of a pty pair (options.serial), driven by the bench over IPC. It runs
+// apart from the bridge, as a real radio would, so the radio's work does not share the
+// bridge's event loop.
 import { SimRadio } from "../../dist/sim/index.js";
 import { serveRequests } from "./children.mjs";
 import { nowMs } from "./time.mjs";
@@ -14,7 +15,27 @@ const sim = new SimRadio({
   idleTimeoutMs: 0,
   multiClient: options.multiClient ?? false,
 });
-const address = await sim.start();
+const address = options.serial ? { serial: options.serial.path } : await sim.start();
+
+// Serial: when the last byte of each nodes-only dump left the line, and how many bytes it was
+// (console text off, so the line goes quiet exactly at the dump's end).
+const dumps = [];
+if (options.serial) {
+  const line = sim.serveSerial(options.serial.path, { baud: options.serial.baud, consoleEveryMs: 0 });
+  let open = null;
+  sim.on("dumpStart", (d) => {
+    if (d.kind === "nodesOnly") open = { from: line.bytesOut, written: false };
+  });
+  // The dump's last frame is queued when "dump" fires; the line goes idle once it is sent.
+  sim.on("dump", (d) => {
+    if (d.kind === "nodesOnly" && open) open.written = true;
+  });
+  line.on("idle", () => {
+    if (!open?.written) return;
+    dumps.push({ lastByteAt: nowMs(), bytes: line.bytesOut - open.from });
+    open = null;
+  });
+}
 
 serveRequests(
   {
@@ -34,6 +55,8 @@ serveRequests(
       for (const num of nums) sim.rotateKey(num);
       return { rotated: nums.length };
     },
+    /** The serial dumps since the last call: [{lastByteAt, bytes}]. */
+    serialDumps: () => dumps.splice(0),
     info: () => ({ nodes: sim.db.size, keyed: sim.db.list().filter((n) => n.publicKey !== null).length, clients: sim.clients, stats: sim.stats }),
   },
   () => sim.stop(),

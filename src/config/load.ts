@@ -27,9 +27,9 @@ export interface LoadOptions {
  * - demo: no config file, and the environment names no real radio: the simulated radio,
  *   the embedded broker unless the environment names a server, and a store in memory only
  *   (`config.store.path` null, unless MESHTASTIC_KEYSYNC_STORE_PATH is set);
- * - env: no config file, but MESHTASTIC_KEYSYNC_RADIO_HOST names a real radio: a setup
- *   configured by the environment alone (containers), with the normal defaults, so its keys
- *   persist in ./data/keys.json rather than vanishing on every restart.
+ * - env: no config file, but MESHTASTIC_KEYSYNC_RADIO_HOST (or _RADIO_SERIAL) names a real
+ *   radio: a setup configured by the environment alone (containers), with the normal
+ *   defaults, so its keys persist in ./data/keys.json rather than vanishing on every restart.
  */
 export type ConfigSource = "file" | "env" | "demo";
 
@@ -91,6 +91,8 @@ function changed(raw: Raw, group: string, keys?: readonly string[]): boolean {
 
 function ignoredSettings(raw: Raw, config: Config): string[] {
   const warnings: string[] = [];
+  if (config.radio.serial !== undefined && changed(raw, "radio", ["port"])) warnings.push("radio.port is ignored: the radio is on radio.serial");
+  if (config.radio.serial === undefined && changed(raw, "radio", ["baud"])) warnings.push("radio.baud is ignored: it applies only with radio.serial");
   if (config.sync.strategy !== "connection" && changed(raw, "sync.source")) {
     warnings.push("sync.source is ignored: it applies only with sync.strategy: connection");
   }
@@ -146,16 +148,17 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   for (const override of env.overrides) setPath(raw, override.path, override.value);
 
   let source: ConfigSource = "file";
+  const serial = getPath(raw, ["radio", "serial"]);
   if (!fileFound) {
     const host = getPath(raw, ["radio", "host"]);
-    source = host === undefined || host === "simulator" ? "demo" : "env";
+    source = (host === undefined && serial === undefined) || host === "simulator" ? "demo" : "env";
     // The simulated radio is chosen only explicitly or by having no config at all, so its
     // fake keys never reach a user's real broker or key file (CONTRACT.md).
-    if (host === undefined) {
+    if (host === undefined && serial === undefined) {
       for (const override of env.overrides.filter((o) => o.path === "mqtt.server" || o.path === "store.path")) {
         problems.push({
           field: override.env,
-          message: `sends the demo's simulated keys to a real ${override.path === "mqtt.server" ? "broker" : "key file"}: set MESHTASTIC_KEYSYNC_RADIO_HOST too (a radio's address, or "simulator" to choose the simulated radio)`,
+          message: `sends the demo's simulated keys to a real ${override.path === "mqtt.server" ? "broker" : "key file"}: set MESHTASTIC_KEYSYNC_RADIO_HOST too (a radio's address, or "simulator" to choose the simulated radio), or MESHTASTIC_KEYSYNC_RADIO_SERIAL for a radio on USB`,
         });
       }
     }
@@ -163,10 +166,10 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       setPath(raw, "radio.host", "simulator");
       if (getPath(raw, ["store", "path"]) === undefined) setPath(raw, "store.path", null);
     }
-  } else if (getPath(raw, ["radio", "host"]) === undefined) {
+  } else if (getPath(raw, ["radio", "host"]) === undefined && serial === undefined) {
     problems.push({
       field: "radio.host",
-      message: `required in a config file; use "simulator" for the built-in simulated radio (${path.basename(display)})`,
+      message: `required in a config file; use "simulator" for the built-in simulated radio, or radio.serial for a radio on USB (${path.basename(display)})`,
     });
   }
 
@@ -183,7 +186,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
-  const host = result.data.radio.host as string; // required above, or set by demo mode
-  const config = completeConfig(result.data, host, randomBytes(3).toString("hex"));
+  // radio.host or radio.serial: required above, or set by demo mode
+  const config = completeConfig(result.data, result.data.radio.host, randomBytes(3).toString("hex"));
   return { config, source, path: fileFound ? filePath : null, warnings: ignoredSettings(raw, config) };
 }

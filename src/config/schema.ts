@@ -35,6 +35,16 @@ const count = (max: number) => z.number().int().min(1).max(max);
 // Settings of features that are not built yet: accepted so a shared config keeps working,
 // refused when switched on, because a user who turns a feature on must not be ignored.
 
+/** SERIAL_BAUD in the firmware (SerialConsole.cpp). */
+export const SERIAL_BAUD = 115_200;
+
+/**
+ * Default on-demand syncs per minute. Over serial a nodes-only re-read is bound by the wire
+ * (~30 KB at 250 nodes: ~2.6 s at 115200 baud, during which the radio holds live packets
+ * back): six a minute would hold traffic a quarter of the time, two keep it under a tenth.
+ */
+export const ON_DEMAND_PER_MINUTE = { tcp: 6, serial: 2 } as const;
+
 const nodeIdList = z.array(
   z.string().toLowerCase().regex(/^![0-9a-f]{8}$/, { message: 'is not a node id like "!a76f40da"' }),
 );
@@ -47,9 +57,16 @@ export const configSchema = z
           .optional()
           .meta({
             description: 'Radio address (IP or name); "simulator" = the built-in simulated radio',
-            defaultText: "required in a config file; without any config file: simulator",
+            defaultText: "required in a config file, unless radio.serial is set; without any config file: simulator",
           }),
-        port: port().default(4403).describe("TCP port of the radio's API"),
+        port: port().default(4403).describe("TCP port of the radio's API (with radio.host)"),
+        serial: text()
+          .optional()
+          .meta({
+            description: "Serial device of a radio on USB, instead of radio.host, e.g. /dev/serial/by-id/usb-...",
+            defaultText: "none: the radio is reached over TCP (radio.host)",
+          }),
+        baud: z.number().int().min(1200).max(4_000_000).default(SERIAL_BAUD).describe("Baud rate of radio.serial (the firmware's is 115200)"),
       })
       .prefault({}),
     sync: z
@@ -69,7 +86,12 @@ export const configSchema = z
           })
           .prefault({}),
         on_demand: z.boolean().default(true).describe("Sync at once when a signal shows a key we lack"),
-        on_demand_max_per_minute: count(600).default(6).describe("At most this many on-demand syncs per minute"),
+        on_demand_max_per_minute: count(600)
+          .optional()
+          .meta({
+            description: "At most this many on-demand syncs per minute",
+            defaultText: `${ON_DEMAND_PER_MINUTE.tcp}; ${ON_DEMAND_PER_MINUTE.serial} with radio.serial (each re-read holds a 115200-baud line ~2.6 s at 250 nodes)`,
+          }),
         key_change: z
           .enum(["alert", "pin"])
           .default("alert")
@@ -159,10 +181,28 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (config.radio.host !== undefined && config.radio.serial !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["radio", "serial"],
+        message: "cannot be used together with radio.host: set one of them (radio.host for a radio on the network, radio.serial for one on USB)",
+      });
+    }
+    const source = config.sync.source;
+    if (config.radio.serial !== undefined) {
+      // The second connection is TCP: to a proxy that serves this radio too, never the port itself.
+      if (config.sync.strategy === "connection" && source.host === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["sync", "source", "host"],
+          message: "required for sync.strategy connection with radio.serial: the second connection is TCP, to a multi-client proxy that serves this radio",
+        });
+      }
+      return;
+    }
     // A second TCP connection to the bot's own radio takes its single client slot from the
     // bridge (ServerAPI.cpp force-closes the first client). Only a multi-client proxy in front
     // of the radio can serve both, so that case needs the user's explicit confirmation.
-    const source = config.sync.source;
     const sameTarget = (source.host === undefined || source.host === config.radio.host) && (source.port ?? config.radio.port) === config.radio.port;
     if (config.sync.strategy === "connection" && sameTarget && !source.proxy) {
       ctx.addIssue({
@@ -177,27 +217,39 @@ export const configSchema = z
 /** The config as the schema returns it, before load.ts fills the computed defaults. */
 export type ParsedConfig = z.output<typeof configSchema>;
 
+/** Exactly one of the two ways to reach the radio. */
+export type RadioConfig = ParsedConfig["radio"] & ({ host: string; serial?: undefined } | { host?: undefined; serial: string });
+
 /**
  * The config the app runs with (snake_case keys as in the file). Compared with the file:
- * - `radio.host` is always set (load.ts requires it in a file, demo mode uses "simulator");
+ * - exactly one of `radio.host` and `radio.serial` is set (load.ts requires one in a file,
+ *   demo mode uses host "simulator");
  * - `mqtt.client_id` is always set (`<base_topic>-<6 random hex>` when not given);
- * - `sync.source.host`/`port` are always set (radio.host/radio.port when not given);
+ * - `sync.source.port` is always set and `sync.source.host` is unless the radio is on serial
+ *   (radio.host/radio.port when not given);
+ * - `sync.on_demand_max_per_minute` is always set (its default depends on the line);
  * - `store.path` is null for memory only, which only demo mode (no config file) uses.
  */
 export type Config = Omit<ParsedConfig, "radio" | "mqtt" | "sync"> & {
-  radio: ParsedConfig["radio"] & { host: string };
+  radio: RadioConfig;
   mqtt: ParsedConfig["mqtt"] & { client_id: string };
-  sync: ParsedConfig["sync"] & { source: ParsedConfig["sync"]["source"] & { host: string; port: number } };
+  sync: ParsedConfig["sync"] & { on_demand_max_per_minute: number; source: ParsedConfig["sync"]["source"] & { host: string | undefined; port: number } };
 };
 
 /** Fills the defaults that depend on other values; `clientSuffix` is the random part. */
-export function completeConfig(parsed: ParsedConfig, radioHost: string, clientSuffix: string): Config {
+export function completeConfig(parsed: ParsedConfig, radioHost: string | undefined, clientSuffix: string): Config {
+  const serial = parsed.radio.serial;
+  let radio: RadioConfig;
+  if (radioHost !== undefined) radio = { ...parsed.radio, host: radioHost, serial: undefined };
+  else if (serial !== undefined) radio = { ...parsed.radio, host: undefined, serial };
+  else throw new TypeError("completeConfig: neither radio.host nor radio.serial is set");
   return {
     ...parsed,
-    radio: { ...parsed.radio, host: radioHost },
+    radio,
     mqtt: { ...parsed.mqtt, client_id: parsed.mqtt.client_id ?? `${parsed.mqtt.base_topic}-${clientSuffix}` },
     sync: {
       ...parsed.sync,
+      on_demand_max_per_minute: parsed.sync.on_demand_max_per_minute ?? (serial !== undefined ? ON_DEMAND_PER_MINUTE.serial : ON_DEMAND_PER_MINUTE.tcp),
       source: {
         ...parsed.sync.source,
         host: parsed.sync.source.host ?? radioHost,

@@ -1,19 +1,22 @@
-// One TCP connection to a radio: framing, decoding, heartbeats and the dead-peer test.
-// It knows nothing of handshakes or nodes; radio/meshtastic.ts drives it.
+// One open line to a radio (TCP or serial, see transport.ts): framing, decoding, heartbeats
+// and the dead-peer test, and on a serial line the radio's console text. It knows nothing of
+// handshakes or nodes; radio/meshtastic.ts drives it.
 import { EventEmitter } from "node:events";
-import { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { silentLog, type LogPort } from "../log-port.js";
 import { FrameDecoder, encodeFrame } from "../protocol/frames.js";
 import { decodeFromRadio, heartbeat, type FromRadio } from "../protocol/messages.js";
+import { ConsoleLog, ConsoleText } from "./console.js";
+import type { IdleLimit } from "./dump.js";
+import type { Endpoint, Transport } from "./transport.js";
 
 export interface ConnectionOptions {
-  host: string;
-  port: number;
-  connectTimeoutMs: number;
   /** Time between heartbeats (at least heartbeatTimeoutMs); well under the firmware's 15-minute idle limit (TCP_IDLE_TIMEOUT_MS). */
   heartbeatIntervalMs: number;
   /** How long a heartbeat may stay unanswered before the peer counts as dead. */
   heartbeatTimeoutMs: number;
+  /** For the console text of a serial line. */
+  log?: LogPort;
 }
 
 export interface ConnectionStats {
@@ -21,6 +24,12 @@ export interface ConnectionStats {
   undecodable: number;
   skippedBytes: number;
   oversized: number;
+  /** Lines of the radio's console text (serial). */
+  consoleLines: number;
+}
+
+export function emptyStats(): ConnectionStats {
+  return { frames: 0, undecodable: 0, skippedBytes: 0, oversized: 0, consoleLines: 0 };
 }
 
 interface ConnectionEvents {
@@ -28,63 +37,78 @@ interface ConnectionEvents {
   close: [reason: string];
 }
 
+/**
+ * A serial radio writes a frame in one go at the line rate (512 bytes take 0.55 s even at
+ * 9600 baud), so a partial frame followed by this much silence was a header faked by text:
+ * it is re-read as text. Never on TCP, where a frame may wait for a slow network.
+ */
+const STALE_PARTIAL_MS = 1_500;
+
 export class RadioConnection extends EventEmitter<ConnectionEvents> {
   private readonly decoder: FrameDecoder;
+  private readonly console: ConsoleText | null;
   private readonly abort = new AbortController();
   private undecodable = 0;
   /** Counts inbound frames: any frame after a heartbeat proves the peer alive. */
   private inbound = 0;
+  private bytesIn = 0;
   private closed = false;
   private peerClosed = false;
-  private readonly closedPromise: Promise<void>;
+  private staleTimer: NodeJS.Timeout | null = null;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly transport: Transport,
+    readonly endpoint: Endpoint,
     private readonly options: ConnectionOptions,
   ) {
     super();
-    this.decoder = new FrameDecoder((payload) => this.onFrame(payload));
-    this.closedPromise = new Promise((resolve) => socket.once("close", () => resolve()));
-    socket.on("data", (chunk: Buffer) => this.decoder.push(chunk));
-    socket.on("end", () => this.shutdown("closed by the radio", true));
-    socket.on("error", (err) => this.shutdown(`socket error: ${err.message}`, true));
-    socket.on("close", () => this.shutdown("connection closed", true));
+    const consoleText = endpoint.traits.consoleText;
+    if (consoleText) {
+      const log = new ConsoleLog(options.log ?? silentLog, endpoint.label);
+      this.console = new ConsoleText((line) => log.line(line));
+    } else {
+      this.console = null;
+    }
+    this.decoder = new FrameDecoder(
+      (payload) => this.onFrame(payload),
+      this.console ? (bytes) => this.console?.push(bytes) : undefined,
+    );
+    transport.on("data", (chunk) => this.onData(chunk));
+    transport.on("close", (reason, byPeer) => this.shutdown(reason, byPeer));
     void this.heartbeatLoop(this.abort.signal);
   }
 
-  /** Opens a connection, failing after connectTimeoutMs or when `signal` aborts. */
-  static open(options: ConnectionOptions, signal?: AbortSignal): Promise<RadioConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = new Socket();
-      const fail = (err: Error): void => {
-        cleanup();
-        socket.destroy();
-        reject(err);
-      };
-      const onError = (err: Error): void => fail(err);
-      const onTimeout = (): void => fail(new Error(`connect timeout after ${options.connectTimeoutMs} ms`));
-      const onAbort = (): void => fail(new Error("connect aborted"));
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        socket.off("error", onError);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const timer = setTimeout(onTimeout, options.connectTimeoutMs);
-      socket.once("error", onError);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      socket.setNoDelay(true);
-      socket.connect(options.port, options.host, () => {
-        cleanup();
-        resolve(new RadioConnection(socket, options));
-      });
-    });
+  /** Opens a line to `endpoint`; fails as the endpoint's open does, or when `signal` aborts. */
+  static async open(endpoint: Endpoint, options: ConnectionOptions, signal?: AbortSignal): Promise<RadioConnection> {
+    const transport = await endpoint.open(signal);
+    return new RadioConnection(transport, endpoint, options);
   }
 
   get stats(): ConnectionStats {
-    return { frames: this.decoder.stats.frames, undecodable: this.undecodable, skippedBytes: this.decoder.stats.skippedBytes, oversized: this.decoder.stats.oversized };
+    const { frames, skippedBytes, oversized } = this.decoder.stats;
+    return { frames, undecodable: this.undecodable, skippedBytes, oversized, consoleLines: this.console?.stats.lines ?? 0 };
   }
 
-  /** The radio ended the connection (end, reset), not us (close(), a heartbeat left unanswered). */
+  /** How long a NodeDB download on this line may receive nothing, with what to tell the user then. */
+  idleLimit(ms: number): IdleLimit | null {
+    if (ms <= 0) return null;
+    const { silenceHint, consoleText } = this.endpoint.traits;
+    return {
+      ms,
+      silentHint: () => this.describeSilence(silenceHint),
+      stalledHint: consoleText ? "a frame torn by the radio's console text?" : null,
+    };
+  }
+
+  /** Why a radio may not have answered, from what did arrive on the line. */
+  private describeSilence(hint: string | null): string {
+    const lines = this.console?.stats.lines ?? 0;
+    if (this.bytesIn === 0) return `nothing at all came back from ${this.endpoint.label}${hint ? `; ${hint}` : ""}`;
+    const what = lines > 0 ? `${lines} lines of console text` : `${this.bytesIn} bytes`;
+    return `${this.endpoint.label} sent ${what} but no frame${hint ? `; ${hint}` : ""}`;
+  }
+
+  /** The radio ended the connection (end, reset, device gone), not us (close(), a heartbeat left unanswered). */
   get closedByPeer(): boolean {
     return this.peerClosed;
   }
@@ -95,26 +119,51 @@ export class RadioConnection extends EventEmitter<ConnectionEvents> {
 
   write(payload: Uint8Array): void {
     if (this.closed) throw new Error("radio connection is closed");
-    this.socket.write(encodeFrame(payload));
+    this.transport.write(encodeFrame(payload));
   }
 
-  /** Closes the socket; resolves once it is fully closed. Safe to call more than once. */
+  /** Closes the line; resolves once it is fully closed. Safe to call more than once. */
   async close(reason = "closed by us"): Promise<void> {
     this.shutdown(reason);
-    await this.closedPromise;
+    await this.transport.close(reason);
   }
 
-  private onFrame(payload: Buffer): void {
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.decoder.push(chunk);
+    if (this.console) this.watchPartial();
+  }
+
+  private watchPartial(): void {
+    if (this.decoder.pending === 0 || this.closed) {
+      if (this.staleTimer) clearTimeout(this.staleTimer);
+      this.staleTimer = null;
+      return;
+    }
+    if (this.staleTimer) {
+      this.staleTimer.refresh();
+      return;
+    }
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = null;
+      this.decoder.resync();
+      this.watchPartial();
+    }, STALE_PARTIAL_MS);
+  }
+
+  private onFrame(payload: Buffer): boolean {
     this.inbound += 1;
     let message: FromRadio;
     try {
       message = decodeFromRadio(payload);
     } catch {
-      // A frame that is not a FromRadio protobuf is dropped and counted; the stream goes on.
+      // A frame that is not a FromRadio protobuf is dropped and counted. On a serial line it
+      // may have been a header faked by console text: re-read it, a real frame may follow.
       this.undecodable += 1;
-      return;
+      return !this.console;
     }
     this.emit("message", message);
+    return true;
   }
 
   private shutdown(reason: string, byPeer = false): void {
@@ -122,7 +171,8 @@ export class RadioConnection extends EventEmitter<ConnectionEvents> {
     this.closed = true;
     this.peerClosed = byPeer;
     this.abort.abort();
-    this.socket.destroy();
+    if (this.staleTimer) clearTimeout(this.staleTimer);
+    void this.transport.close(reason);
     this.emit("close", reason);
   }
 

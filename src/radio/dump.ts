@@ -12,6 +12,19 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/**
+ * A download that receives no content for `ms` has failed: on a serial line a frame torn by
+ * console text (config_complete_id among them) never arrives, and a radio whose serial API
+ * is off never answers at all. The hints say what the user can check in each case.
+ */
+export interface IdleLimit {
+  ms: number;
+  /** Appended when nothing at all came back. */
+  silentHint?: () => string | null;
+  /** Appended when the download stopped half-way. */
+  stalledHint?: string | null;
+}
+
 export class DumpCollector {
   private own: RemoteNode | null = null;
   private readonly nodes: RemoteNode[] = [];
@@ -19,6 +32,8 @@ export class DumpCollector {
   private readonly waiters = new Set<Waiter>();
   private readonly startedAt = performance.now();
   private readonly timer: NodeJS.Timeout;
+  private readonly idleTimer: NodeJS.Timeout | null = null;
+  private received = 0;
   private settled = false;
 
   constructor(
@@ -27,15 +42,21 @@ export class DumpCollector {
     public myNodeNum: number,
     timeoutMs: number,
     onTimeout: (reason: string) => void,
+    idle: IdleLimit | null = null,
   ) {
-    this.timer = setTimeout(() => {
-      const reason = `NodeDB download (nonce ${nonce}) not complete after ${timeoutMs} ms`;
+    const expire = (reason: string): void => {
       this.fail(new Error(reason));
       onTimeout(reason);
-    }, timeoutMs);
+    };
+    this.timer = setTimeout(() => expire(`NodeDB download (nonce ${nonce}) not complete after ${timeoutMs} ms`), timeoutMs);
+    if (idle && idle.ms > 0 && idle.ms < timeoutMs) {
+      this.idleTimer = setTimeout(() => expire(this.idleReason(idle)), idle.ms);
+    }
   }
 
   add(content: DumpContent): void {
+    this.received += 1;
+    this.idleTimer?.refresh();
     switch (content.case) {
       case "myInfo":
         this.myNodeNum = content.value.myNodeNum;
@@ -86,7 +107,7 @@ export class DumpCollector {
   }
 
   finish(completedAt: number): { dump: NodeDbDump; myNodeNum: number; firmware: string | null } {
-    clearTimeout(this.timer);
+    this.clearTimers();
     const dump: NodeDbDump = {
       kind: this.kind,
       own: this.own,
@@ -105,10 +126,25 @@ export class DumpCollector {
   }
 
   fail(err: Error): void {
-    clearTimeout(this.timer);
+    this.clearTimers();
     if (this.settled) return;
     this.settled = true;
     for (const waiter of this.waiters) waiter.reject(err);
     this.waiters.clear();
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.timer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+  }
+
+  private idleReason(idle: IdleLimit): string {
+    const seconds = `${Math.round(idle.ms / 100) / 10} s`;
+    if (this.received === 0) {
+      const hint = idle.silentHint?.();
+      return `no answer to want_config (nonce ${this.nonce}) within ${seconds}${hint ? `: ${hint}` : ""}`;
+    }
+    const hint = idle.stalledHint;
+    return `NodeDB download (nonce ${this.nonce}) stalled: nothing for ${seconds} before config_complete_id${hint ? ` (${hint})` : ""}`;
   }
 }

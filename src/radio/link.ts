@@ -1,5 +1,5 @@
 // The radio as the rest of the service sees it: domain events and a few requests, with no
-// protobuf and no socket in sight. radio/meshtastic.ts implements it over TCP.
+// protobuf and no socket in sight. radio/meshtastic.ts implements it over TCP and serial.
 import type { EventEmitter } from "node:events";
 
 /** A node as the radio's NodeDB or a live packet describes it. */
@@ -33,8 +33,8 @@ export interface NodeDbDump {
 }
 
 export interface RadioInfo {
-  host: string;
-  port: number;
+  /** Where the radio is: "192.168.1.38:4403", or a serial device path. */
+  link: string;
   myNodeNum: number;
   firmware: string | null;
 }

@@ -1,4 +1,5 @@
-// The Radio over a Meshtastic TCP API (port 4403).
+// The Radio over the Meshtastic client API, on TCP (port 4403) or a USB serial line: the
+// line itself is a Transport (transport.ts); everything here is one implementation for both.
 //
 // Why neither @meshtastic/core's MeshDevice nor @meshtastic/transport-node is used here
 // (measured against 2.6.7 / 0.0.2, see the README's "Radio link" notes):
@@ -18,21 +19,27 @@ import { silentLog, type LogPort } from "../log-port.js";
 import { backoff } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
-import { RadioConnection, type ConnectionOptions, type ConnectionStats } from "./connection.js";
+import { RadioConnection, emptyStats, type ConnectionOptions, type ConnectionStats } from "./connection.js";
 import { DumpCollector } from "./dump.js";
 import { PendingPackets } from "./pending.js";
 import { packetFacts } from "./packets.js";
 import { SLOT_DEFAULTS, SlotGuard } from "./slot.js";
+import { tcpEndpoint } from "./tcp.js";
+import type { Endpoint } from "./transport.js";
 import type { Contact, NodeDbDump, Radio, RadioEvents, RadioInfo, RadioStatus, SendResult } from "./link.js";
 
 export interface MeshtasticRadioOptions {
-  host: string;
-  port: number;
+  /** The radio's line (tcpEndpoint, serialEndpoint); without it, TCP to host:port. */
+  endpoint?: Endpoint;
+  host?: string;
+  port?: number;
   connectTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
   /** A NodeDB download that has not completed by then is abandoned. */
   dumpTimeoutMs?: number;
+  /** A NodeDB download that receives nothing for this long fails; default: the endpoint's (serial 10 s, TCP off). */
+  dumpIdleTimeoutMs?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
   /** Packets this soon after a dump, stamped well before it, are the 2.8 replay burst. */
@@ -64,9 +71,11 @@ const DEFAULTS = {
 export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio {
   status: RadioStatus = { state: "disconnected", reason: "not started" };
   info: RadioInfo | null = null;
-  private readonly opts: Required<Omit<MeshtasticRadioOptions, "log" | "clock">>;
+  private readonly opts: Required<Omit<MeshtasticRadioOptions, "log" | "clock" | "endpoint" | "host" | "port" | "dumpIdleTimeoutMs">>;
   private readonly log: LogPort;
   private readonly clock: Clock;
+  private readonly endpoint: Endpoint;
+  private readonly dumpIdleMs: number;
   private conn: RadioConnection | null = null;
   private dump: DumpCollector | null = null;
   private readonly packets = new PendingPackets((event) => this.emit("routingError", event));
@@ -74,14 +83,17 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   private readonly loop = new Loop();
   private readonly slot: SlotGuard;
   /** Frame counters of the connections already closed. */
-  private readonly closedStats: ConnectionStats = { frames: 0, undecodable: 0, skippedBytes: 0, oversized: 0 };
+  private readonly closedStats: ConnectionStats = emptyStats();
 
   constructor(options: MeshtasticRadioOptions) {
     super();
-    const { log, clock, ...rest } = options;
+    const { log, clock, endpoint, host, port, dumpIdleTimeoutMs, ...rest } = options;
     this.opts = { ...DEFAULTS, ...rest };
     this.log = log ?? silentLog;
     this.clock = clock ?? systemClock;
+    if (!endpoint && (host === undefined || port === undefined)) throw new TypeError("MeshtasticRadio needs an endpoint, or host and port");
+    this.endpoint = endpoint ?? tcpEndpoint({ host: host as string, port: port as number, connectTimeoutMs: this.opts.connectTimeoutMs });
+    this.dumpIdleMs = dumpIdleTimeoutMs ?? this.endpoint.traits.dumpIdleTimeoutMs;
     const { slotCloseThreshold: threshold, slotWindowMs: windowMs, slotBackoffMs: backoffMs } = this.opts;
     this.slot = new SlotGuard({ threshold, windowMs, backoffMs });
   }
@@ -140,7 +152,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
       this.setStatus({ state: "connecting" });
       let conn: RadioConnection;
       try {
-        conn = await RadioConnection.open(this.connectionOptions(), signal);
+        conn = await RadioConnection.open(this.endpoint, this.connectionOptions(), signal);
       } catch (err) {
         if (signal.aborted) break;
         this.setStatus({ state: "disconnected", reason: (err as Error).message });
@@ -152,7 +164,8 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
       for (const k of Object.keys(this.closedStats) as (keyof ConnectionStats)[]) this.closedStats[k] += conn.stats[k];
       if (this.lastCompleteAt > 0 && this.info) attempt = 0;
       if (signal.aborted) break;
-      const verdict = this.slot.onClose({ at: this.clock.now(), configured, byPeer: conn.closedByPeer });
+      const closed = { at: this.clock.now(), configured, byPeer: conn.closedByPeer };
+      const verdict = this.endpoint.traits.singleClient ? this.slot.onClose(closed) : ({ kind: "retry" } as const);
       if (verdict.kind === "yield") {
         // Don't fight the phone app for the slot: each reconnect of ours would kick it off.
         this.log.warn({ closes: verdict.closes, retryInMs: verdict.backoffMs }, verdict.reason);
@@ -172,10 +185,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
     this.lastCompleteAt = 0;
     const closed = new Promise<string>((resolve) => conn.once("close", resolve));
     conn.on("message", (message) => this.onMessage(message));
-    let nonce = randomInt(1, 0x7fffffff);
-    while (nonce === NONCE_ONLY_CONFIG || nonce === NONCE_ONLY_NODES) nonce = randomInt(1, 0x7fffffff);
-    this.dump = this.newDump("handshake", nonce, conn);
-    conn.write(wantConfig(nonce));
+    this.startHandshake(conn);
     return closed.then((reason) => {
       this.conn = null;
       this.dump?.fail(new Error(`connection lost during the NodeDB download: ${reason}`));
@@ -185,12 +195,35 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
     });
   }
 
+  private startHandshake(conn: RadioConnection): void {
+    let nonce = randomInt(1, 0x7fffffff);
+    while (nonce === NONCE_ONLY_CONFIG || nonce === NONCE_ONLY_NODES) nonce = randomInt(1, 0x7fffffff);
+    this.dump = this.newDump("handshake", nonce, conn);
+    conn.write(wantConfig(nonce));
+  }
+
+  /**
+   * A `rebooted` frame (serial links only, SerialConsole.cpp): the radio restarted and forgot
+   * this client. What was in flight is lost; the handshake runs again on the same line.
+   */
+  private onRebooted(): void {
+    const conn = this.conn;
+    if (!conn) return;
+    this.log.warn({ radio: this.endpoint.label }, "the radio restarted: running the handshake again");
+    this.dump?.fail(new Error("the radio restarted during the NodeDB download"));
+    this.packets.failAll("the radio restarted");
+    this.lastCompleteAt = 0;
+    this.setStatus({ state: "connecting", reason: "the radio restarted" });
+    this.startHandshake(conn);
+  }
+
   private newDump(kind: NodeDbDump["kind"], nonce: number, conn: RadioConnection): DumpCollector {
-    return new DumpCollector(kind, nonce, this.info?.myNodeNum ?? 0, this.opts.dumpTimeoutMs, (reason) => {
+    const onTimeout = (reason: string): void => {
       this.dump = null;
       // A handshake that never completes leaves the link useless: start over.
       if (kind === "handshake") void conn.close(reason);
-    });
+    };
+    return new DumpCollector(kind, nonce, this.info?.myNodeNum ?? 0, this.opts.dumpTimeoutMs, onTimeout, conn.idleLimit(this.dumpIdleMs));
   }
 
   private onMessage(message: FromRadio): void {
@@ -203,6 +236,9 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
         return;
       case "configCompleteId":
         this.onConfigComplete(variant.value);
+        return;
+      case "rebooted":
+        this.onRebooted();
         return;
       case "packet": {
         const myNum = this.info?.myNodeNum ?? this.dump?.myNodeNum ?? 0;
@@ -229,7 +265,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
     const { dump, myNodeNum, firmware } = collector.finish(Date.now());
     this.lastCompleteAt = dump.completedAt;
     if (dump.kind === "handshake") {
-      this.info = { host: this.opts.host, port: this.opts.port, myNodeNum, firmware: firmware ?? this.info?.firmware ?? null };
+      this.info = { link: this.endpoint.label, myNodeNum, firmware: firmware ?? this.info?.firmware ?? null };
       this.setStatus({ state: "connected" });
     }
     this.emit("dump", dump);
@@ -245,7 +281,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   private setStatus(status: RadioStatus): void {
     if (describe(status) === describe(this.status)) return;
     this.status = status;
-    this.log.info({ radio: `${this.opts.host}:${this.opts.port}`, ...status }, "radio link");
+    this.log.info({ radio: this.endpoint.label, ...status }, "radio link");
     this.emit("status", status);
   }
 
@@ -254,8 +290,8 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   }
 
   private connectionOptions(): ConnectionOptions {
-    const { host, port, connectTimeoutMs, heartbeatIntervalMs, heartbeatTimeoutMs } = this.opts;
-    return { host, port, connectTimeoutMs, heartbeatIntervalMs, heartbeatTimeoutMs };
+    const { heartbeatIntervalMs, heartbeatTimeoutMs } = this.opts;
+    return { heartbeatIntervalMs, heartbeatTimeoutMs, log: this.log };
   }
 }
 

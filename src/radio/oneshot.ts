@@ -6,6 +6,7 @@ import { NONCE_ONLY_NODES, wantConfig } from "../protocol/messages.js";
 import { RadioConnection } from "./connection.js";
 import { DumpCollector } from "./dump.js";
 import type { NodeDbDump } from "./link.js";
+import { tcpEndpoint } from "./tcp.js";
 
 export interface OneShotOptions {
   host: string;
@@ -16,17 +17,9 @@ export interface OneShotOptions {
 
 export async function fetchNodeDbOnce(options: OneShotOptions, signal: AbortSignal): Promise<NodeDbDump> {
   const dumpTimeoutMs = options.dumpTimeoutMs ?? 120_000;
-  const conn = await RadioConnection.open(
-    {
-      host: options.host,
-      port: options.port,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      // One download, then close: the heartbeat only has to outlast it.
-      heartbeatIntervalMs: dumpTimeoutMs,
-      heartbeatTimeoutMs: dumpTimeoutMs,
-    },
-    signal,
-  );
+  const endpoint = tcpEndpoint({ host: options.host, port: options.port, connectTimeoutMs: options.connectTimeoutMs ?? 10_000 });
+  // One download, then close: the heartbeat only has to outlast it.
+  const conn = await RadioConnection.open(endpoint, { heartbeatIntervalMs: dumpTimeoutMs, heartbeatTimeoutMs: dumpTimeoutMs }, signal);
   const collector = new DumpCollector("refresh", NONCE_ONLY_NODES, 0, dumpTimeoutMs, () => undefined);
   const onAbort = (): void => collector.fail(new Error("sync aborted"));
   signal.addEventListener("abort", onAbort, { once: true });

@@ -1,5 +1,6 @@
 // `meshtastic-keysync simulate`: the simulated radio alone, for trying clients without
-// hardware (CONTRACT.md). First stdout line: `listening on HOST:PORT`; logs go to stderr.
+// hardware (CONTRACT.md). First stdout line: `listening on HOST:PORT` (with --serial:
+// `listening on serial PATH (BAUD baud)`); logs go to stderr.
 // Exit codes: 0 after a clean stop, 2 on a usage error, 1 when the port cannot be had.
 import { parseArgs } from "node:util";
 import { optionHelpLines, parseArgsOptions, type CliOptions } from "../cli-options.js";
@@ -15,6 +16,8 @@ export interface SimulateIo {
 
 const MAX_NODES = 100_000;
 const DEMO_EVERY_MS = 15_000;
+/** A debug line on the serial console this often, as a radio with debug logging prints. */
+const CONSOLE_EVERY_MS = 1_500;
 
 const OPTIONS = {
   host: { type: "string", value: "H", help: `address to listen on (default ${SIM_DEFAULTS.host})` },
@@ -42,14 +45,31 @@ const OPTIONS = {
     type: "boolean",
     help: ["now and then add a node silently, deliver NodeInfos, re-flash a node", `(every ${DEMO_EVERY_MS / 1000} s; default off)`],
   },
+  serial: {
+    type: "string",
+    value: "PATH",
+    help: [
+      "serve a serial port instead of TCP: PATH is one end of a pseudo-",
+      "terminal pair, the client opens the other; make the pair with",
+      "socat -d -d pty,raw,echo=0,link=/tmp/radio-sim pty,raw,echo=0,link=/tmp/radio",
+      "(then --serial /tmp/radio-sim, and radio.serial: /tmp/radio)",
+    ],
+  },
+  baud: { type: "string", value: "N", help: "the serial line's rate: output is paced to it (default 115200)" },
+  "tear-every": {
+    type: "string",
+    value: "N",
+    help: ["one in N console lines lands inside a frame, tearing it, as 2.7", "firmware's unlocked log writes do; 0: never (default 20)"],
+  },
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const satisfies CliOptions;
 
 export const SIMULATE_HELP = [
   "Usage: meshtastic-keysync simulate [options]",
   "",
-  "Runs a simulated Meshtastic radio (TCP API, firmware 2.7.26 behaviour) for trying",
-  "clients without hardware. Prints `listening on HOST:PORT` first; logs go to stderr.",
+  "Runs a simulated Meshtastic radio (TCP API, or a serial port with --serial; firmware",
+  "2.7.26 behaviour) for trying clients without hardware. Prints `listening on HOST:PORT`",
+  "(with --serial: `listening on serial PATH (BAUD baud)`) first; logs go to stderr.",
   "",
   "Options:",
   ...optionHelpLines(OPTIONS, 22),
@@ -64,6 +84,7 @@ interface SimulateArgs {
   help: boolean;
   demo: boolean;
   options: SimRadioOptions;
+  serial: { path: string; baud: number; tearEvery: number } | null;
 }
 
 export function parseSimulateArgs(argv: string[]): SimulateArgs {
@@ -86,7 +107,11 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
     replayAfterComplete: values["firmware-2.8"] ?? false,
     firmwareVersion: values["firmware-version"] ?? SIM_DEFAULTS.firmwareVersion,
   };
-  return { help: values.help ?? false, demo: values.demo ?? false, options };
+  if (values.serial === "") throw new UsageError("--serial needs a path");
+  const serial = values.serial === undefined
+    ? null
+    : { path: values.serial, baud: integer("--baud", values.baud, 115_200, 1_200, 4_000_000), tearEvery: integer("--tear-every", values["tear-every"], 20, 0, 1_000_000) };
+  return { help: values.help ?? false, demo: values.demo ?? false, options, serial };
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -116,16 +141,32 @@ export async function runSimulate(argv: string[], io: SimulateIo, signal: AbortS
 
   const radio = new SimRadio(args.options);
   logEvents(radio, io);
-  let address: { host: string; port: number };
-  try {
-    address = await radio.start();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    const where = `${args.options.host ?? SIM_DEFAULTS.host}:${args.options.port ?? SIM_DEFAULTS.port}`;
-    io.stderr(code === "EADDRINUSE" ? `simulate: ${where} is already in use` : `simulate: cannot listen on ${where}: ${String(err)}`);
-    return 1;
+  const stopped = new AbortController();
+  if (args.serial) {
+    const { path, baud, tearEvery } = args.serial;
+    try {
+      const line = radio.serveSerial(path, { baud, tearEvery, consoleEveryMs: CONSOLE_EVERY_MS });
+      line.once("close", () => {
+        if (!signal.aborted) io.stderr(`[sim] the serial line ${path} went away (its pty pair ended)`);
+        stopped.abort();
+      });
+    } catch (err) {
+      io.stderr(`simulate: cannot open ${path}: ${(err as Error).message} (make a pty pair first, see --help)`);
+      return 1;
+    }
+    io.stdout(`listening on serial ${path} (${baud} baud)`);
+  } else {
+    let address: { host: string; port: number };
+    try {
+      address = await radio.start();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      const where = `${args.options.host ?? SIM_DEFAULTS.host}:${args.options.port ?? SIM_DEFAULTS.port}`;
+      io.stderr(code === "EADDRINUSE" ? `simulate: ${where} is already in use` : `simulate: cannot listen on ${where}: ${String(err)}`);
+      return 1;
+    }
+    io.stdout(`listening on ${address.host}:${address.port}`);
   }
-  io.stdout(`listening on ${address.host}:${address.port}`);
   io.stderr(`[sim] radio ${nodeId(radio.ownNode.num)} with ${radio.nodes.size} nodes (seed ${args.options.seed ?? SIM_DEFAULTS.seed})`);
   if (args.demo) {
     radio.startDemo({
@@ -135,13 +176,14 @@ export async function runSimulate(argv: string[], io: SimulateIo, signal: AbortS
     });
   }
 
+  const ended = AbortSignal.any([signal, stopped.signal]);
   await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
+    if (ended.aborted) resolve();
+    else ended.addEventListener("abort", () => resolve(), { once: true });
   });
   await radio.stop();
   io.stderr("[sim] stopped");
-  return 0;
+  return signal.aborted ? 0 : 1;
 }
 
 function logEvents(radio: SimRadio, io: SimulateIo): void {

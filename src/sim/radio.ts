@@ -7,7 +7,9 @@ import { sameBytes } from "./client-packets.js";
 import type { SimNode } from "./nodedb.js";
 import type { SimRadioOptions } from "./options.js";
 import { Prng } from "./prng.js";
+import { SerialLine, type SerialLineOptions } from "./serial-line.js";
 import { SimServer } from "./server.js";
+import type { SimSession } from "./session.js";
 
 /** Printable text a serial console shows; what "garbage" usually is on a real stream. */
 const DEBUG_TEXT = "DEBUG | 12:00:00 42 [Router] Lost packet, no free slot\r\n";
@@ -16,6 +18,7 @@ export class SimRadio extends SimServer {
   private demo: AbortController | null = null;
   private ownKeyWarned = false;
   private readonly demoPrng: Prng;
+  private readonly serial = new Map<SimSession, SerialLine>();
 
   constructor(options: SimRadioOptions = {}) {
     super(options);
@@ -136,6 +139,41 @@ export class SimRadio extends SimServer {
   /** The far node lacks our key: our DMs to it get PKI_UNKNOWN_PUBKEY (35). */
   markLacksOurKey(num: number, lacks = true): void {
     this.db.markLacksOurKey(num, lacks);
+  }
+
+  /**
+   * Serves the API on a serial port too: `path` is one end of a pseudo-terminal pair (socat),
+   * the bridge opens the other. Console text, pacing at the baud rate and the rest of a serial
+   * port's ways are SerialLineOptions. Throws as open(2) does (ENOENT, EACCES).
+   */
+  serveSerial(path: string, options: SerialLineOptions = {}): SerialLine {
+    const line = SerialLine.open(path, { seed: this.options.seed, consoleAfterApi: !this.options.replayAfterComplete, ...options });
+    const session = this.adopt(line, `serial ${path}`, true);
+    this.serial.set(session, line);
+    line.once("close", () => this.serial.delete(session));
+    return line;
+  }
+
+  /** The serial lines being served now. */
+  get serialLines(): SerialLine[] {
+    return [...this.serial.values()];
+  }
+
+  /**
+   * The radio restarts. Over TCP that closes every connection (a reboot looks like a dropped
+   * socket); on a serial port the line stays, the client is forgotten, and the boot log and
+   * a `rebooted` frame follow.
+   */
+  restart(): void {
+    for (const session of this.sessions.values()) {
+      const line = this.serial.get(session);
+      if (!line) {
+        session.close("radio restarted");
+        continue;
+      }
+      session.reset();
+      line.reboot();
+    }
   }
 
   /** Closes every client connection, as a radio reboot looks over TCP. Returns how many. */

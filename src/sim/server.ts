@@ -10,7 +10,7 @@ import { packetFrame, routingPacket } from "./encode.js";
 import { SimNodeDb } from "./nodedb.js";
 import { resolveOptions, type ResolvedOptions, type SimRadioOptions } from "./options.js";
 import { replayPayloads } from "./replay.js";
-import { SimSession, type SessionHooks } from "./session.js";
+import { SimSession, type SessionHooks, type SessionSocket } from "./session.js";
 
 /** Long-running demos must not grow these lists without bound. */
 const MAX_RECORDS = 1000;
@@ -175,16 +175,23 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
         previous.close("force closed: another client connected");
       }
     }
+    this.adopt(socket, `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`);
+  }
+
+  /** Serves one client line (a TCP socket, or a serial port whose line outlives the client). */
+  protected adopt(socket: SessionSocket, remote: string, keepLine = false): SimSession {
     const session = new SimSession(this.nextSession++, socket, this.hooks, {
       idleTimeoutMs: this.options.idleTimeoutMs,
       maxHeldPackets: this.options.maxHeldPackets,
+      keepLine,
     });
     this.sessions.set(session.id, session);
     this.stats.connections += 1;
     const backlog = this.backlog;
     this.backlog = [];
     session.start(backlog, this.hung);
-    this.emit("client", { session: session.id, remote: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}` });
+    this.emit("client", { session: session.id, remote });
+    return session;
   }
 
   private makeHooks(): SessionHooks {

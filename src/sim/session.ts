@@ -1,7 +1,7 @@
 // One client connection of the simulated radio: the PhoneAPI state machine (PhoneAPI.cpp),
 // live packets held back until config_complete_id, batched writes that respect backpressure,
 // and the "hung radio" mode. What to answer is decided by the server through SessionHooks.
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { FrameDecoder, encodeFrame } from "../protocol/frames.js";
 import { decodeToRadio, type MeshPacket, type ToRadio } from "../protocol/messages.js";
 import { dumpKind, dumpPayloads, type DumpContext, type DumpKind } from "./dump.js";
@@ -10,6 +10,9 @@ import { dumpKind, dumpPayloads, type DumpContext, type DumpKind } from "./dump.
 const BATCH_BYTES = 32 * 1024;
 
 export type SessionState = "idle" | "dumping" | "ready" | "closed";
+
+/** What a session needs of its line: a TCP socket, or the simulated serial port (serial-line.ts). */
+export type SessionSocket = Duplex & { setNoDelay(noDelay?: boolean): unknown };
 
 export interface SessionHooks {
   dumpContext(): DumpContext;
@@ -32,6 +35,11 @@ export interface SessionOptions {
   idleTimeoutMs: number;
   /** The firmware's to-phone queue is bounded and discards the oldest packet when full. */
   maxHeldPackets: number;
+  /**
+   * A serial port cannot be closed by the radio: an idle timeout or a `disconnect` only makes
+   * PhoneAPI forget the client (state back to idle), and the line stays.
+   */
+  keepLine?: boolean;
 }
 
 export class SimSession {
@@ -48,7 +56,7 @@ export class SimSession {
 
   constructor(
     readonly id: number,
-    readonly socket: Socket,
+    readonly socket: SessionSocket,
     private readonly hooks: SessionHooks,
     private readonly options: SessionOptions,
   ) {
@@ -65,7 +73,7 @@ export class SimSession {
     });
     this.socket.on("close", () => this.onClosed());
     if (this.options.idleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(() => this.close("idle timeout"), this.options.idleTimeoutMs);
+      this.idleTimer = setTimeout(() => this.forget("idle timeout"), this.options.idleTimeoutMs);
       this.idleTimer.unref();
     }
     if (hung) this.hang();
@@ -124,6 +132,19 @@ export class SimSession {
     this.socket.destroy();
   }
 
+  /** PhoneAPI forgets the client, as after a restart: no dump under way, nothing held. */
+  reset(): void {
+    if (this.closed) return;
+    this.state = "idle";
+    this.dumpGeneration += 1;
+    this.held = [];
+  }
+
+  private forget(reason: string): void {
+    if (this.options.keepLine) this.reset();
+    else this.close(reason);
+  }
+
   private onData(chunk: Buffer): void {
     const before = this.decoder.stats.oversized;
     this.decoder.push(chunk);
@@ -162,7 +183,7 @@ export class SimSession {
         this.hooks.onPacket(this, variant.value);
         break;
       case "disconnect":
-        this.close("client sent disconnect"); // PhoneAPI close() -> ServerAPI client.stop()
+        this.forget("client sent disconnect"); // PhoneAPI close() -> ServerAPI client.stop()
         break;
       default:
         break; // other variants are ignored, like the firmware's nop handling

@@ -90,7 +90,7 @@ describe("choosing the config source", () => {
   });
 
   it("requires radio.host in a config file, even an empty one", () => {
-    const expected = 'radio.host: required in a config file; use "simulator" for the built-in simulated radio (config.yaml)';
+    const expected = 'radio.host: required in a config file; use "simulator" for the built-in simulated radio, or radio.serial for a radio on USB (config.yaml)';
     expect(fileProblems("sync:\n  interval: 600\n")).toEqual([expected]);
     expect(fileProblems("")).toEqual([expected]);
     expect(loadFile("", { MESHTASTIC_KEYSYNC_RADIO_HOST: "simulator" }).config.radio.host).toBe("simulator");
@@ -102,7 +102,7 @@ describe("defaults", () => {
     const { config } = loadFile("radio:\n  host: radio.local\n");
     expect(config.mqtt.client_id).toMatch(/^meshtastic-keysync-[0-9a-f]{6}$/);
     expect({ ...config, mqtt: { ...config.mqtt, client_id: "random" } }).toEqual({
-      radio: { host: "radio.local", port: 4403 },
+      radio: { host: "radio.local", port: 4403, baud: 115200 },
       sync: {
         enabled: true,
         interval: 300,
@@ -145,7 +145,7 @@ describe("validation", () => {
 
   it("lists the options of the mapping when an unknown key is not a near miss", () => {
     const [problem] = fileProblems("radio:\n  host: r\n  colour: blue\n");
-    expect(problem).toBe("radio.colour: unknown option; the options of radio are: host, port (config.yaml line 3)");
+    expect(problem).toBe("radio.colour: unknown option; the options of radio are: host, port, serial, baud (config.yaml line 3)");
     expect(fileProblems("radio: {host: r}\nfoo: 1\n")[0]).toMatch(/^foo: unknown option; the top-level options are: radio, sync, /);
   });
 

@@ -73,7 +73,7 @@ export async function startReplayServer(options: ReplayOptions = {}): Promise<Re
 }
 
 /** The config_complete_id frame re-encoded with the client's nonce; other frames unchanged. */
-function echo(frame: Uint8Array, nonce: number): Uint8Array {
+export function echo(frame: Uint8Array, nonce: number): Uint8Array {
   const message = decodeFromRadio(frame);
   if (message.payloadVariant.case !== "configCompleteId") return frame;
   return encodeFromRadio({ payloadVariant: { case: "configCompleteId", value: nonce } });

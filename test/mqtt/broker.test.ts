@@ -72,7 +72,11 @@ describe("EmbeddedBroker", () => {
     await rawClosed;
     await connected.endAsync(true);
     await new Promise((resolve) => setImmediate(resolve)); // let closed sockets release their handles
-    expect(handles()).toEqual(before);
+    // No handle more than before of any kind; one that was there before (a timer of an
+    // earlier test in this worker) may have ended meanwhile.
+    const after = handles();
+    const count = (list: string[], kind: string): number => list.filter((r) => r === kind).length;
+    for (const kind of new Set([...before, ...after])) expect([kind, count(after, kind)]).toEqual([kind, Math.min(count(after, kind), count(before, kind))]);
     const refused = connect(broker.port, "127.0.0.1");
     await expect(new Promise((_, reject) => refused.once("error", reject))).rejects.toThrow(/ECONNREFUSED/);
   });

@@ -50,6 +50,54 @@ describe("FrameDecoder", () => {
     expect(decoder.pending).toBe(0);
   });
 
+  it("hands the bytes between frames to onSkipped, in order (a serial radio's console text)", () => {
+    const skipped: string[] = [];
+    const frames: Buffer[] = [];
+    const decoder = new FrameDecoder((p) => frames.push(Buffer.from(p)), (bytes) => skipped.push(bytes.toString("latin1")));
+    decoder.push(Buffer.concat([Buffer.from("boot \u2014 ok\n", "utf8"), encodeFrame(Buffer.from([1])), Buffer.from("tail")]));
+    expect(frames).toEqual([Buffer.from([1])]);
+    expect(Buffer.from(skipped.join(""), "latin1").toString("utf8")).toBe("boot \u2014 ok\ntail");
+  });
+
+  it("a lone 0x94 in text stalls nothing, also at the end of a chunk", () => {
+    const frames: Buffer[] = [];
+    const decoder = new FrameDecoder((p) => frames.push(Buffer.from(p)));
+    decoder.push(Buffer.from("INFO \u2014", "utf8")); // ends in E2 80 94
+    expect(decoder.pending).toBe(1);
+    decoder.push(Buffer.concat([Buffer.from(" x\n"), encodeFrame(Buffer.from([2]))]));
+    decoder.push(Buffer.concat([Buffer.from([0x94]), encodeFrame(Buffer.from([3]))]));
+    expect(frames).toEqual([Buffer.from([2]), Buffer.from([3])]);
+    expect(decoder.pending).toBe(0);
+  });
+
+  it("a refused frame is read again from its second byte: a header faked by text cannot swallow the real frame", () => {
+    const real = encodeFrame(Buffer.from([0x08, 0x01]));
+    // "\u2014\u00c3" is E2 80 94 C3 83: a fake header of length 0x83xx is oversized; this one is not.
+    const fake = Buffer.concat([Buffer.from([0x94, 0xc3, 0x00, 0x08]), Buffer.from("ab"), real]);
+    const seen: Buffer[] = [];
+    const decoder = new FrameDecoder((p) => {
+      seen.push(Buffer.from(p));
+      return p.length === 2 && p[0] === 0x08; // only the real payload "decodes"
+    });
+    decoder.push(fake);
+    expect(seen.at(-1)).toEqual(Buffer.from([0x08, 0x01]));
+    expect(decoder.stats.refused).toBe(1);
+    expect(decoder.pending).toBe(0);
+  });
+
+  it("resync() re-reads a stale partial frame as skipped bytes", () => {
+    const frames: Buffer[] = [];
+    const skipped: Buffer[] = [];
+    const decoder = new FrameDecoder((p) => frames.push(Buffer.from(p)), (b) => skipped.push(Buffer.from(b)));
+    decoder.push(Buffer.from([0x94, 0xc3, 0x01, 0x00, 0x41, 0x42])); // waits for 256 bytes that never come
+    expect(decoder.pending).toBe(6);
+    decoder.resync();
+    expect(decoder.pending).toBe(0);
+    expect(Buffer.concat(skipped)).toEqual(Buffer.from([0x94, 0xc3, 0x01, 0x00, 0x41, 0x42]));
+    decoder.push(encodeFrame(Buffer.from([9])));
+    expect(frames).toEqual([Buffer.from([9])]);
+  });
+
   it("encodeFrame refuses payloads over the firmware limit", () => {
     expect(() => encodeFrame(Buffer.alloc(MAX_PAYLOAD + 1))).toThrow(RangeError);
     expect(encodeFrame(Buffer.alloc(MAX_PAYLOAD))).toHaveLength(MAX_PAYLOAD + 4);

@@ -217,6 +217,7 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
     stops.push(() => shared.stop());
   }
   store.on("writeFailed", (err) => manager.reportError(`could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`));
+  client.on("denied", ({ kind, topic, reason }) => manager.reportError(`the MQTT broker refused ${kind === "publish" ? "publishing to" : "the subscription to"} ${topic}: ${reason}`));
   if (pusher) {
     pusher.start();
     stops.push(() => pusher.stop());

@@ -9,6 +9,9 @@ export interface BridgeTopics {
   readonly radioState: string;
   readonly syncStats: string;
   readonly bridgeEvent: string;
+  readonly bridgeHealth: string;
+  /** Filter for every node's retained status: `<base>/nodes/+`. */
+  readonly nodesFilter: string;
   /** Filter for every command request: `<base>/bridge/request/#`. */
   readonly requestFilter: string;
   node(id: string): string;
@@ -49,6 +52,8 @@ export function bridgeTopics(base: string): BridgeTopics {
     radioState: `${base}/radio/state`,
     syncStats: `${base}/sync/stats`,
     bridgeEvent: `${base}/bridge/event`,
+    bridgeHealth: `${base}/bridge/health`,
+    nodesFilter: `${base}/nodes/+`,
     requestFilter: `${base}/bridge/request/#`,
     node: (id) => `${base}/nodes/${id}`,
     request: (command) => `${base}/bridge/request/${command}`,

@@ -65,7 +65,21 @@ export interface SyncFailedEvent {
   data: { reason: string };
 }
 
-export type BridgeEvent = KeyEvent | KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent;
+/** Another live bridge instance publishes `online` on our base topic (the MQTT client sees it). */
+export interface BridgeConflictEvent {
+  type: "bridge_conflict";
+  /** `topic`: the state topic both write; `instance`: the other one's; `own_instance`: ours. */
+  data: { topic: string; instance: string; own_instance: string };
+}
+
+export type BridgeEvent =
+  | KeyEvent
+  | KeyMissingEvent
+  | KeyMismatchEvent
+  | RemoteLacksOurKeyEvent
+  | RadioSlotTakenEvent
+  | SyncFailedEvent
+  | BridgeConflictEvent;
 export type BridgeEventType = BridgeEvent["type"];
 
 /** Every `bridge/event` type, in CONTRACT.md's order (Home Assistant's event entity lists them). */
@@ -79,6 +93,7 @@ export const BRIDGE_EVENT_TYPES = [
   "remote_lacks_our_key",
   "radio_slot_taken",
   "sync_failed",
+  "bridge_conflict",
 ] as const satisfies readonly BridgeEventType[];
 
 // Compile-time: an event type missing from the list (Home Assistant would refuse it) does

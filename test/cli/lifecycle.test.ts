@@ -37,20 +37,21 @@ function configDir(): { dir: string; store: string } {
   return { dir, store };
 }
 
-async function startBridge(): Promise<{ child: ReturnType<typeof start>["child"]; finished: ReturnType<typeof start>["finished"]; observer: Observer; store: string }> {
+async function startBridge(): Promise<{ child: ReturnType<typeof start>["child"]; finished: ReturnType<typeof start>["finished"]; observer: Observer; store: string; instance: string }> {
   const { dir, store } = configDir();
   const observer = await Observer.connect(mosquitto.url, [`${BASE}/#`]);
   observers.push(observer);
   const mark = observer.mark();
   const { child, finished } = start([], { cwd: dir });
   await observer.next(`${BASE}/sync/stats`, (t) => (json(t) as { sync_count: number }).sync_count >= 1, mark);
-  await observer.next(`${BASE}/bridge/state`, (t) => t.includes('"online"'), mark);
-  return { child, finished, observer, store };
+  const online = await observer.next(`${BASE}/bridge/state`, (t) => t.includes('"online"'), mark);
+  const { instance } = json(online.text) as { instance: string };
+  return { child, finished, observer, store, instance };
 }
 
 describe("the bridge process", () => {
   it("SIGTERM: publishes offline, flushes the key directory and exits 0", async () => {
-    const { child, finished, observer, store } = await startBridge();
+    const { child, finished, observer, store, instance } = await startBridge();
     // A node learned right before the signal must reach the file: the debounce can't lose it.
     const [fresh] = sim.addNodesSilently(1);
     const mark = observer.mark();
@@ -61,19 +62,19 @@ describe("the bridge process", () => {
     const result = await finished;
     expect(result.code, result.stderr).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(10_000);
-    await observer.next(`${BASE}/bridge/state`, (t) => t === '{"state":"offline"}', mark);
+    await observer.next(`${BASE}/bridge/state`, (t) => t === JSON.stringify({ state: "offline", instance }), mark);
     const file = JSON.parse(readFileSync(store, "utf8")) as { nodes: { num: number; key: string | null }[] };
     const saved = file.nodes.find((n) => n.num === fresh!.num);
     expect(saved?.key).toBe(Buffer.from(fresh!.publicKey!).toString("base64"));
     expect(file.nodes).toHaveLength(sim.nodes.size + 1);
   });
 
-  it("SIGKILL: the broker publishes the will, {\"state\":\"offline\"}", async () => {
-    const { child, finished, observer } = await startBridge();
+  it("SIGKILL: the broker publishes the will, {\"state\":\"offline\"} with the instance that was online", async () => {
+    const { child, finished, observer, instance } = await startBridge();
     const mark = observer.mark();
     child.kill("SIGKILL");
     await finished;
     const will = await observer.next(`${BASE}/bridge/state`, () => true, mark);
-    expect(json(will.text)).toEqual({ state: "offline" });
+    expect(json(will.text)).toEqual({ state: "offline", instance });
   });
 });

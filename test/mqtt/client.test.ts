@@ -44,8 +44,9 @@ async function mosquitto(): Promise<TestBroker> {
   };
 }
 
-const STATE_ONLINE = '{"state":"online"}';
-const STATE_OFFLINE = '{"state":"offline"}';
+const INSTANCE = "a1b2c3d4e5f6";
+const STATE_ONLINE = `{"state":"online","instance":"${INSTANCE}"}`;
+const STATE_OFFLINE = `{"state":"offline","instance":"${INSTANCE}"}`;
 
 describe.each([
   ["aedes (embedded)", embedded],
@@ -71,6 +72,7 @@ describe.each([
       url: broker.url,
       baseTopic: base,
       reconnect: { minMs: 20, maxMs: 200 },
+      instance: INSTANCE,
       ...opts,
     });
     cleanups.push(() => client.stop());
@@ -296,7 +298,8 @@ describe("BridgeMqttClient logging", () => {
       await second; // the third listener still ran
       await client.whenConnected();
       await new Promise<void>((resolve) => setImmediate(resolve)); // the rejection is logged
-      expect(records.find((r) => r.msg === "MQTT connected")?.obj).toEqual({ url: `mqtt://bridge:***@127.0.0.1:${broker.port}` });
+      // aedes speaks 3.1.1 only: the client fell back from MQTT 5.
+      expect(records.find((r) => r.msg === "MQTT connected")?.obj).toEqual({ url: `mqtt://bridge:***@127.0.0.1:${broker.port}`, protocol: "3.1.1", maxPacketSize: null });
       const failures = records.filter((r) => r.msg === "MQTT listener failed");
       expect(failures.map((r) => [r.level, r.obj])).toEqual([
         ["error", { event: "connect", err: "first listener broke" }],

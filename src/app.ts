@@ -22,6 +22,7 @@ import { KeyPusher, PushRefused } from "./sync/push.js";
 import { HomeAssistantDiscovery } from "./bridge/home-assistant.js";
 import { MqttBridge } from "./bridge/mqtt-bridge.js";
 import { KeySharing } from "./bridge/share.js";
+import { RetainedNodes } from "./bridge/retained-nodes.js";
 import { packageVersion } from "./version.js";
 
 export interface AppHandle {
@@ -202,6 +203,9 @@ async function assemble(config: Config, opts: AppOptions, stops: (() => Promise<
   const started = bridge;
   started.start();
   stops.push(() => started.stop());
+  const retainedNodes = new RetainedNodes({ client, topics, directory, log: log.child({ part: "bridge" }) });
+  retainedNodes.start();
+  stops.push(() => retainedNodes.stop());
   if (config.share.enabled) {
     const shared = new KeySharing({
       client,

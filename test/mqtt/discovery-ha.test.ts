@@ -36,7 +36,7 @@ const SAMPLES: Record<string, string[]> = {
   ].map((p) => JSON.stringify(p)),
   [t.bridgeEvent]: BRIDGE_EVENT_TYPES.map((type) => JSON.stringify({ type, data: { id: "!a76f40da" } })),
   [t.node("!a76f40da")]: ["ok", "weak", "duplicate", "changed", "missing"].map((status) => JSON.stringify(sampleNode({ status }))),
-  [t.bridgeState]: ['{"state":"online"}', '{"state":"offline"}'],
+  [t.bridgeState]: ['{"state":"online","instance":"3f2a9c01d4e7"}', '{"state":"offline","instance":"3f2a9c01d4e7"}'],
 };
 
 describe("discovery payloads against Home Assistant's schema", () => {
@@ -93,8 +93,8 @@ describe("round trips through Home Assistant", () => {
   it("availability follows bridge/state", () => {
     const [avail] = byKey("sync_count").availability as Array<{ value_template: string }>;
     // payload_available / payload_not_available are HA's defaults: online / offline.
-    expect(render(avail!.value_template, '{"state":"online"}')).toBe("online");
-    expect(render(avail!.value_template, '{"state":"offline"}')).toBe("offline");
+    expect(render(avail!.value_template, '{"state":"online","instance":"3f2a9c01d4e7"}')).toBe("online");
+    expect(render(avail!.value_template, '{"state":"offline","instance":"3f2a9c01d4e7"}')).toBe("offline");
   });
 
   it("the button's press is accepted by sync", async () => {

@@ -1,52 +1,19 @@
-// BridgeMqttClient against a real Mosquitto that makes trouble (ACL, dynamic security,
-// max_packet_size, a second client with our client_id, a second bridge on our base topic),
-// and against the embedded aedes broker where the behaviour does not depend on MQTT 5.
-// Every wait is for an event, a message or a sleep the client asks for.
-import { afterEach, describe, expect, it } from "vitest";
-import { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { BridgeMqttClient, type BridgeClientOptions } from "../../src/mqtt/client.js";
+// BridgeMqttClient against a real Mosquitto that makes trouble: an ACL, dynamic security,
+// max_packet_size, a second client with our client_id. Every wait is for an event, a
+// message or a sleep the client asks for.
+import { describe, expect, it } from "vitest";
 import type { Denied } from "../../src/mqtt/client-troubles.js";
 import type { MqttHealthSnapshot } from "../../src/mqtt/health.js";
 import { publishPacketBytes } from "../../src/mqtt/reasons.js";
-import { RETAINED_REQUEST_ERROR } from "../../src/mqtt/retained-requests.js";
 import { HeldClock } from "../helpers/clock.js";
 import { nextEvent } from "../helpers/events.js";
 import { RecordingLog } from "../helpers/log.js";
-import { Mosquitto, type MosquittoLimits } from "../helpers/mosquitto.js";
-import { Observer, json, publishOnce, retainedNow } from "../helpers/mqtt.js";
+import { json, retainedNow } from "../helpers/mqtt.js";
 import { ScriptedBroker } from "../helpers/scripted-broker.js";
+import { client, freshBase, mosquitto, observe, onCleanup, stopAfterEach } from "./trouble-rig.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+stopAfterEach();
 
-const freshBase = (): string => `tr-${Math.random().toString(16).slice(2, 8)}`;
-
-async function mosquitto(limits: MosquittoLimits = {}): Promise<Mosquitto> {
-  const broker = await Mosquitto.start(limits);
-  cleanups.push(() => broker.stop());
-  return broker;
-}
-
-async function embedded(): Promise<string> {
-  const broker = new EmbeddedBroker({ port: 0 });
-  await broker.start();
-  cleanups.push(() => broker.stop());
-  return broker.url;
-}
-
-function client(url: string, baseTopic: string, opts: Partial<BridgeClientOptions> = {}): BridgeMqttClient {
-  const c = new BridgeMqttClient({ url, baseTopic, reconnect: { minMs: 20, maxMs: 200 }, ...opts });
-  cleanups.push(() => c.stop());
-  return c;
-}
-
-async function observe(url: string, filters: string[]): Promise<Observer> {
-  const o = await Observer.connect(url, filters);
-  cleanups.push(() => o.close());
-  return o;
-}
 
 const health = (text: string): MqttHealthSnapshot["mqtt"] => (json(text) as MqttHealthSnapshot).mqtt;
 
@@ -171,7 +138,7 @@ describe("max_packet_size", () => {
 describe("a second client with our client_id", () => {
   it("MQTT 5 reason 0x8E (session taken over) is named in a warning and bridge/health, and the client waits its takeover pause instead of fighting back", async () => {
     const broker = await ScriptedBroker.start();
-    cleanups.push(() => broker.stop());
+    onCleanup(() => broker.stop());
     const clock = new HeldClock();
     const log = new RecordingLog();
     const c = client(broker.url, freshBase(), { clientId: "same-id", clock, log, reconnect: { minMs: 20, maxMs: 200, takeoverPauseMs: 120_000 } });
@@ -209,85 +176,5 @@ describe("a second client with our client_id", () => {
       });
     }
     for (const log of logs) expect(log.find("warn", "keeps closing the connection soon after accepting it")[0]?.msg).toContain("same client_id");
-  });
-});
-
-describe.each([
-  ["mosquitto", async () => (await mosquitto()).url],
-  ["aedes (embedded)", embedded],
-])("two bridges on one base_topic, with %s", (_, startBroker) => {
-  it("the second names the first in a warning and a bridge_conflict event; the first hears of the second too", async () => {
-    const url = await startBroker();
-    const base = freshBase();
-    const o = await observe(url, [`${base}/bridge/event`]);
-    const first = client(url, base, { instance: "aaaaaaaaaaaa" });
-    first.start();
-    await first.whenConnected();
-    const log = new RecordingLog();
-    const second = client(url, base, { instance: "bbbbbbbbbbbb", log });
-    const firstHears = nextEvent<{ instance: string }>(first, "conflict");
-    second.start();
-    // Each raises the event, naming the other.
-    for (const [own, other] of [["bbbbbbbbbbbb", "aaaaaaaaaaaa"], ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]]) {
-      const event = await o.next(`${base}/bridge/event`, (t) => t.includes(`"own_instance":"${own}"`));
-      expect(json(event.text)).toEqual({ type: "bridge_conflict", data: { topic: `${base}/bridge/state`, instance: other, own_instance: own } });
-    }
-    expect((await firstHears).instance).toBe("bbbbbbbbbbbb");
-    expect(log.find("warn", "another bridge instance is online on this base_topic").map((r) => r.obj.topic)).toEqual([`${base}/bridge/state`]);
-  });
-
-  it("a stopping bridge leaves the other's online standing; the other answers an offline written over it with online", async () => {
-    const url = await startBroker();
-    const base = freshBase();
-    const state = `${base}/bridge/state`;
-    const o = await observe(url, [state]);
-    const a = client(url, base, { instance: "aaaaaaaaaaaa" });
-    a.start();
-    await o.next(state, (t) => t.includes("aaaaaaaaaaaa"));
-    const b = client(url, base, { instance: "bbbbbbbbbbbb" });
-    const aHeard = nextEvent(a, "conflict");
-    b.start();
-    await aHeard; // a has seen b's online: b wrote last
-    await a.stop(); // must not write offline over b's online
-    expect(json((await retainedNow(url, state))!)).toEqual({ state: "online", instance: "bbbbbbbbbbbb" });
-
-    // b crashes: the broker writes b's will; a third instance, still running, answers it.
-    const c = client(url, base, { instance: "cccccccccccc" });
-    const cHeard = nextEvent(c, "conflict");
-    c.start();
-    await cHeard;
-    const mark = o.mark();
-    b.destroySocket();
-    await o.next(state, (t) => t === JSON.stringify({ state: "offline", instance: "bbbbbbbbbbbb" }), mark);
-    await o.next(state, (t) => t === JSON.stringify({ state: "online", instance: "cccccccccccc" }), mark);
-  });
-});
-
-describe.each([
-  ["mosquitto", async () => (await mosquitto()).url],
-  ["aedes (embedded)", embedded],
-])("retained requests, with %s", (_, startBroker) => {
-  it("are refused with an error response, named once in a warning and cleared; live ones still reach the handler", async () => {
-    const url = await startBroker();
-    const base = freshBase();
-    const request = `${base}/bridge/request/interval`;
-    await publishOnce(url, request, JSON.stringify({ value: 600, transaction: "kept" }), true);
-    const o = await observe(url, [`${base}/bridge/response/#`]);
-    const log = new RecordingLog();
-    const c = client(url, base, { log });
-    const handled: string[] = [];
-    c.subscribe(`${base}/bridge/request/#`, (_topic, payload) => {
-      handled.push(payload.toString());
-      c.publish(`${base}/bridge/response/interval`, { status: "ok", data: {}, transaction: "live" });
-    });
-    c.start();
-    const refusal = await o.next(`${base}/bridge/response/interval`);
-    expect(json(refusal.text)).toEqual({ status: "error", error: RETAINED_REQUEST_ERROR, data: {}, transaction: "kept" });
-    expect(log.find("warn", "refused a retained request").map((r) => r.obj)).toEqual([{ topic: request }]);
-    expect(await retainedNow(url, request)).toBeNull();
-    // A live request goes through; our own clearing of the retained one never did.
-    await publishOnce(url, request, "900");
-    await o.next(`${base}/bridge/response/interval`, (t) => t.includes("live"));
-    expect(handled).toEqual(["900"]);
   });
 });

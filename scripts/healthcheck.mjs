@@ -4,7 +4,7 @@
 // The bridge already publishes both facts as retained MQTT state, so this reads them back
 // instead of adding a status file or another MESHTASTIC_KEYSYNC_* variable (an unknown one is
 // a config error):
-//   <base>/bridge/state  {"state":"online"}     (the broker's will turns it "offline")
+//   <base>/bridge/state  {"state":"online",...} (the broker's will turns it "offline")
 //   <base>/radio/state   {"state":"connected"}  ("connecting"/"disconnected" otherwise)
 //
 // Environment (not the bridge's config, so that it can never be mistaken for a config key):

@@ -2,6 +2,7 @@
 // (sync.on_demand_max_per_minute), so a variable is looked up among the names of the known
 // paths instead of being split on "_".
 import type { ConfigProblem } from "./errors.js";
+import { jsonDepth } from "../json.js";
 import { suggestPath } from "./errors.js";
 import { CONFIG_GROUPS, CONFIG_OPTIONS, ENV_PREFIX, type ConfigOption } from "./options.js";
 
@@ -20,6 +21,9 @@ const TARGETS = new Map<string, Target>([
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 
+/** The config is at most three levels deep (mqtt.tls.ca); lists hold plain values. */
+const MAX_JSON_DEPTH = 16;
+
 /**
  * Numbers and true/false are converted; a value that doesn't convert is passed on as text,
  * so the schema reports it with the usual message ("abc" is not a number).
@@ -34,6 +38,9 @@ function convert(kind: Target["kind"], raw: string): { value: unknown } | { erro
     }
     case "list":
     case "group":
+      if (jsonDepth(raw) > MAX_JSON_DEPTH) {
+        return { error: `nested deeper than ${MAX_JSON_DEPTH} levels; config lists and mappings are at most a few levels deep` };
+      }
       try {
         return { value: JSON.parse(raw) as unknown };
       } catch {

@@ -1,6 +1,8 @@
 // Options, event and callback types of BridgeMqttClient (kept apart so callers can import them alone).
 import type { LogPort } from "../log-port.js";
 import type { Clock } from "../timing/clock.js";
+import type { Denied } from "./client-troubles.js";
+import type { MqttHealthSnapshot } from "./health.js";
 
 export interface BridgeClientOptions {
   /** mqtt://host:port or mqtts://host:port. */
@@ -12,8 +14,16 @@ export interface BridgeClientOptions {
   password?: string;
   /** File paths, read at start(). */
   tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
-  /** Reconnect delay doubles from minMs up to maxMs; defaults 1 s and 15 s. */
-  reconnect?: { minMs?: number; maxMs?: number };
+  /**
+   * Reconnect delay doubles from minMs up to maxMs (defaults 1 s and 15 s) and starts over
+   * only after a connection that held stableMs (60 s); after a session takeover (MQTT 5
+   * 0x8E) the wait is at least takeoverPauseMs (5 min). See reconnect-policy.ts.
+   */
+  reconnect?: { minMs?: number; maxMs?: number; stableMs?: number; takeoverPauseMs?: number };
+  /** 5 (default): MQTT 5, falling back to 3.1.1 when the broker refuses it; 4: 3.1.1 only. */
+  protocolVersion?: 4 | 5;
+  /** `instance` in `<base>/bridge/state`; default: random, i.e. one per process start. */
+  instance?: string;
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;
   log?: LogPort;
@@ -26,6 +36,12 @@ export interface ClientEvents {
   connect: [];
   /** An established connection was lost (not emitted for failed attempts). */
   disconnect: [];
+  /** What `<base>/bridge/health` shows changed (the client publishes it itself). */
+  health: [MqttHealthSnapshot];
+  /** The broker refused a publish or subscription, new for that topic and reason. */
+  denied: [Denied];
+  /** Another live instance is online on our base topic (the client raises `bridge_conflict` itself). */
+  conflict: [{ topic: string; instance: string }];
 }
 
 export type MessageHandler = (topic: string, payload: Buffer, meta: { retain: boolean }) => void | Promise<void>;

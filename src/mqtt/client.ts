@@ -1,5 +1,6 @@
 // The bridge's MQTT connection over MQTT.js: will and online state, change-only retained
-// publishing, subscriptions that survive reconnects, and reconnection with backoff.
+// publishing, subscriptions that survive reconnects, and reconnection with backoff. MQTT 5
+// where the broker speaks it (denials come with reasons), 3.1.1 otherwise (aedes).
 //
 // Offline behaviour (callers never wait for the broker):
 // - publishRetained() while offline keeps only the latest payload per topic and sends those
@@ -9,24 +10,26 @@
 //   moment nobody could hear is not worth replaying out of order later.
 import { EventEmitter } from "node:events";
 import { Socket } from "node:net";
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import mqtt, { type IConnackPacket, type IDisconnectPacket, type MqttClient } from "mqtt";
 import { redactUrl } from "../config/redact.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
-import { backoff, jitter } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
+import type { BridgeConflictEvent } from "../sync/events.js";
+import { ClientTroubles } from "./client-troubles.js";
+import { connectOptions } from "./connect-options.js";
+import { Presence } from "./presence.js";
+import { keepConnecting } from "./reconnect-loop.js";
+import { ReconnectPolicy, RECONNECT_DEFAULTS } from "./reconnect-policy.js";
 import { RetainedLedger } from "./retained.js";
+import { RetainedRequestGuard } from "./retained-requests.js";
 import { Subscriptions } from "./subscriptions.js";
 import { bridgeTopics, type BridgeTopics } from "./topics.js";
-import { emitEach, errorText, withCeiling } from "./util.js";
+import { emitEach, endGracefully, errorText } from "./util.js";
 
 export type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 
-const ONLINE = JSON.stringify({ state: "online" });
-const OFFLINE = JSON.stringify({ state: "offline" });
 const STOP_PUBLISH_CEILING_MS = 2_000;
 
 export class BridgeMqttClient extends EventEmitter<ClientEvents> {
@@ -36,12 +39,13 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private stopping = false;
   private readonly clock: Clock;
   private readonly reconnects = new Loop();
-  /** Reconnect attempts since the last successful connect (sets the backoff). */
-  private attempt = 0;
-  private lastError = "";
+  private readonly policy: ReconnectPolicy;
+  private readonly presence: Presence;
+  private readonly troubles: ClientTroubles;
   private wasConnected = false;
   private readonly subscriptions = new Subscriptions();
   private readonly ledger = new RetainedLedger();
+  private readonly requests: RetainedRequestGuard;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   constructor(private readonly opts: BridgeClientOptions) {
@@ -49,50 +53,59 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.topics = bridgeTopics(opts.baseTopic);
     this.log = opts.log ?? silentLog;
     this.clock = opts.clock ?? systemClock;
+    this.policy = new ReconnectPolicy({ ...RECONNECT_DEFAULTS, ...opts.reconnect });
+    this.presence = new Presence(opts.instance);
+    this.troubles = new ClientTroubles(this.log, {
+      health: (snapshot) => {
+        this.publishRetained(this.topics.bridgeHealth, snapshot);
+        this.emitSafely("health", snapshot);
+      },
+      denied: (denied) => this.emitSafely("denied", denied),
+    });
+    this.requests = new RetainedRequestGuard(this.topics, {
+      refused: (topic) => this.troubles.retainedRequest(topic),
+      respond: (topic, response) => this.publish(topic, response),
+      clear: (topic) => this.sendRetained(topic, ""),
+    });
+    // Our own state topic: other instances on this base topic show up there.
+    this.subscriptions.add(this.topics.bridgeState, (_, payload, meta) => this.onStateMessage(payload, meta.retain));
   }
 
   get connected(): boolean {
     return this.client?.connected === true;
   }
 
+  /** 5 until the broker turns it down (aedes speaks 3.1.1 only), then 4. */
+  private get protocol(): 4 | 5 {
+    return (this.client?.options.protocolVersion ?? this.opts.protocolVersion ?? 5) === 5 ? 5 : 4;
+  }
+
+  /** This process's `instance` in `bridge/state`. */
+  get instance(): string {
+    return this.presence.instance;
+  }
+
   /** Starts connecting and returns at once; the connection (re)tries in the background. */
   start(): void {
     if (this.client !== null) throw new Error("MQTT client already started");
-    const { opts } = this;
-    const options: IClientOptions = {
-      clientId: opts.clientId ?? `${opts.baseTopic}-${randomBytes(3).toString("hex")}`,
-      protocolVersion: 4, // 3.1.1: what aedes speaks; mosquitto and others accept it too
-      clean: true,
-      keepalive: opts.keepaliveSeconds ?? 30,
-      connectTimeout: opts.connectTimeoutMs ?? 10_000,
-      reconnectPeriod: 0, // we reconnect ourselves, with backoff (MQTT.js retries at a fixed period)
-      resubscribe: false, // we resubscribe ourselves on every connect
-      will: { topic: this.topics.bridgeState, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
-    };
-    if (opts.username !== undefined) options.username = opts.username;
-    if (opts.password !== undefined) options.password = opts.password;
-    if (opts.tls) {
-      const { ca, cert, key, rejectUnauthorized } = opts.tls;
-      if (ca) options.ca = readFileSync(ca);
-      if (cert) options.cert = readFileSync(cert);
-      if (key) options.key = readFileSync(key);
-      options.rejectUnauthorized = rejectUnauthorized ?? true;
-    }
-    const client = mqtt.connect(opts.url, options);
+    const will = { topic: this.topics.bridgeState, payload: this.presence.offline() };
+    const client = mqtt.connect(this.opts.url, connectOptions(this.opts, this.opts.protocolVersion ?? 5, will));
     this.client = client;
-    client.on("connect", () => {
+    client.on("connect", (connack) => {
       // Small publishes must not wait for the broker's delayed ACK (Nagle: ~40 ms a message).
       const stream: unknown = client.stream;
       if (stream instanceof Socket) stream.setNoDelay(true);
       // MQTT.js adds one "drain" listener per packet written under backpressure (thousands on
       // a first sync of a large NodeDB); they go away on drain. Not a leak: don't warn.
       if (stream instanceof Socket) stream.setMaxListeners(0);
-      this.onConnected();
+      this.onConnected(connack);
     });
+    client.on("disconnect", (packet: IDisconnectPacket) => this.troubles.brokerDisconnect(packet.reasonCode));
     client.on("close", () => this.onClosed());
     client.on("error", (error) => this.onError(error));
     client.on("message", (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));
-    this.reconnects.start((signal) => this.keepConnecting(client, signal));
+    const { policy, troubles, clock, log } = this;
+    this.reconnects.start((signal) => keepConnecting(client, { policy, troubles, clock, log }, signal));
   }
 
   /** Resolves when connected (at once if already); rejects if the client is stopped first. */
@@ -115,8 +128,13 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   /** Clears a retained topic (empty retained payload), e.g. a forgotten node. */
-  clearRetained(topic: string): void {
-    this.publishRetained(topic, "");
+  clearRetained(topic: string, options: { force?: boolean } = {}): void {
+    this.publishRetained(topic, "", options);
+  }
+
+  /** Did this connection already carry exactly `payload` on `topic` (retained, from us)? */
+  sentOnThisConnection(topic: string, payload: string | object): boolean {
+    return this.ledger.sentNow(topic, typeof payload === "string" ? payload : JSON.stringify(payload));
   }
 
   /** A non-retained message (events, responses). Dropped while offline; returns whether sent. */
@@ -127,6 +145,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
       return false;
     }
     const text = typeof payload === "string" ? payload : JSON.stringify(payload);
+    if (this.troubles.tooLarge(topic, text, 0, this.protocol === 5)) return false;
     this.ledger.noteOwn(topic, text);
     client.publish(topic, text, { qos: 0, retain: false }, (error) => {
       if (error) this.log.warn({ topic, err: error.message }, "MQTT publish failed");
@@ -139,7 +158,9 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     const remove = this.subscriptions.add(filter, handler, opts);
     if (this.connected) this.sendSubscribe([filter]);
     return () => {
-      if (remove() && this.connected) this.client?.unsubscribe(filter);
+      if (!remove()) return;
+      this.troubles.forgetSubscription(filter);
+      if (this.connected) this.client?.unsubscribe(filter);
     };
   }
 
@@ -160,101 +181,74 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     const client = this.client;
     if (client === null) return;
     if (client.connected) {
-      await withCeiling(
-        new Promise<void>((resolve) =>
-          client.publish(this.topics.bridgeState, OFFLINE, { qos: 1, retain: true }, () => resolve()),
-        ),
-        STOP_PUBLISH_CEILING_MS,
-      );
-      const ended = await withCeiling(
-        new Promise<void>((resolve) => client.end(false, {}, () => resolve())),
-        STOP_PUBLISH_CEILING_MS,
-      );
-      // The broker stopped answering mid-goodbye: drop the socket so no handle stays open.
-      if (!ended) client.stream.destroy();
+      const mayWrite = this.presence.mayWriteOffline();
+      if (!mayWrite) this.log.warn({ topic: this.topics.bridgeState }, "MQTT: another instance's online is the retained state; leaving it, not writing offline");
+      await endGracefully(client, mayWrite ? { topic: this.topics.bridgeState, text: this.presence.offline() } : null, STOP_PUBLISH_CEILING_MS);
     } else {
       await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
     }
   }
 
-  private onConnected(): void {
-    this.log.info({ url: redactUrl(this.opts.url) }, "MQTT connected");
+  private onConnected(connack: IConnackPacket): void {
+    const maxPacketSize = this.protocol === 5 ? (connack.properties?.maximumPacketSize ?? null) : null;
+    this.log.info({ url: redactUrl(this.opts.url), protocol: this.protocol === 5 ? "5" : "3.1.1", maxPacketSize }, "MQTT connected");
     this.wasConnected = true;
-    this.attempt = 0;
-    this.lastError = "";
+    this.troubles.connected(this.protocol, maxPacketSize, this.clock.now());
     const backlog = this.ledger.connected();
     // Subscribe before announcing `online`: brokers handle one client's packets in order, so
     // whoever sees `online` can send a request and know we are listening.
-    const filters = this.subscriptions.filters();
-    if (filters.length > 0) this.sendSubscribe(filters);
-    this.publishRetained(this.topics.bridgeState, ONLINE);
+    this.sendSubscribe(this.subscriptions.filters());
+    this.publishRetained(this.topics.bridgeState, this.presence.online());
     for (const [topic, text] of backlog) this.sendRetained(topic, text);
+    this.publishRetained(this.topics.bridgeHealth, this.troubles.health());
+    this.emitSafely("health", this.troubles.health());
     for (const w of this.waiters.splice(0)) w.resolve();
     this.emitSafely("connect");
   }
 
-  private emitSafely(event: keyof ClientEvents): void {
-    emitEach(this, event, (error) => this.log.error({ event, err: errorText(error) }, "MQTT listener failed"));
+  private emitSafely<E extends keyof ClientEvents>(event: E, ...args: ClientEvents[E]): void {
+    emitEach(this, event, args, (error) => this.log.error({ event, err: errorText(error) }, "MQTT listener failed"));
   }
 
   private onClosed(): void {
+    this.troubles.closed(this.clock.now(), this.stopping);
     if (this.wasConnected) {
       this.wasConnected = false;
       this.emitSafely("disconnect");
     }
   }
 
-  /**
-   * The reconnect loop (MQTT.js's own retries come at a fixed period): after every close, a
-   * failed attempt or a lost connection, wait the backoff and try again, until stop().
-   */
-  private async keepConnecting(client: MqttClient, signal: AbortSignal): Promise<void> {
-    const { minMs = 1_000, maxMs = 15_000 } = this.opts.reconnect ?? {};
-    while (!signal.aborted) {
-      await nextClose(client, signal);
-      if (signal.aborted) return;
-      // A broker back from a restart should see us within seconds (the cap), not a minute
-      // later; the jitter keeps several bridges on one broker from returning in lockstep.
-      const wait = jitter(backoff(this.attempt++, minMs, maxMs), 0.2, Math.random());
-      this.log.debug({ retryInMs: wait }, "MQTT disconnected; reconnecting");
-      await this.clock.sleep(wait, signal);
-      if (!signal.aborted) client.reconnect();
-    }
-  }
-
   private onError(error: Error): void {
-    // Repeated failures (broker down for an hour) are logged once, not on every retry.
-    if (error.message === this.lastError) return this.log.debug({ err: error.message }, "MQTT error");
-    this.lastError = error.message;
-    this.log.warn({ err: error.message }, "MQTT error");
+    this.troubles.error(error, this.connected, this.protocol);
   }
 
   private sendRetained(topic: string, text: string): void {
-    this.client?.publish(topic, text, { qos: 1, retain: true }, (error) => {
-      if (error) this.log.debug({ topic, err: error.message }, "MQTT retained publish not confirmed");
-    });
+    const client = this.client;
+    if (client === null || this.troubles.tooLarge(topic, text, 1, this.protocol === 5)) return;
+    client.publish(topic, text, { qos: 1, retain: true }, (error) => this.troubles.published(topic, error));
   }
 
   private sendSubscribe(filters: string[]): void {
-    this.client?.subscribe(filters, { qos: 1 }, (error) => {
-      if (error) this.log.warn({ filters, err: error.message }, "MQTT subscribe failed");
-    });
+    if (filters.length === 0) return;
+    this.client?.subscribe(filters, { qos: 1 }, (error, _granted, packet) => this.troubles.subscribed(filters, error, packet?.granted));
+  }
+
+  private onStateMessage(payload: Buffer, retained: boolean): void {
+    const topic = this.topics.bridgeState;
+    const verdict = this.presence.observe(payload, retained);
+    if (verdict.kind === "conflict" && this.troubles.conflict(topic, verdict.instance, this.presence.instance, verdict.first)) {
+      const event: BridgeConflictEvent = { type: "bridge_conflict", data: { topic, instance: verdict.instance, own_instance: this.presence.instance } };
+      this.publish(this.topics.bridgeEvent, event);
+      this.emitSafely("conflict", { topic, instance: verdict.instance });
+    }
+    if (verdict.kind === "reassert" && this.connected) {
+      this.log.info({ topic, instance: verdict.instance }, "MQTT: another instance's offline replaced our online; publishing online again");
+      this.sendRetained(topic, this.presence.online());
+    }
   }
 
   private dispatch(topic: string, payload: Buffer, retain: boolean): void {
+    if (this.requests.intercept(topic, payload, retain)) return;
     this.subscriptions.dispatch(topic, payload, retain, () => this.ledger.isOwn(topic, payload.toString()), this.log);
   }
-}
-
-/** Resolves on the client's next "close" event, or when `signal` aborts. */
-function nextClose(client: MqttClient, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      client.off("close", done);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    client.on("close", done);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

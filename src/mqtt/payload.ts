@@ -1,6 +1,6 @@
 // Reads a command payload: "JSON or a bare value" (CONTRACT.md "Commands"), with the limits
 // that keep a hostile or broken publisher from costing us memory or stack.
-import { isPlainObject } from "../json.js";
+import { isPlainObject, jsonDepth } from "../json.js";
 
 /** A validation failure: reported to the requester, not logged as a bug. */
 export class RequestError extends Error {
@@ -58,26 +58,4 @@ export function decodeRequestPayload(payload: Buffer): DecodedRequest {
     return { value: rest, transaction };
   }
   return { value };
-}
-
-/** Maximum nesting of `[`/`{` outside strings, found in one pass without recursion. */
-function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x5b || c === 0x7b) {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-  return max;
 }

@@ -40,6 +40,11 @@ export class RetainedLedger {
     this.last.set(topic, digest(text));
   }
 
+  /** Did the current connection carry exactly this retained payload, as the latest on the topic? */
+  sentNow(topic: string, text: string): boolean {
+    return this.sent.has(topic) && this.last.get(topic) === digest(text);
+  }
+
   /** Did we last publish exactly this on the topic? */
   isOwn(topic: string, text: string): boolean {
     return this.last.get(topic) === digest(text);

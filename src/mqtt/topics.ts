@@ -11,6 +11,9 @@ export interface BridgeTopics {
   /** Retained, published only once there has been a sync: what Home Assistant's "Last sync" reads. */
   readonly syncLast: string;
   readonly bridgeEvent: string;
+  readonly bridgeHealth: string;
+  /** Filter for every node's retained status: `<base>/nodes/+`. */
+  readonly nodesFilter: string;
   /** Filter for every command request: `<base>/bridge/request/#`. */
   readonly requestFilter: string;
   node(id: string): string;
@@ -52,6 +55,8 @@ export function bridgeTopics(base: string): BridgeTopics {
     syncStats: `${base}/sync/stats`,
     syncLast: `${base}/sync/last`,
     bridgeEvent: `${base}/bridge/event`,
+    bridgeHealth: `${base}/bridge/health`,
+    nodesFilter: `${base}/nodes/+`,
     requestFilter: `${base}/bridge/request/#`,
     node: (id) => `${base}/nodes/${id}`,
     request: (command) => `${base}/bridge/request/${command}`,

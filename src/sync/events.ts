@@ -34,9 +34,16 @@ export interface SyncFailedEvent {
   data: { reason: string };
 }
 
-/** The events the sync engine raises; the directory raises the KeyEvents. */
+/** Another live bridge instance publishes `online` on our base topic (the MQTT client sees it). */
+export interface BridgeConflictEvent {
+  type: "bridge_conflict";
+  /** `topic`: the state topic both write; `instance`: the other one's; `own_instance`: ours. */
+  data: { topic: string; instance: string; own_instance: string };
+}
+
+/** The events the sync engine raises; the directory raises the KeyEvents, the MQTT side bridge_conflict. */
 export type EngineEvent = KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent;
-export type BridgeEvent = KeyEvent | EngineEvent;
+export type BridgeEvent = KeyEvent | EngineEvent | BridgeConflictEvent;
 export type BridgeEventType = BridgeEvent["type"];
 
 /** Every `bridge/event` type, in CONTRACT.md's order (Home Assistant's event entity lists them). */
@@ -52,6 +59,7 @@ export const BRIDGE_EVENT_TYPES = [
   "sync_failed",
   "key_conflict",
   "radio_key_stale",
+  "bridge_conflict",
 ] as const satisfies readonly BridgeEventType[];
 
 // Compile-time: an event type missing from the list (Home Assistant would refuse it) does

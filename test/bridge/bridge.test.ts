@@ -39,7 +39,9 @@ async function request(observer: Observer, url: string, command: string, payload
 }
 
 function expectFirstSyncState(observer: Observer, sim: RunningBridge["sim"]): void {
-  expect(json(observer.on(`${BASE}/bridge/state`).at(-1)!.text)).toEqual({ state: "online" });
+  const state = json(observer.on(`${BASE}/bridge/state`).at(-1)!.text) as { instance: string };
+  expect(state).toEqual({ state: "online", instance: state.instance });
+  expect(state.instance).toMatch(/^[0-9a-f]{12}$/);
   const stats = json(observer.on(`${BASE}/sync/stats`).at(-1)!.text) as Stats;
   const keyed = [...sim.nodes.values()].filter((n) => n.publicKey).length;
   expect(stats.nodes_total).toBe(sim.nodes.size + 1);

@@ -94,6 +94,13 @@ describe("config errors exit 2 with a message naming the problem", () => {
     expect(await configError({ config: "radio:\n  host: 'r\n" })).toMatch(/config\.yaml: invalid YAML at line \d+, column \d+/);
   });
 
+  it("an environment list nested 30,000 deep (not a stack overflow)", async () => {
+    const deep = `${"[".repeat(30_000)}${"]".repeat(30_000)}`;
+    expect(await configError({ config: "radio: {host: r}\n", env: { MESHTASTIC_KEYSYNC_HOMEASSISTANT_WATCH: deep } })).toContain(
+      "MESHTASTIC_KEYSYNC_HOMEASSISTANT_WATCH: nested deeper than 16 levels",
+    );
+  });
+
   it("a config file without radio.host", async () => {
     expect(await configError({ config: "sync: {interval: 600}\n" })).toContain('radio.host: required in a config file; use "simulator"');
   });

@@ -38,21 +38,22 @@ function configDir(): { dir: string; store: string } {
   return { dir, store };
 }
 
-async function startBridge(): Promise<{ child: ReturnType<typeof start>["child"]; finished: ReturnType<typeof start>["finished"]; observer: Observer; store: string }> {
+async function startBridge(): Promise<{ child: ReturnType<typeof start>["child"]; finished: ReturnType<typeof start>["finished"]; observer: Observer; store: string; instance: string }> {
   const { dir, store } = configDir();
   const observer = await Observer.connect(mosquitto.url, [`${BASE}/#`]);
   observers.push(observer);
   const mark = observer.mark();
   const { child, finished } = start([], { cwd: dir });
   await observer.next(`${BASE}/sync/stats`, (t) => (json(t) as { sync_count: number }).sync_count >= 1, mark);
-  await observer.next(`${BASE}/bridge/state`, (t) => t.includes('"online"'), mark);
-  return { child, finished, observer, store };
+  const online = await observer.next(`${BASE}/bridge/state`, (t) => t.includes('"online"'), mark);
+  const { instance } = json(online.text) as { instance: string };
+  return { child, finished, observer, store, instance };
 }
 
 describe("the bridge process", () => {
   // SIGHUP: a closed terminal, or a service manager's stop; it used to kill the bridge (exit 129) without a flush.
   it.each(["SIGTERM", "SIGHUP"] as const)("%s: publishes offline, flushes the key directory and exits 0", async (signal) => {
-    const { child, finished, observer, store } = await startBridge();
+    const { child, finished, observer, store, instance } = await startBridge();
     // A node learned right before the signal must reach the file: the debounce can't lose it.
     const [fresh] = sim.addNodesSilently(1);
     const mark = observer.mark();
@@ -63,7 +64,7 @@ describe("the bridge process", () => {
     const result = await finished;
     expect(result.code, result.stderr).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(10_000);
-    await observer.next(`${BASE}/bridge/state`, (t) => t === '{"state":"offline"}', mark);
+    await observer.next(`${BASE}/bridge/state`, (t) => t === JSON.stringify({ state: "offline", instance }), mark);
     // Snapshot and journal, read as the next start reads them.
     const { records } = await new KeyStore({ path: store }).load();
     const saved = records.find((n) => n.num === fresh!.num);
@@ -71,12 +72,12 @@ describe("the bridge process", () => {
     expect(records).toHaveLength(sim.nodes.size + 1);
   });
 
-  it("SIGKILL: the broker publishes the will, {\"state\":\"offline\"}", async () => {
-    const { child, finished, observer } = await startBridge();
+  it("SIGKILL: the broker publishes the will, {\"state\":\"offline\"} with the instance that was online", async () => {
+    const { child, finished, observer, instance } = await startBridge();
     const mark = observer.mark();
     child.kill("SIGKILL");
     await finished;
     const will = await observer.next(`${BASE}/bridge/state`, () => true, mark);
-    expect(json(will.text)).toEqual({ state: "offline" });
+    expect(json(will.text)).toEqual({ state: "offline", instance });
   });
 });

@@ -94,4 +94,14 @@ describe("environment overrides", () => {
   it("sets a config file's missing radio.host", () => {
     expect(load({ MESHTASTIC_KEYSYNC_RADIO_HOST: "10.1.1.1" }, "sync: {interval: 60}\n").config.radio.host).toBe("10.1.1.1");
   });
+
+  it("refuses lists and mappings nested deeper than the config could be, naming the variable", () => {
+    const deep = (n: number, open = "[", close = "]") => `${open.repeat(n)}${close.repeat(n)}`;
+    expect(problems({ MESHTASTIC_KEYSYNC_HOMEASSISTANT_WATCH: deep(30_000) })).toEqual([
+      "MESHTASTIC_KEYSYNC_HOMEASSISTANT_WATCH: nested deeper than 16 levels; config lists and mappings are at most a few levels deep",
+    ]);
+    expect(problems({ MESHTASTIC_KEYSYNC_MQTT_TLS: `${'{"a":'.repeat(17)}1${"}".repeat(17)}` })[0]).toMatch(/^MESHTASTIC_KEYSYNC_MQTT_TLS: nested deeper than 16 levels/);
+    // Brackets inside strings are text, not nesting.
+    expect(load({ MESHTASTIC_KEYSYNC_SHARE_TRUST: JSON.stringify(["[".repeat(100)]) }).config.share.trust).toEqual(["[".repeat(100)]);
+  });
 });

@@ -45,3 +45,52 @@ export class ManualClock implements Clock {
 export async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/**
+ * A clock whose sleeps wait until the test ends them (`nextSleep()` hands them out in
+ * order), so a test sees every wait a loop asks for and decides when time has passed.
+ */
+export class HeldClock implements Clock {
+  private readonly held: Array<{ ms: number; end: () => void }> = [];
+  private wake: (() => void) | null = null;
+
+  now(): number {
+    return Date.now();
+  }
+
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const sleep = { ms, end: resolve };
+      signal.addEventListener("abort", () => {
+        const i = this.held.indexOf(sleep);
+        if (i >= 0) this.held.splice(i, 1);
+        resolve();
+      }, { once: true });
+      this.held.push(sleep);
+      this.wake?.();
+    });
+  }
+
+  /** The next sleep asked for (waiting for it if need be); call end() to let it finish. */
+  async nextSleep(ceilingMs = 20_000): Promise<{ ms: number; end: () => void }> {
+    const deadline = Date.now() + ceilingMs;
+    while (this.held.length === 0) {
+      if (Date.now() > deadline) throw new Error(`no sleep within ${ceilingMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+    return this.held.shift()!;
+  }
+
+  /** Sleeps asked for and not yet handed out. */
+  get waiting(): number {
+    return this.held.length;
+  }
+}

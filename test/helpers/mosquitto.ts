@@ -1,7 +1,9 @@
 // A real Mosquitto for integration tests, on a probed free loopback port with a generated
 // config. Mosquitto cannot listen on port 0, so we ask the OS for a free port, release it,
 // and retry with a new one if someone took it in between. Install the binary with
-// scripts/ensure-mosquitto.sh.
+// scripts/ensure-mosquitto.sh. A test may add limits: max_packet_size, an ACL file (which
+// in Mosquitto 2.0 governs publishes and reads, never subscriptions) and the dynamic
+// security plugin's ACLs (which can refuse subscriptions too).
 import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
@@ -52,6 +54,31 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+export interface MosquittoLimits {
+  /** `max_packet_size`: larger packets from a client get it disconnected. */
+  maxPacketSize?: number;
+  /** The text of an `acl_file` (e.g. "topic readwrite a/#\ntopic deny a/b"). */
+  acl?: string;
+  /** The dynamic security plugin's config (defaultACLAccess, roles, groups, anonymousGroup). */
+  dynamicSecurity?: object;
+}
+
+const PLUGIN_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib/arm-linux-gnueabihf", "/usr/lib", "/usr/local/lib", "/usr/lib/mosquitto"];
+
+/** The dynamic security plugin shipped with Mosquitto 2.x packages. */
+export function dynamicSecurityPlugin(): string {
+  for (const dir of PLUGIN_DIRS) {
+    const path = join(dir, "mosquitto_dynamic_security.so");
+    try {
+      accessSync(path, constants.R_OK);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error(`mosquitto_dynamic_security.so not found in ${PLUGIN_DIRS.join(", ")} (it comes with the mosquitto 2.x package)`);
+}
+
 export class Mosquitto {
   private child: ChildProcess | null = null;
   private readonly dir = mkdtempSync(join(tmpdir(), "mosquitto-test-"));
@@ -59,6 +86,7 @@ export class Mosquitto {
   private constructor(
     private readonly binary: string,
     public port: number,
+    private readonly limits: MosquittoLimits = {},
   ) {}
 
   get url(): string {
@@ -66,10 +94,10 @@ export class Mosquitto {
   }
 
   /** Starts on a fresh free port, retrying with another port if binding fails. */
-  static async start(): Promise<Mosquitto> {
+  static async start(limits: MosquittoLimits = {}): Promise<Mosquitto> {
     const binary = mosquittoBinary();
     if (binary === null) throw new Error("mosquitto not found: run scripts/ensure-mosquitto.sh");
-    const broker = new Mosquitto(binary, 0);
+    const broker = new Mosquitto(binary, 0, limits);
     let lastError: unknown;
     for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
       broker.port = await freePort();
@@ -110,12 +138,18 @@ export class Mosquitto {
     const config = join(this.dir, "mosquitto.conf");
     // `user root` keeps mosquitto from switching to the "mosquitto" user when tests run as root
     // (it would then be unable to read this private temp dir); ignored when not root.
-    writeFileSync(
-      config,
-      [`listener ${this.port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stderr", "user root", ""].join(
-        "\n",
-      ),
-    );
+    const lines = [`listener ${this.port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stderr", "user root"];
+    const { maxPacketSize, acl, dynamicSecurity } = this.limits;
+    if (maxPacketSize !== undefined) lines.push(`max_packet_size ${maxPacketSize}`);
+    if (acl !== undefined) {
+      writeFileSync(join(this.dir, "acl"), `${acl}\n`);
+      lines.push(`acl_file ${join(this.dir, "acl")}`);
+    }
+    if (dynamicSecurity !== undefined) {
+      writeFileSync(join(this.dir, "dynamic-security.json"), JSON.stringify(dynamicSecurity));
+      lines.push(`plugin ${dynamicSecurityPlugin()}`, `plugin_opt_config_file ${join(this.dir, "dynamic-security.json")}`);
+    }
+    writeFileSync(config, [...lines, ""].join("\n"));
     const child = spawn(this.binary, ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
     this.child = child;
     running.add(child);

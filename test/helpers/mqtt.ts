@@ -72,3 +72,21 @@ export async function publishOnce(url: string, topic: string, payload: string, r
 }
 
 export const json = (text: string): unknown => JSON.parse(text);
+
+/**
+ * The broker's retained message on `topic` right now, or null when it holds none. A broker
+ * sends a subscription's retained messages while handling the SUBSCRIBE, before it reads
+ * the client's next packet: once our own marker comes back, nothing retained is missing.
+ */
+export async function retainedNow(url: string, topic: string): Promise<string | null> {
+  const marker = `retained-now/${Math.random().toString(16).slice(2)}`;
+  const observer = await Observer.connect(url, [topic, marker]);
+  try {
+    await observer.client.publishAsync(marker, "mark", { qos: 1 });
+    await observer.next(marker);
+    const kept = observer.on(topic).filter((m) => m.retain);
+    return kept.at(-1)?.text ?? null;
+  } finally {
+    await observer.close();
+  }
+}

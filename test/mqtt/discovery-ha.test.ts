@@ -53,7 +53,7 @@ const SAMPLES: Record<string, string[]> = {
     JSON.stringify(sampleNode({ status: "missing", has_key: false, key_fingerprint: null, key_source: null })),
     "",
   ],
-  [t.bridgeState]: ['{"state":"online"}', '{"state":"offline"}'],
+  [t.bridgeState]: ['{"state":"online","instance":"3f2a9c01d4e7"}', '{"state":"offline","instance":"3f2a9c01d4e7"}'],
 };
 
 describe("discovery payloads against Home Assistant's schema", () => {
@@ -139,8 +139,8 @@ describe("round trips through Home Assistant", () => {
   it("availability follows bridge/state", () => {
     const [avail] = byKey("sync_count").availability as Array<{ value_template: string }>;
     // payload_available / payload_not_available are HA's defaults: online / offline.
-    expect(render(avail!.value_template, '{"state":"online"}')).toBe("online");
-    expect(render(avail!.value_template, '{"state":"offline"}')).toBe("offline");
+    expect(render(avail!.value_template, '{"state":"online","instance":"3f2a9c01d4e7"}')).toBe("online");
+    expect(render(avail!.value_template, '{"state":"offline","instance":"3f2a9c01d4e7"}')).toBe("offline");
   });
 
   it("the button's press is accepted by sync", async () => {

@@ -36,7 +36,9 @@ async function observe(url: string, filters = ALL): Promise<Observer> {
 /** The retained state a dashboard needs, all present on a fresh subscription. */
 async function expectRetainedState(url: string, syncCount: (n: number) => boolean): Promise<void> {
   const o = await observe(url);
-  expect(json((await o.next(T.state, (t) => t.includes("online"))).text)).toEqual({ state: "online" });
+  const state = json((await o.next(T.state, (t) => t.includes("online"))).text) as { instance: string };
+  expect(state).toEqual({ state: "online", instance: state.instance });
+  expect(state.instance).toMatch(/^[0-9a-f]{12}$/);
   await o.next(T.radio, (t) => (json(t) as { state: string }).state === "connected");
   await o.next(T.stats, (t) => syncCount((json(t) as { sync_count: number }).sync_count));
   const isButton = (topic: string): boolean => topic.startsWith("homeassistant/button/") && topic.endsWith("/config");

@@ -65,7 +65,9 @@ it("a fresh clone runs the demo with the README's command: online, radio connect
   const started = Date.now();
   const observer = await Observer.connect(url, ["meshtastic-keysync/#"]);
   try {
-    await observer.next("meshtastic-keysync/bridge/state", (t) => t === '{"state":"online"}');
+    const online = await observer.next("meshtastic-keysync/bridge/state", (t) => (json(t) as { state: string }).state === "online");
+    expect(json(online.text)).toEqual({ state: "online", instance: (json(online.text) as { instance: string }).instance });
+    expect((json(online.text) as { instance: string }).instance).toMatch(/^[0-9a-f]{12}$/);
     await observer.next("meshtastic-keysync/radio/state", (t) => (json(t) as { state: string }).state === "connected");
     const stats = await observer.next("meshtastic-keysync/sync/stats", (t) => (json(t) as { sync_count: number }).sync_count >= 1);
     expect((json(stats.text) as { nodes_total: number }).nodes_total).toBeGreaterThan(1);

@@ -24,10 +24,14 @@ const now = 1_800_000_000;
 const records = [];
 for (let n = 1; n <= nodes; n++) {
   const num = 0x10000000 + n;
+  const fields = keyFields(key(n));
   records.push({
-    num, id: `!${num.toString(16)}`, longName: `Node ${n}`, shortName: `N${n % 100}`, ...keyFields(key(n)),
+    num, id: `!${num.toString(16)}`, longName: `Node ${n}`, shortName: `N${n % 100}`, ...fields,
     source: "nodedb", origin: "nodedb", firstSeen: now, lastSeen: now, keyChangedAt: null,
     verified: false, ignored: false, pendingKey: null, pendingSource: null, changed: false,
+    // The trust fields of a node our radio taught us (the older store ignores them).
+    confirmedKey: fields.key, confirmedOrigin: "nodedb", radioKey: fields.key, inRadio: true,
+    notes: { rejected: [], former: [], staleNoted: null, conflictNoted: null },
   });
 }
 const path = join(dir, "keys.json");

@@ -2,8 +2,8 @@
 // a port the user may not open gives a reason naming the dialout group (the bridge runs
 // under an unprivileged uid: the tests run as root, which ignores file modes); and
 // `simulate --serial` serves one end of a pty pair.
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -13,11 +13,11 @@ import { MeshtasticRadio } from "../../src/radio/meshtastic.js";
 import { serialEndpoint } from "../../src/radio/serial.js";
 import { SimRadio } from "../../src/sim/index.js";
 import { assertBuilt, BIN, cleanEnv, ROOT, run } from "../cli/run.js";
+import { NOBODY, cliForNobody } from "../helpers/nobody.js";
 import { nextEvent } from "../helpers/events.js";
 import { Observer, json } from "../helpers/mqtt.js";
 import { ptyPair } from "../helpers/pty-pair.js";
 
-const NOBODY = ["--reuid", "65534", "--regid", "65534", "--clear-groups"];
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -30,15 +30,6 @@ function scratch(mode = 0o755): string {
   chmodSync(dir, mode);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** The CLI's entry point as the unprivileged uid can run it: the checkout, or a copy where the checkout's folders are closed to it. */
-function binForNobody(): string {
-  const probe = spawnSync("setpriv", [...NOBODY, process.execPath, "-e", `import(${JSON.stringify(path.join(ROOT, "dist/radio/serial.js"))})`], { encoding: "utf8" });
-  if (probe.status === 0) return BIN;
-  const copy = scratch();
-  for (const part of ["bin", "dist", "node_modules", "assets", "package.json"]) cpSync(path.join(ROOT, part), path.join(copy, part), { recursive: true });
-  return path.join(copy, "bin/meshtastic-keysync.js");
 }
 
 describe("radio.serial on the command line", () => {
@@ -66,7 +57,8 @@ describe("radio.serial on the command line", () => {
 
     const dir = scratch(0o777); // the store must be writable by the unprivileged uid
     writeFileSync(path.join(dir, "config.yaml"), `radio: {serial: ${pair.bridge}}\nmqtt: {server: "${broker.url}"}\nstore: {path: ${path.join(dir, "keys.json")}}\n`);
-    const child = spawn("setpriv", [...NOBODY, process.execPath, binForNobody(), "--config", path.join(dir, "config.yaml")], { cwd: dir, env: cleanEnv(), stdio: ["ignore", "ignore", "pipe"] });
+    const { node, bin } = cliForNobody();
+    const child = spawn("setpriv", [...NOBODY, node, bin, "--config", path.join(dir, "config.yaml")], { cwd: dir, env: cleanEnv(), stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

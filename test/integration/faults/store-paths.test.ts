@@ -10,7 +10,8 @@ import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KeyStore } from "../../../src/directory/store.js";
 import { SimRadio } from "../../../src/sim/index.js";
-import { BIN, assertBuilt, cleanEnv, run, start, waitForStderr, type Finished } from "../../cli/run.js";
+import { assertBuilt, cleanEnv, run, start, waitForStderr, type Finished } from "../../cli/run.js";
+import { NOBODY, cliForNobody } from "../../helpers/nobody.js";
 
 const root = process.getuid?.() === 0;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -32,7 +33,8 @@ function writeConfig(dir: string, storePath: string, radio: object = { host: "si
 
 /** The CLI as an unprivileged user: as root, every directory is writable. */
 function runAsNobody(args: string[], cwd: string): Promise<Finished> {
-  const child = spawn("setpriv", ["--reuid", "65534", "--regid", "65534", "--clear-groups", process.execPath, BIN, ...args], { cwd, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const { node, bin } = cliForNobody();
+  const child = spawn("setpriv", [...NOBODY, node, bin, ...args], { cwd, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

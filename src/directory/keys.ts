@@ -13,6 +13,7 @@ import { KeyIndex } from "./key-index.js";
 import { nodeStatus, statusEvents } from "./health.js";
 import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
 import { sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
+import { shareableKey, type Shareable, type ShareFacts } from "./shareable.js";
 import { acceptRecord, leftRadio, noteRadioStale, rejectRecord } from "./trust.js";
 
 export interface DirectoryEvents {
@@ -214,6 +215,19 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     }
     this.commit([{ num: num >>> 0, next: null }], [], true);
     return true;
+  }
+
+  /** The node's key if it may leave the bridge (push, API server): shareable.ts. */
+  shareable(num: number, trust: readonly string[]): Shareable {
+    const facts: ShareFacts = {
+      weakHashes: this.options.weakHashes,
+      // The held key's duplicates are already in its status; another key's are looked up.
+      duplicated: (record, keyHash) =>
+        keyHash === record.keyHash
+          ? this.statuses.get(record.num) === "duplicate"
+          : this.byHash.holders(keyHash).some((peer) => peer !== record.num),
+    };
+    return shareableKey(this.records.get(num >>> 0), facts, trust);
   }
 
   private viewOf(record: Readonly<KeyRecord>): NodeView {

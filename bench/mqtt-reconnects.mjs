@@ -44,7 +44,7 @@ function mosquittoBinary() {
       // not here
     }
   }
-  throw new Error("mosquitto not found: run scripts/ensure-mosquitto.sh");
+  throw new Error("mosquitto not found: run scripts/ensure-package.sh mosquitto mosquitto --service");
 }
 
 async function freePort() {

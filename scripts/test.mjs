@@ -12,8 +12,8 @@ rmSync(REPORT, { force: true });
 
 const steps = [
   ["npm", ["run", "build"]],
-  ["bash", ["scripts/ensure-mosquitto.sh"]],
-  ["bash", ["scripts/ensure-socat.sh"]],
+  ["bash", ["scripts/ensure-package.sh", "mosquitto", "mosquitto", "--service"]],
+  ["bash", ["scripts/ensure-package.sh", "socat", "socat"]],
   ["npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]],
   ["npx", ["eslint", "."]],
   ["npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${REPORT}`, ...process.argv.slice(2)]],

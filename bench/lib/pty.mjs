@@ -24,7 +24,7 @@ export async function ptyPair(name) {
         resolve();
       };
       socat.stderr.on("data", onData);
-      socat.once("error", (err) => reject(new Error(`cannot run socat (scripts/ensure-socat.sh installs it): ${err.message}`)));
+      socat.once("error", (err) => reject(new Error(`cannot run socat (scripts/ensure-package.sh installs it): ${err.message}`)));
     }),
     20_000,
     "socat pty pair",

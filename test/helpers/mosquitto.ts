@@ -1,7 +1,7 @@
 // A real Mosquitto for integration tests, on a probed free loopback port with a generated
 // config. Mosquitto cannot listen on port 0, so we ask the OS for a free port, release it,
 // and retry with a new one if someone took it in between. Install the binary with
-// scripts/ensure-mosquitto.sh. A test may add limits: max_packet_size, an ACL file (which
+// scripts/ensure-package.sh. A test may add limits: max_packet_size, an ACL file (which
 // in Mosquitto 2.0 governs publishes and reads, never subscriptions) and the dynamic
 // security plugin's ACLs (which can refuse subscriptions too).
 import { spawn, type ChildProcess } from "node:child_process";
@@ -96,7 +96,7 @@ export class Mosquitto {
   /** Starts on a fresh free port, retrying with another port if binding fails. */
   static async start(limits: MosquittoLimits = {}): Promise<Mosquitto> {
     const binary = mosquittoBinary();
-    if (binary === null) throw new Error("mosquitto not found: run scripts/ensure-mosquitto.sh");
+    if (binary === null) throw new Error("mosquitto not found: run scripts/ensure-package.sh mosquitto mosquitto --service");
     const broker = new Mosquitto(binary, 0, limits);
     let lastError: unknown;
     for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {

@@ -1,4 +1,4 @@
-// A pseudo-terminal pair made with socat (scripts/ensure-socat.sh installs it): two linked
+// A pseudo-terminal pair made with socat (scripts/ensure-package.sh installs it): two linked
 // ttys, `radio` for the simulated radio and `bridge` for the bridge's serial link, as a USB
 // cable would join them. unplug() ends socat, so both ends hang up and the paths vanish, as
 // when a USB radio is pulled; replug() makes the pair again under the same paths.
@@ -42,7 +42,7 @@ export async function ptyPair(): Promise<PtyPair> {
         if (err) reject(err);
         else resolve();
       };
-      const onError = (err: Error): void => done(new Error(`cannot run socat (scripts/ensure-socat.sh installs it): ${err.message}`));
+      const onError = (err: Error): void => done(new Error(`cannot run socat (scripts/ensure-package.sh installs it): ${err.message}`));
       const onExit = (code: number | null): void => done(new Error(`socat exited (${code}) before the pair was up: ${log}`));
       const onData = (chunk: Buffer): void => {
         log += chunk.toString();

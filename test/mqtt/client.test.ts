@@ -1,5 +1,5 @@
 // BridgeMqttClient against real brokers: the embedded aedes broker and a real Mosquitto
-// (install it with scripts/ensure-mosquitto.sh). Every wait is for a message or an event.
+// (scripts/ensure-package.sh installs it). Every wait is for a message or an event.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { BridgeMqttClient, type BridgeClientOptions } from "../../src/mqtt/client.js";

@@ -11,6 +11,7 @@ import { bytes, count, ms, renderTable } from "./lib/table.mjs";
 import { nowMs } from "./lib/time.mjs";
 import { LINK_PLAN, measureLink } from "./link.mjs";
 import { measureMemory, MEMORY_SIZES } from "./memory.mjs";
+import { measureNodeList, NODE_LIST_PLAN, nodeListRows } from "./node-list.mjs";
 import { measureSerial, SERIAL_PLAN } from "./serial.mjs";
 import { measureStartup, STARTUP_PLAN } from "./startup.mjs";
 import { measureSync, SYNC_PLAN } from "./sync.mjs";
@@ -62,6 +63,7 @@ try {
   const handshake = await step("7 first sync, Home Assistant on/off", () => measureHandshake(HANDSHAKE_PLAN));
   const exit = await step("6 MeshDevice process exit", () => layers.exit);
   const serial = await step("9 nodes-only sync over serial (and TCP)", () => measureSerial(SERIAL_PLAN));
+  const nodeList = await step("10 bridge/nodes and bridge/alerts per change", () => measureNodeList(NODE_LIST_PLAN));
   const after = machine();
 
   const rows = [];
@@ -116,6 +118,8 @@ try {
     met: yes(s8.cpu.median <= serial.tcp.cpu.median),
   });
 
+  rows.push(...nodeListRows(nodeList, NODE_LIST_PLAN));
+
   const columns = [
     { key: "row", title: "#" },
     { key: "what", title: "measurement" },
@@ -131,11 +135,12 @@ try {
     "Row 8: bytes = wchar of the store's process (every byte handed to write(2)); each change made durable on its own (one batch each: the worst case). Amortised adds the journal's compaction into the snapshot, spread over the changes between two compactions. Before = the store of ace0e57, flushed per change, when BENCH_STORE_BEFORE names its dist/.",
     "Home Assistant discovery is on (the shipped default) everywhere but row 7's second figure.",
     "Row 5: with the embedded broker (the default) its retained copy of every nodes/<id> is in the bridge process too; 'the bridge alone' runs the same bridge against a broker in the bench process.",
+    `Row 10: messages on bridge/nodes and bridge/alerts (topic + payload bytes) from a forced sync after keys changed in the radio (status changed: both lists change) until both topics were quiet for ${NODE_LIST_PLAN.quietMs} ms (the lists go out at most once a second).`,
     "Row 8: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB.",
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
-  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial } };
+  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial, nodeList } };
   writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(out, null, 2)}\n`);
   process.stderr.write(`bench: done in ${(out.durationMs / 1000).toFixed(0)} s; bench/results/latest.json written\n`);
   process.exit(0);

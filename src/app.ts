@@ -26,6 +26,7 @@ import { KeyPusher } from "./sync/push.js";
 import { DmSender } from "./sync/send.js";
 import { HomeAssistantDiscovery } from "./bridge/home-assistant.js";
 import { MqttBridge } from "./bridge/mqtt-bridge.js";
+import { NodeList } from "./bridge/node-list.js";
 import { RetainedNodes } from "./bridge/retained-nodes.js";
 import { KeySharing } from "./bridge/share.js";
 import { packageVersion } from "./version.js";
@@ -141,8 +142,9 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
   store.on("recovered", () => storeError !== null && engine.manager.clearError(storeError));
   // Retained nodes/<id> that differ from the directory (foreign, stale, forged) are corrected.
   const retainedNodes = new RetainedNodes({ client, topics: bridgeTopics(config.mqtt.base_topic), directory, log: log.child({ part: "bridge" }) });
+  const nodeList = new NodeList({ client, topics: bridgeTopics(config.mqtt.base_topic), directory, log: log.child({ part: "bridge" }) });
   client.on("denied", ({ kind, topic, reason }) => engine.manager.reportError(`the MQTT broker refused ${kind === "publish" ? "publishing to" : "the subscription to"} ${topic}: ${reason}`));
-  for (const part of [bridge, retainedNodes, sharing, engine.pusher, engine.manager, radio]) if (part) await started.add(part);
+  for (const part of [bridge, nodeList, retainedNodes, sharing, engine.pusher, engine.manager, radio]) if (part) await started.add(part);
   // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
   log.info({ radio: radioLabel, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
   return { mqtt: mqttUrl, radio: radioLabel };

@@ -47,11 +47,11 @@ serveRequests(
       sim.deliverEncrypted(num);
       return { sentAt };
     },
-    /** New keys for `count` keyed nodes spread evenly over the NodeDB. */
-    rotateKeys: ({ count }) => {
+    /** New keys for `count` keyed nodes spread evenly over the NodeDB, from the `offset`-th on. */
+    rotateKeys: ({ count, offset = 0 }) => {
       const keyed = sim.db.list().filter((n) => n.publicKey !== null);
       const step = keyed.length / count;
-      const nums = Array.from({ length: count }, (_, i) => keyed[Math.floor(i * step)].num);
+      const nums = Array.from({ length: count }, (_, i) => keyed[(Math.floor(i * step) + offset) % keyed.length].num);
       for (const num of nums) sim.rotateKey(num);
       return { rotated: nums.length };
     },

@@ -74,6 +74,14 @@ export function nodeStatus(
   return "ok";
 }
 
+/**
+ * CONTRACT.md `alerts` and `bridge/alerts`: a status someone should look at. A node without
+ * a key (`missing`) is common on any mesh and needs nothing from a human.
+ */
+export function needsAttention(status: NodeStatus): boolean {
+  return status !== "ok" && status !== "missing";
+}
+
 /** Alerts for a status transition: raised only when the node newly enters `weak` or `duplicate`. */
 export function statusEvents(
   node: HealthNode,

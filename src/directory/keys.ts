@@ -10,7 +10,7 @@ import { EventEmitter } from "node:events";
 import { AnnouncementQueue, type Announcement, type NodeState } from "./announcements.js";
 import type { KeyEvent } from "./events.js";
 import { KeyIndex } from "./key-index.js";
-import { nodeStatus, statusEvents } from "./health.js";
+import { needsAttention, nodeStatus, statusEvents } from "./health.js";
 import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
 import { sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
 import { shareableKey, type Shareable, type ShareFacts } from "./shareable.js";
@@ -48,6 +48,8 @@ export interface DirectorySummary {
   nodes_missing_key: number;
   /** Nodes whose status is weak, duplicate, changed or radio_stale. */
   alerts: number;
+  /** Nodes the radio's last complete dump did not list (in_radio false): evicted, or only heard of. */
+  nodes_only_in_directory: number;
 }
 
 /** Since start, from every source: sync/stats keys_added and keys_updated. */
@@ -129,13 +131,15 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
   summary(): DirectorySummary {
     let withKey = 0;
     let alerts = 0;
+    let notInRadio = 0;
     for (const record of this.records.values()) {
       if (record.key !== null) withKey++;
+      if (!record.inRadio) notInRadio++;
       const status = this.statuses.get(record.num);
-      if (status === "weak" || status === "duplicate" || status === "changed" || status === "radio_stale") alerts++;
+      if (status !== undefined && needsAttention(status)) alerts++;
     }
     const total = this.records.size;
-    return { nodes_total: total, nodes_with_key: withKey, nodes_missing_key: total - withKey, alerts };
+    return { nodes_total: total, nodes_with_key: withKey, nodes_missing_key: total - withKey, alerts, nodes_only_in_directory: notInRadio };
   }
 
   totals(): KeyTotals {

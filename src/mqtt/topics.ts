@@ -12,6 +12,10 @@ export interface BridgeTopics {
   readonly syncLast: string;
   readonly bridgeEvent: string;
   readonly bridgeHealth: string;
+  /** Retained: every node in compact form (Zigbee2MQTT's `bridge/devices`), at most once a second. */
+  readonly bridgeNodes: string;
+  /** Retained: the nodes of bridgeNodes whose status needs attention. */
+  readonly bridgeAlerts: string;
   /** Filter for every node's retained status: `<base>/nodes/+`. */
   readonly nodesFilter: string;
   /** Filter for every command request: `<base>/bridge/request/#`. */
@@ -56,6 +60,8 @@ export function bridgeTopics(base: string): BridgeTopics {
     syncLast: `${base}/sync/last`,
     bridgeEvent: `${base}/bridge/event`,
     bridgeHealth: `${base}/bridge/health`,
+    bridgeNodes: `${base}/bridge/nodes`,
+    bridgeAlerts: `${base}/bridge/alerts`,
     nodesFilter: `${base}/nodes/+`,
     requestFilter: `${base}/bridge/request/#`,
     node: (id) => `${base}/nodes/${id}`,

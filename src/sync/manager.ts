@@ -13,6 +13,7 @@ import type { Clock } from "../timing/clock.js";
 import { CommandRefused, NodeNotFoundError, RadioNotReadyError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { observeDump } from "./observe.js";
+import { afterDump, NO_RADIO_NODES, radioNodeFigures, type RadioNodes } from "./radio-nodes.js";
 import { RadioWatch } from "./radio-watch.js";
 import { SyncScheduler, type SyncReason } from "./scheduler.js";
 import { buildStats, type SyncCounters, type SyncStats } from "./stats.js";
@@ -69,6 +70,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private lastResult: SyncResult | null = null;
   /** Settles when the last dump's changes are durable and announced: a sync answers after that. */
   private lastAnnounced: Promise<void> = Promise.resolve();
+  private radioNodes: RadioNodes = NO_RADIO_NODES;
 
   constructor(private readonly opts: KeySyncOptions) {
     super();
@@ -119,7 +121,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const s = this.scheduler;
     const view = { running: this.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
     const { directory } = this.opts;
-    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals());
+    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), radioNodeFigures(this.radioNodes));
   }
 
   /** A full sync now, also while disabled; concurrent calls share one sync. */
@@ -235,6 +237,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     this.syncing = false;
     const observations = observeDump(dump);
     const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange)) : null;
+    if (observations) this.radioNodes = afterDump(this.radioNodes, dump);
     this.lastAnnounced = counts ? this.opts.directory.lastChangeAnnounced() : Promise.resolve();
     const { checked, added, updated } = counts ?? { checked: 0, added: 0, updated: 0 };
     const result: SyncResult = { checked, added, updated, duration_ms: Math.round(durationMs) };

@@ -1,5 +1,5 @@
-// The `sync/stats` payload (CONTRACT.md), built from the manager's counters, the scheduler
-// and the directory's summary. Pure.
+// The `sync/stats` payload (CONTRACT.md), built from the manager's counters, the scheduler,
+// the directory's summary and the radio's NodeDB figures. Pure.
 import type { DirectorySummary, KeyTotals } from "../directory/keys.js";
 
 export interface SyncCounters {
@@ -10,7 +10,15 @@ export interface SyncCounters {
   lastError: string | null;
 }
 
-export interface SyncStats extends DirectorySummary {
+/** NodeDB health from the radio's complete dumps (radio-nodes.ts). */
+export interface RadioNodeFigures {
+  /** Nodes in the radio's last complete dump, its own included; null before the first of this run. */
+  radio_nodes: number | null;
+  /** Nodes seen leaving the radio's NodeDB since start. */
+  nodes_evicted: number;
+}
+
+export interface SyncStats extends DirectorySummary, RadioNodeFigures {
   sync_count: number;
   keys_added: number;
   keys_updated: number;
@@ -33,7 +41,7 @@ export interface SchedulerView {
 }
 
 /** `keys`: the directory counts every source's keys (dumps, packets, other gateways). */
-export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals): SyncStats {
+export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals, radio: RadioNodeFigures): SyncStats {
   return {
     sync_count: counters.syncCount,
     keys_added: keys.added,
@@ -48,6 +56,8 @@ export function buildStats(counters: SyncCounters, scheduler: SchedulerView, sta
     interval: scheduler.intervalSec,
     next_sync: scheduler.nextSyncAt === null ? null : Math.floor(scheduler.nextSyncAt / 1000),
     ...summary,
+    radio_nodes: radio.radio_nodes,
+    nodes_evicted: radio.nodes_evicted,
   };
 }
 

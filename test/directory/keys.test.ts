@@ -38,7 +38,10 @@ describe("KeyDirectory", () => {
     expect(view).toMatchObject({ public_key: Buffer.from(key(1)).toString("base64"), radio_fingerprint: view?.key_fingerprint, in_radio: true, pending_fingerprint: null });
     expect(directory.view(2)).toMatchObject({ has_key: false, key_fingerprint: null, key_source: null, status: "missing", verified: true, public_key: null, radio_fingerprint: null, in_radio: true });
     expect(directory.list().map((v) => v.num)).toEqual([1, 2]);
-    expect(directory.summary()).toEqual({ nodes_total: 2, nodes_with_key: 1, nodes_missing_key: 1, alerts: 0 });
+    expect(directory.summary()).toEqual({ nodes_total: 2, nodes_with_key: 1, nodes_missing_key: 1, alerts: 0, nodes_only_in_directory: 0 });
+    // A later dump without node 2 (evicted): the directory keeps it, and counts it apart.
+    ingestDump(directory, dump(remote(1, key(1)), [remote(3, key(3))]), "alert");
+    expect(directory.summary()).toMatchObject({ nodes_total: 3, nodes_only_in_directory: 1 });
   });
 
   it("emits changes only for real view changes; a second identical dump emits nothing", () => {

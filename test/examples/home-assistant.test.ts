@@ -6,10 +6,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, type ScalarTag } from "yaml";
+import { compactNodeLists } from "../../src/mqtt/compact-nodes.js";
 import { buildDiscovery, buildNodeDiscovery, type DiscoveryMessage } from "../../src/mqtt/discovery.js";
 import { bridgeDeviceName } from "../../src/mqtt/ha-device.js";
 import { parseDiscoveryTopic } from "../../src/mqtt/topics.js";
 import { BRIDGE_EVENT_TYPES } from "../../src/sync/events.js";
+import { key, record } from "../directory/util.js";
 import { parseJinja, realRender } from "../mqtt/jinja-real.js";
 
 const DIR = join(import.meta.dirname, "../../examples/home-assistant");
@@ -62,7 +64,7 @@ describe("the examples", () => {
     expect(named.length).toBeGreaterThan(10);
     for (const id of named) expect([...bridgeIds, ...exampleIds], id).toContain(id);
     // Bridge status, sync controls and the alerts sensor are all on it.
-    for (const id of ["binary_sensor.meshtastic_keysync_radio", "button.meshtastic_keysync_sync_now", "switch.meshtastic_keysync_periodic_sync", "number.meshtastic_keysync_sync_interval", ...exampleIds]) {
+    for (const id of ["binary_sensor.meshtastic_keysync_radio", "button.meshtastic_keysync_sync_now", "switch.meshtastic_keysync_periodic_sync", "number.meshtastic_keysync_sync_interval", "sensor.meshtastic_keysync_nodes_in_radio", "sensor.meshtastic_keysync_nodes_only_in_directory", ...exampleIds]) {
       expect(named).toContain(id);
     }
   });
@@ -70,7 +72,7 @@ describe("the examples", () => {
   it("every template in the examples is Jinja", () => {
     const dashboard = load("dashboard.yaml") as { views: Array<{ cards: Array<{ content?: string }> }> };
     const templates = dashboard.views[0]!.cards.flatMap((c) => (c.content === undefined ? [] : [c.content]));
-    expect(templates).toHaveLength(2);
+    expect(templates).toHaveLength(1);
     const blueprint = load("blueprints/meshtastic_keysync_notify.yaml") as Record<string, unknown>;
     const strings = JSON.stringify(blueprint).match(/"[^"]*\{[{%][^"]*"/g)!.map((s) => JSON.parse(s) as string);
     for (const t of [...templates, ...strings, alertsSensor.value_template!, alertsSensor.json_attributes_template!]) {
@@ -112,17 +114,30 @@ describe("the examples", () => {
     expect([...branches].sort()).toEqual([...wanted].sort());
   });
 
-  it("the alerts sensor keeps its attributes under 16 KB even for 250 worst-case nodes", () => {
+  it("the dashboard's node problems come from bridge/alerts alone, not from per-node entities", () => {
+    const code = read("dashboard.yaml");
+    expect(code).not.toMatch(/states\.binary_sensor|attributes\.status/);
+    const dashboard = load("dashboard.yaml") as { views: Array<{ cards: Array<{ content?: string }> }> };
+    const [card] = dashboard.views[0]!.cards.filter((c) => c.content !== undefined);
+    expect(card!.content).toContain(exampleIds[0]);
+  });
+
+  it("the alerts sensor reads the bridge's bridge/alerts and keeps its attributes under 16 KB even for 250 worst-case nodes", () => {
     expect(alertsSensor.state_topic).toBe("meshtastic-keysync/bridge/alerts");
-    // A compact node (CONTRACT.md bridge/nodes) with the longest names Meshtastic allows.
-    const node = (i: number) => ({ id: `!${i.toString(16).padStart(8, "0")}`, long_name: "😀".repeat(9) + "abc", short_name: "😀", status: "duplicate", key_fingerprint: "0123456789abcdef", in_radio: true });
-    const nodes = Array.from({ length: 250 }, (_, i) => node(i));
-    for (const payload of [nodes, { nodes }]) {
-      const attributes = realRender(alertsSensor.json_attributes_template!, JSON.stringify(payload));
-      expect(Buffer.byteLength(attributes)).toBeLessThan(16 * 1024);
-      expect(JSON.parse(attributes)).toMatchObject({ shown: 40, total: 250 });
-      expect(realRender(alertsSensor.value_template!, JSON.stringify(payload)).trim()).toBe("250");
-    }
+    expect(alertsSensor.json_attributes_topic).toBe("meshtastic-keysync/bridge/alerts");
+    // bridge/alerts as the bridge builds it, for nodes with the longest names Meshtastic allows.
+    const records = Array.from({ length: 250 }, (_, i) => [record(i + 1, key(i), { longName: "😀".repeat(9) + "abc", shortName: "😀", inRadio: true }), "duplicate"] as const);
+    const payload = JSON.stringify(compactNodeLists(records).alerts);
+    const attributes = realRender(alertsSensor.json_attributes_template!, payload);
+    expect(Buffer.byteLength(attributes)).toBeLessThan(16 * 1024);
+    const parsed = JSON.parse(attributes) as { nodes: Array<{ id: string; status: string }>; shown: number; total: number };
+    expect(parsed).toMatchObject({ shown: 40, total: 250 });
+    expect(parsed.nodes[0]).toMatchObject({ id: "!00000001", status: "duplicate" });
+    expect(realRender(alertsSensor.value_template!, payload).trim()).toBe("250");
+    // A few alerts: all of them, and the count; none: an empty list.
+    const few = JSON.stringify(compactNodeLists(records.slice(0, 3)).alerts);
+    expect(JSON.parse(realRender(alertsSensor.json_attributes_template!, few))).toMatchObject({ shown: 3, total: 3 });
+    expect(realRender(alertsSensor.value_template!, "[]").trim()).toBe("0");
     // The retained clear: no template error, no attributes.
     expect(realRender(alertsSensor.json_attributes_template!, "").trim()).toBe("{}");
     expect(realRender(alertsSensor.value_template!, "").trim()).toBe("0");

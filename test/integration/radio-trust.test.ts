@@ -24,6 +24,33 @@ describe("the radio's NodeDB and the directory", () => {
     expect(r.events.filter((e) => e.type === "key_missing")).toEqual([]);
   });
 
+  it("capacity 60, 100 nodes heard over time: sync/stats counts the radio's nodes, the directory's extra ones and every departure", async () => {
+    const r = await startKeySync({ sim: { nodes: 10, capacity: 60, seed: 3 } });
+    // What the radio held at each sync, from the simulator's side: the reference the figures must match.
+    const held = () => new Set([r.sim.ownNode.num, ...r.sim.nodes.keys()]);
+    let before = held();
+    let departures = 0;
+    expect(r.manager.stats()).toMatchObject({ radio_nodes: 11, nodes_only_in_directory: 0, nodes_evicted: 0 });
+    const devices = r.sim.addDevices(90);
+    for (let i = 0; i < devices.length; i += 10) {
+      for (const device of devices.slice(i, i + 10)) r.sim.deliverNodeInfo(device.num);
+      await r.manager.sync();
+      const now = held();
+      departures += [...before].filter((num) => !now.has(num)).length;
+      before = now;
+      const stats = r.manager.stats();
+      expect(stats.radio_nodes).toBe(now.size);
+      expect(stats.nodes_only_in_directory).toBe(r.directory.size - now.size);
+      expect(stats.nodes_evicted).toBe(departures);
+    }
+    // Full from the fifth batch on: 60 entries (59 others and the radio's own), 101 nodes known.
+    expect(r.manager.stats()).toMatchObject({ radio_nodes: 60, nodes_only_in_directory: 41, nodes_total: 101 });
+    expect(departures).toBeGreaterThanOrEqual(40);
+    expect(departures).toBeLessThanOrEqual(r.sim.db.evictions);
+    // The same count the directory shows per node.
+    expect(r.directory.list().filter((v) => !v.in_radio)).toHaveLength(41);
+  });
+
   it("a NodeInfo with a key from an unknown node: key_added, no key_missing, no re-read", async () => {
     const reasons: unknown[] = [];
     const log: LogPort = { debug: (o) => reasons.push((o as { reason?: unknown }).reason), info: () => undefined, warn: () => undefined, error: () => undefined };

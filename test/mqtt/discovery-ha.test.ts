@@ -30,11 +30,12 @@ const COMMAND_TOPICS = new Set(COMMANDS.map((c) => t.request(c)));
 
 // sync/stats as the real builder makes it: before the first sync (nulls), after one, failing.
 const idle = { running: false, enabled: true, intervalSec: 300, nextSyncAt: null };
-const summary = { nodes_total: 0, nodes_with_key: 0, nodes_missing_key: 0, alerts: 0 };
+const summary = { nodes_total: 0, nodes_with_key: 0, nodes_missing_key: 0, alerts: 0, nodes_only_in_directory: 0 };
+const noDump = { radio_nodes: null, nodes_evicted: 0 };
 const built = [
-  buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: null }, idle, false, summary, { added: 0, updated: 0 }),
-  buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: "radio disconnected: ECONNREFUSED" }, idle, true, summary, { added: 0, updated: 0 }),
-  buildStats({ syncCount: 3, lastSyncAt: 1_760_000_000_000, lastDurationMs: 812.4, lastError: "x".repeat(400) }, { ...idle, nextSyncAt: 1_760_000_300_000 }, true, { ...summary, nodes_total: 9, alerts: 2 }, { added: 9, updated: 1 }),
+  buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: null }, idle, false, summary, { added: 0, updated: 0 }, noDump),
+  buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: "radio disconnected: ECONNREFUSED" }, idle, true, { ...summary, nodes_total: 4, nodes_only_in_directory: 4 }, { added: 0, updated: 0 }, noDump),
+  buildStats({ syncCount: 3, lastSyncAt: 1_760_000_000_000, lastDurationMs: 812.4, lastError: "x".repeat(400) }, { ...idle, nextSyncAt: 1_760_000_300_000 }, true, { ...summary, nodes_total: 9, alerts: 2, nodes_only_in_directory: 3 }, { added: 9, updated: 1 }, { radio_nodes: 6, nodes_evicted: 2 }),
 ];
 const STATS = [...built, sampleStats(), initialStats(), sampleStats({ alerts: 3, enabled: false })];
 
@@ -237,5 +238,19 @@ describe("round trips through Home Assistant", () => {
     expect(render(lastError.value_template!, JSON.stringify(initialStats()))).toBe("none");
     expect(render(byKey("last_duration").value_template!, JSON.stringify(sampleStats()))).toBe("830");
     expect(render(byKey("nodes_missing_key").value_template!, JSON.stringify(sampleStats()))).toBe("5");
+  });
+
+  it("the NodeDB health sensors show the radio's figures; Nodes in radio is unknown before the radio's first dump", () => {
+    for (const key of ["radio_nodes", "nodes_only_in_directory"]) {
+      expect(byKey(key)).toMatchObject({ state_topic: t.syncStats, state_class: "measurement", entity_category: "diagnostic" });
+    }
+    expect(byKey("radio_nodes").name).toBe("Nodes in radio");
+    expect(byKey("nodes_only_in_directory").name).toBe("Nodes only in directory");
+    const after = built[2]!;
+    expect(render(byKey("radio_nodes").value_template!, JSON.stringify(after))).toBe("6");
+    expect(render(byKey("nodes_only_in_directory").value_template!, JSON.stringify(after))).toBe("3");
+    // Python's None: a numeric MQTT sensor takes it as unknown, without a warning (HA 2024.2).
+    expect(render(byKey("radio_nodes").value_template!, JSON.stringify(built[1]))).toBe("None");
+    expect(render(byKey("nodes_only_in_directory").value_template!, JSON.stringify(built[1]))).toBe("4");
   });
 });

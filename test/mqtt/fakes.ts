@@ -82,6 +82,9 @@ export function sampleStats(overrides: Record<string, unknown> = {}): Record<str
     nodes_with_key: 45,
     nodes_missing_key: 5,
     alerts: 0,
+    nodes_only_in_directory: 8,
+    radio_nodes: 42,
+    nodes_evicted: 3,
     ...overrides,
   };
 }
@@ -100,6 +103,9 @@ export function initialStats(): Record<string, unknown> {
     nodes_total: 0,
     nodes_with_key: 0,
     nodes_missing_key: 0,
+    nodes_only_in_directory: 0,
+    radio_nodes: null,
+    nodes_evicted: 0,
   });
 }
 

@@ -127,6 +127,29 @@ describe("KeySyncManager", () => {
     expect(directory.size).toBe(3);
   });
 
+  it("NodeDB health: the radio's nodes (its own included), nodes only in the directory, nodes seen leaving; published after each sync", async () => {
+    const { radio, manager, stats } = setup();
+    expect(manager.stats()).toMatchObject({ radio_nodes: null, nodes_only_in_directory: 0, nodes_evicted: 0 });
+    radio.deliver(handshake([remote(2, key(2)), remote(3, null), remote(4, key(4))]));
+    await flush();
+    expect(stats.at(-1)).toMatchObject({ radio_nodes: 4, nodes_only_in_directory: 0, nodes_evicted: 0 });
+    // The radio gave up 3 and 4 for 5.
+    let syncing = manager.sync();
+    radio.deliver(dump(remote(1, key(1)), [remote(2, key(2)), remote(5, key(5))]));
+    await syncing;
+    expect(stats.at(-1)).toMatchObject({ sync_count: 2, radio_nodes: 3, nodes_total: 5, nodes_only_in_directory: 2, nodes_evicted: 2 });
+    // 2.8 access control: only the own node. Nothing learned, nothing counted, nothing changed.
+    syncing = manager.sync();
+    radio.deliver(dump(remote(1, key(1)), []));
+    await syncing;
+    expect(stats.at(-1)).toMatchObject({ sync_count: 3, radio_nodes: 3, nodes_only_in_directory: 2, nodes_evicted: 2 });
+    // 4 is back, 5 left.
+    syncing = manager.sync();
+    radio.deliver(dump(remote(1, key(1)), [remote(2, key(2)), remote(4, key(4))]));
+    await syncing;
+    expect(stats.at(-1)).toMatchObject({ radio_nodes: 3, nodes_only_in_directory: 2, nodes_evicted: 3 });
+  });
+
   it("a failed sync raises sync_failed and shows in last_error until the next sync", async () => {
     const { radio, manager, events } = setup();
     radio.deliver(handshake());

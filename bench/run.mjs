@@ -136,7 +136,7 @@ try {
     "Home Assistant discovery is on (the shipped default) everywhere but row 7's second figure.",
     "Row 5: with the embedded broker (the default) its retained copy of every nodes/<id> is in the bridge process too; 'the bridge alone' runs the same bridge against a broker in the bench process.",
     `Row 10: messages on bridge/nodes and bridge/alerts (topic + payload bytes) from a forced sync after keys changed in the radio (status changed: both lists change) until both topics were quiet for ${NODE_LIST_PLAN.quietMs} ms (the lists go out at most once a second).`,
-    "Row 8: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB.",
+    "Row 9: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB.",
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);

@@ -225,7 +225,17 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
     ...(source ? { source: (signal: AbortSignal) => fetchNodeDbOnce(source, signal) } : {}),
     log: log.child({ part: "sync" }),
   });
-  const pusher = new KeyPusher({ enabled: push.enabled, radio, directory, clock: systemClock, maxPerHour: push.max_per_hour, trust: config.share.trust, timeoutSec: send.timeout });
+  const pusher = new KeyPusher({
+    enabled: push.enabled,
+    radio,
+    directory,
+    clock: systemClock,
+    maxPerHour: push.max_per_hour,
+    trust: config.share.trust,
+    timeoutSec: send.timeout,
+    reread: () => manager.syncFresh(),
+    log: log.child({ part: "push" }),
+  });
   const sender = new DmSender({ radio, directory, clock: systemClock, enabled: send.enabled, maxPerMinute: send.max_per_minute, timeoutSec: send.timeout, pusher });
   return { manager, sender, pusher };
 }

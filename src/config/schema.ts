@@ -175,7 +175,7 @@ export const configSchema = z
       .prefault({}),
     push: z
       .strictObject({
-        enabled: z.boolean().default(false).describe("Give the radio a key it lacks with AdminMessage.add_contact (also marks the node favourite on the radio)"),
+        enabled: z.boolean().default(false).describe("Put keys into the radio with AdminMessage.add_contact: automatically only a key it lacks; the push command may also repair a stale one (also marks the node favourite on the radio)"),
         max_per_hour: count(1000).default(20).describe("At most this many pushes per hour"),
       })
       .prefault({}),

@@ -72,7 +72,10 @@ const REQUESTS: Readonly<Record<string, CommandSpec<unknown>>> = {
     parse: parseSend,
     run: (e, { to, text }) => e.sender.send(to, text),
   }),
-  push: nodeCommand((e, num) => e.pusher.push(num)),
+  push: command<{ num: number; verify: boolean }>({
+    parse: parsePush,
+    run: (e, { num, verify }) => e.pusher.push(num, { verify }),
+  }),
 };
 
 /** Every command name, e.g. for documentation and tests. */
@@ -155,6 +158,15 @@ function checkNodeId(raw: unknown, field: string): number {
     throw new RequestError(`${field} must be a node id like "!a76f40da", got ${describe(raw)}`);
   }
   return num;
+}
+
+/** `"!a76f40da"`, `{"id": "!a76f40da"}` or `{"id": "!a76f40da", "verify": true}`. */
+function parsePush(request: DecodedRequest): { num: number; verify: boolean } {
+  const num = parseNodeArg(request, "id");
+  const { value } = request;
+  const verify = isPlainObject(value) && Object.hasOwn(value, "verify") ? value.verify : false;
+  if (typeof verify !== "boolean") throw new RequestError(`verify must be true or false, got ${describe(verify)}`);
+  return { num, verify };
 }
 
 function parseSend(request: DecodedRequest): { to: number; text: string } {

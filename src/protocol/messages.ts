@@ -163,7 +163,7 @@ export function decodeTelemetry(bytes: Uint8Array): TelemetryMessage {
 export function addContactPacket(
   myNodeNum: number,
   id: number,
-  contact: { num: number; longName: string; shortName: string; publicKey: Uint8Array },
+  contact: { num: number; longName: string; shortName: string; publicKey: Uint8Array; manuallyVerified: boolean },
 ): Uint8Array {
   if (contact.publicKey.length !== PUBLIC_KEY_LENGTH) throw new RangeError("add_contact needs a 32-byte public key");
   const admin = encodeAdmin({
@@ -173,7 +173,7 @@ export function addContactPacket(
         nodeNum: contact.num,
         user: { id: `!${(contact.num >>> 0).toString(16).padStart(8, "0")}`, longName: contact.longName, shortName: contact.shortName, publicKey: contact.publicKey },
         shouldIgnore: false,
-        manuallyVerified: false,
+        manuallyVerified: contact.manuallyVerified,
       },
     },
   });

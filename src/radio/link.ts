@@ -83,6 +83,11 @@ export interface Contact {
   shortName: string;
   /** Exactly 32 bytes: an empty key would clear the radio's stored one. */
   publicKey: Uint8Array;
+  /**
+   * SharedContact.manually_verified: the radio marks the key verified (is_key_manually_verified).
+   * Also the only way to replace a key the radio holds as verified (NodeDB::addFromContact).
+   */
+  manuallyVerified: boolean;
 }
 
 export type SendResult =
@@ -121,7 +126,9 @@ export interface Radio extends EventEmitter<RadioEvents> {
   sendText(to: number, text: string, timeoutMs: number): Promise<SendResult>;
   /**
    * Gives the radio a node's key (AdminMessage.add_contact). The firmware overwrites the
-   * stored user and marks the node favourite; resolves with the radio's routing result.
+   * stored user and marks the node favourite; resolves with the radio's routing result. The
+   * ACK only says the radio took the message: it ACKs a contact it refused too (over a key it
+   * holds as verified), so only a NodeDB read shows what it stored.
    */
   addContact(contact: Contact, timeoutMs: number): Promise<SendResult>;
 }

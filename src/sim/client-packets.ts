@@ -1,7 +1,7 @@
 // What the radio does with a MeshPacket its client sends: which routing answer the client
 // gets, and the admin messages that change the NodeDB. Pure over the NodeDB.
 import { BROADCAST_NUM, PortNum, RoutingError, decodeAdmin, type MeshPacket } from "../protocol/messages.js";
-import type { SimNodeDb } from "./nodedb.js";
+import type { ContactResult, SimNodeDb } from "./nodedb.js";
 
 export interface RoutingAnswer {
   /** Mesh.Routing_Error code; 0 is an ACK. */
@@ -11,7 +11,8 @@ export interface RoutingAnswer {
 }
 
 export type AdminEffect =
-  | { kind: "addContact"; num: number; hasKey: boolean }
+  /** `manuallyVerified`: the contact asked for the verified mark; `outcome`: what the NodeDB did (nodedb.ts addContact). */
+  | { kind: "addContact"; num: number; hasKey: boolean; manuallyVerified: boolean; outcome: ContactResult }
   | { kind: "removeNode"; num: number; removed: boolean }
   | { kind: "other"; case: string | undefined };
 
@@ -24,7 +25,11 @@ export function handleClientPacket(packet: MeshPacket, db: SimNodeDb, now: numbe
   const own = db.own.num;
   if (packet.to === own || packet.to === 0) {
     const admin = isAdmin(packet) ? applyAdmin(packet, db, now) : null;
-    return { answer: packet.wantAck ? { error: RoutingError.NONE, from: own } : null, admin };
+    // One routing ACK, whatever the admin message did (add_contact refused over a verified key
+    // is still ACKed): for want_ack (ReliableRouter::sniffReceived), or as AdminModule's reply
+    // to want_response. Only a later NodeDB read shows what the radio stored.
+    const wantResponse = admin !== null && packet.payloadVariant.case === "decoded" && packet.payloadVariant.value.wantResponse;
+    return { answer: packet.wantAck || wantResponse ? { error: RoutingError.NONE, from: own } : null, admin };
   }
   if (packet.to === BROADCAST_NUM) {
     // A rebroadcast heard from a neighbour is the implicit ACK of a broadcast (FloodingRouter).
@@ -75,8 +80,10 @@ function applyAdmin(packet: MeshPacket, db: SimNodeDb, now: number): AdminEffect
     const contact = variant.value;
     const user = contact.user;
     const publicKey = user?.publicKey ?? new Uint8Array(0);
-    db.addContact(contact.nodeNum, { longName: user?.longName ?? "", shortName: user?.shortName ?? "", publicKey }, now);
-    return { kind: "addContact", num: contact.nodeNum, hasKey: publicKey.length > 0 };
+    const stored = user ? { longName: user.longName, shortName: user.shortName, publicKey, hwModel: user.hwModel, role: user.role } : null;
+    const flags = { manuallyVerified: contact.manuallyVerified, shouldIgnore: contact.shouldIgnore };
+    const outcome = db.addContact(contact.nodeNum, stored, now, flags);
+    return { kind: "addContact", num: contact.nodeNum, hasKey: publicKey.length > 0, manuallyVerified: contact.manuallyVerified, outcome };
   }
   if (variant.case === "removeByNodenum") {
     return { kind: "removeNode", num: variant.value, removed: db.remove(variant.value) };

@@ -7,6 +7,7 @@ import { nodeId } from "../node-id.js";
 import { BROADCAST_NUM, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
 import { sameBytes } from "./client-packets.js";
 import { SimAir } from "./air.js";
+import { applyContact, freshEntry, type ContactOutcome, type ContactUser, type SharedContactFlags } from "./contact.js";
 import { pickEviction } from "./eviction.js";
 import { generateMesh, makeNode } from "./generate.js";
 import type { SimNode } from "./node.js";
@@ -30,6 +31,9 @@ export interface NodeDbOptions {
 
 /** What the radio did with a received NodeInfo (NodeDB::updateUser). */
 export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "no_entry";
+
+/** What add_contact did: the contact's rules (contact.ts), or why no contact was applied. */
+export type ContactResult = ContactOutcome | "no_room" | "no_user" | "own_node";
 
 export const DEFAULT_CAPACITY = 250;
 
@@ -207,26 +211,25 @@ export class SimNodeDb {
   }
 
   /**
-   * AdminMessage.add_contact: overwrites the stored user and marks the node favourite; an
-   * empty key clears the stored one (FIRMWARE.md, NodeDB.cpp addFromContact).
+   * AdminMessage.add_contact (NodeDB::addFromContact; the rules are in contact.ts). An unknown
+   * node gets an entry as a full NodeDB makes room for one; with every entry protected,
+   * nothing is stored ("no_room"). A contact without a user leaves just that entry. Our own
+   * node is not modelled: the bridge never sends it.
    */
-  addContact(num: number, user: { longName: string; shortName: string; publicKey: Uint8Array }, now: number): SimNode {
+  addContact(num: number, user: ContactUser | null, now: number, flags: SharedContactFlags = {}): ContactResult {
+    if (num >>> 0 === this.own.num) return "own_node";
     const deviceKey = this.device(num)?.publicKey ?? null;
     let node = this.others.get(num >>> 0);
     if (!node) {
-      this.makeRoom();
-      node = this.air.arrive(num) ?? makeNode(this.prng, num >>> 0, false, this.now);
-      node.lastHeard = now;
+      if (!this.makeRoom()) return "no_room";
+      node = freshEntry(num, this.air.arrive(num));
       this.others.set(node.num, node);
     }
-    node.longName = user.longName;
-    node.shortName = user.shortName;
-    node.publicKey = user.publicKey.length === PUBLIC_KEY_LENGTH ? Uint8Array.from(user.publicKey) : null;
-    node.isFavorite = true;
-    node.rev += 1;
+    if (user === null) return "no_user";
+    const outcome = applyContact(node, user, flags, this.own.role, now);
     // The device keeps broadcasting its own key, whatever the contact said.
-    this.air.setKey(node.num, deviceKey ?? node.publicKey, node.publicKey);
-    return node;
+    if (outcome === "stored") this.air.setKey(node.num, deviceKey ?? node.publicKey, node.publicKey);
+    return outcome;
   }
 
   /** remove_by_nodenum purges the entry; the device itself is still out there. */

@@ -134,6 +134,15 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     });
   }
 
+  /**
+   * A sync that starts after this call, never one already under way, whose dump may predate a
+   * change just made (a push's add_contact): what the push command's confirmation reads.
+   */
+  async syncFresh(): Promise<SyncResult> {
+    await this.scheduler.idle();
+    return this.sync();
+  }
+
   setInterval(seconds: number): void {
     this.scheduler.setInterval(seconds);
     this.publishStats();

@@ -1,18 +1,38 @@
-// Push (push.enabled): give the radio a key it lacks, with AdminMessage.add_contact. Only
-// when the radio says it lacks the key (or a user asks), never over a key the radio holds,
-// never an empty key, never for a node the radio ignores, only the confirmed key (a
-// `changed` node's new key waits for accept_key) learned by our radio or a trusted gateway,
-// and at most push.max_per_hour (add_contact also marks the node favourite on the radio).
+// Putting keys into the radio with AdminMessage.add_contact (push.enabled): the thin shell
+// around the one push policy (push-policy.ts). It gathers the facts the policy decides on,
+// keeps the one push.max_per_hour limit every path shares, sends, and on the command path
+// confirms with a nodes-only re-read that the radio holds what was sent.
+//
+// What the radio holds is read from the key directory (record.radioKey, inRadio and verified,
+// from the radio's last complete dump), not from a second copy of our own. Only what the radio
+// told us since that dump sits on top, until the next one: a PKI_SEND_FAIL_PUBLIC_KEY (it
+// lacks the key, e.g. evicted since) and a fill it acknowledged.
 import type { KeyDirectory } from "../directory/keys.js";
-import { fingerprintFor, type KeyRecord } from "../directory/record.js";
-import type { Contact, NodeDbDump, Radio, RadioEvents, RoutingErrorEvent } from "../radio/link.js";
+import type { NodeDbDump, Radio, RadioEvents, RoutingErrorEvent } from "../radio/link.js";
+import type { Contact } from "../radio/link.js";
 import { listen } from "../lifecycle.js";
+import { silentLog, type LogPort } from "../log-port.js";
 import { nodeId } from "../node-id.js";
 import type { Clock } from "../timing/clock.js";
-import { CommandRefused } from "./errors.js";
 import { SlidingLimit } from "../timing/limit.js";
+import { CommandRefused } from "./errors.js";
+import { confirmation, decidePush, type PushDecision, type PushPath, type RadioHolding } from "./push-policy.js";
 
 export class PushRefused extends CommandRefused {}
+
+/** The push command's answer (CONTRACT.md "The push policy"). */
+export interface PushResult {
+  id: string;
+  fingerprint: string;
+  /** add_contact went to the radio; false: it already held exactly that key (and the verified mark, when asked). */
+  sent: boolean;
+  /** The radio holds the node's key marked verified (is_key_manually_verified), as last read. */
+  verified: boolean;
+  /** The radio holds the key (and the mark, when asked): known from its NodeDB, re-read after a send. */
+  confirmed: boolean;
+  /** Only when `confirmed` is false: what the re-read showed, or why it could not run. */
+  reason?: string;
+}
 
 export interface PushOptions {
   /** push.enabled: off, every push is refused. */
@@ -23,41 +43,35 @@ export interface PushOptions {
   maxPerHour: number;
   /** share.trust: gateways whose keys we may push. */
   trust: readonly string[];
+  /** Seconds to wait for the ACK of add_contact, and again for the confirming re-read. */
   timeoutSec: number;
-}
-
-/** Decides whether a node's key may be pushed; pure. */
-export function pushVerdict(record: Readonly<KeyRecord> | undefined, radioHasKey: boolean, trust: readonly string[]): { contact: Contact } | { refused: string } {
-  if (!record) return { refused: "the node is not in the key directory" };
-  const key = record.confirmedKey;
-  if (key === null || key.length !== 32) return { refused: `our key directory has no key for ${record.id}` };
-  if (radioHasKey) return { refused: `the radio already holds a key for ${record.id}` };
-  if (record.ignored) return { refused: `the radio marks ${record.id} as ignored` };
-  const origin = record.confirmedOrigin;
-  const trusted = origin === "nodedb" || origin === "packet" || (origin?.startsWith("gateway:") === true && (trust.includes("*") || trust.includes(origin.slice("gateway:".length))));
-  if (!trusted) return { refused: `the key of ${record.id} came from ${origin ?? "nowhere"}, not from our radio or a trusted gateway` };
-  return { contact: { num: record.num, longName: record.longName, shortName: record.shortName, publicKey: key } };
+  /**
+   * A nodes-only re-read of the radio's NodeDB that starts after the call (never one already
+   * under way), resolving once its dump is merged into the directory: the manager's syncFresh.
+   */
+  reread: () => Promise<unknown>;
+  log?: LogPort;
 }
 
 export class KeyPusher {
-  /** Node numbers the radio holds a key for, from its last NodeDB and what it told us since. */
-  private readonly radioKeys = new Set<number>();
+  /** What the radio told us since its last complete dump: null = it lacks the key; a key = a fill it ACKed. */
+  private readonly sinceDump = new Map<number, Uint8Array | null>();
   private readonly limit: SlidingLimit;
+  private readonly log: LogPort;
   private unlisten: (() => void) | null = null;
   private readonly on = {
     dump: (dump: NodeDbDump): void => {
       // A dump with only the radio's own node (2.8 access control) says nothing about the rest.
-      if (dump.nodes.length === 0) return;
-      this.radioKeys.clear();
-      for (const node of dump.own ? [dump.own, ...dump.nodes] : dump.nodes) if (node.publicKey) this.radioKeys.add(node.num);
+      if (dump.nodes.length > 0) this.sinceDump.clear();
     },
     routingError: (event: RoutingErrorEvent): void => {
-      if (event.error === "PKI_SEND_FAIL_PUBLIC_KEY" && event.to !== null) this.radioKeys.delete(event.to);
+      if (event.error === "PKI_SEND_FAIL_PUBLIC_KEY" && event.to !== null) this.sinceDump.set(event.to >>> 0, null);
     },
   };
 
   constructor(private readonly opts: PushOptions) {
     this.limit = new SlidingLimit(opts.maxPerHour, 3_600_000);
+    this.log = opts.log ?? silentLog;
   }
 
   get enabled(): boolean {
@@ -73,16 +87,112 @@ export class KeyPusher {
     this.unlisten = null;
   }
 
-  /** Pushes one node's key; resolves with what was pushed, throws PushRefused with the reason. */
-  async push(num: number): Promise<{ id: string; fingerprint: string }> {
-    if (!this.opts.enabled) throw new PushRefused("push is off (push.enabled)");
+  /** The radio holds no key for the node, as far as we know. */
+  radioLacksKey(num: number): boolean {
+    return this.holding(num).key === null;
+  }
+
+  /**
+   * The push command: may replace a different key the radio holds (the repair of a
+   * `radio_stale` node), one it holds as verified only with `verify`, which also marks the key
+   * verified in the radio. Throws PushRefused with the reason; nothing is sent then.
+   */
+  async push(num: number, options: { verify?: boolean } = {}): Promise<PushResult> {
+    const decision = this.decide("command", num, options.verify === true);
+    if ("refused" in decision) throw new PushRefused(decision.refused);
+    const id = nodeId(num);
+    if ("held" in decision) return { id, fingerprint: decision.fingerprint, sent: false, verified: decision.verified, confirmed: true };
+    await this.send(decision.send);
+    const unconfirmed = await this.confirm(decision.send);
     const record = this.opts.directory.get(num);
-    const verdict = pushVerdict(record, this.radioKeys.has(num), this.opts.trust);
-    if ("refused" in verdict) throw new PushRefused(verdict.refused);
+    const verified = record !== undefined && record.inRadio && record.verified;
+    const result: PushResult = { id, fingerprint: decision.fingerprint, sent: true, verified, confirmed: unconfirmed === null };
+    if (unconfirmed !== null) result.reason = unconfirmed;
+    this.log.info({ ...result }, `pushed the key of ${id} into the radio${unconfirmed === null ? "" : ` (not confirmed: ${unconfirmed})`}`);
+    return result;
+  }
+
+  /**
+   * The automatic push (after PKI_SEND_FAIL_PUBLIC_KEY, before an API client's DM): only fills
+   * a key the radio lacks, never replaces one. Resolves true once the radio ACKed add_contact;
+   * false, with the reason logged, for every refusal.
+   */
+  async fillIfMissing(num: number): Promise<boolean> {
+    return (await this.fill(num)) === null;
+  }
+
+  /** fillIfMissing, with the reason when nothing was filled (null: filled), for callers that report it. */
+  async fill(num: number): Promise<string | null> {
+    const decision = this.decide("fill", num, false);
+    const id = nodeId(num);
+    if ("refused" in decision) {
+      this.log.debug({ id }, `no automatic push: ${decision.refused}`);
+      return decision.refused;
+    }
+    if ("held" in decision) return `the radio already holds that key for ${id}`;
+    try {
+      await this.send(decision.send);
+    } catch (err) {
+      if (!(err instanceof PushRefused)) throw err;
+      this.log.info({ id }, `no automatic push: ${err.message}`);
+      return err.message;
+    }
+    this.sinceDump.set(num >>> 0, decision.send.publicKey);
+    this.log.info({ id, fingerprint: decision.fingerprint }, `filled the radio's missing key for ${id}`);
+    return null;
+  }
+
+  private decide(path: PushPath, num: number, verify: boolean): PushDecision {
+    const { directory } = this.opts;
+    const radio = this.holding(num, path === "fill");
+    return decidePush(path, { enabled: this.opts.enabled, record: directory.get(num), shareable: directory.shareable(num, this.opts.trust), radio, verify });
+  }
+
+  /**
+   * `withFills`: count a fill the radio ACKed as held. The command does not: its `sent: false`
+   * means a NodeDB read showed the key, and an ACK is no proof (the firmware ACKs a contact
+   * it dropped), so after a fill it sends once more and confirms.
+   */
+  private holding(num: number, withFills = true): RadioHolding {
+    const record = this.opts.directory.get(num);
+    const verified = record !== undefined && record.inRadio && record.verified;
+    const told = this.sinceDump.get(num >>> 0);
+    const key = told === null || (told !== undefined && withFills) ? told : (record?.radioKey ?? null);
+    return { key, verified };
+  }
+
+  /** One add_contact under the shared limit; PushRefused when it could not be sent or the radio refused it. */
+  private async send(contact: Contact): Promise<void> {
+    const { radio } = this.opts;
+    if (radio.status.state !== "connected") throw new PushRefused("the radio is not connected; nothing was sent");
     if (!this.limit.take(this.opts.clock.now())) throw new PushRefused(`refused: more than ${this.opts.maxPerHour} pushes per hour (push.max_per_hour)`);
-    const result = await this.opts.radio.addContact(verdict.contact, this.opts.timeoutSec * 1000);
-    if (!result.ok) throw new PushRefused(`the radio refused add_contact: ${result.error}`);
-    this.radioKeys.add(num);
-    return { id: nodeId(num), fingerprint: record ? (fingerprintFor(record, verdict.contact.publicKey) ?? "") : "" };
+    let result;
+    try {
+      result = await radio.addContact(contact, this.opts.timeoutSec * 1000);
+    } catch (err) {
+      throw new PushRefused(`add_contact for ${nodeId(contact.num)} failed: ${(err as Error).message}`);
+    }
+    if (!result.ok) throw new PushRefused(`the radio refused add_contact for ${nodeId(contact.num)}: ${result.error}`);
+  }
+
+  /**
+   * Re-reads the radio's NodeDB and checks it holds what was sent; null when it does, else
+   * why not. A radio that is away, or a re-read that takes longer than timeout, is an answer
+   * (confirmed: false and the reason), never a hang: the re-read goes on and updates the
+   * directory when it completes.
+   */
+  private async confirm(contact: Contact): Promise<string | null> {
+    const ms = this.opts.timeoutSec * 1000;
+    const late = new AbortController();
+    const read = this.opts.reread().then(
+      () => null,
+      (err: unknown) => `the radio's NodeDB could not be re-read: ${(err as Error).message}`,
+    );
+    const timedOut = this.opts.clock.sleep(ms, late.signal).then(() => `the radio's NodeDB was not re-read within ${this.opts.timeoutSec} s`);
+    const failure = await Promise.race([read, timedOut]);
+    late.abort();
+    if (failure !== null) return failure;
+    const record = this.opts.directory.get(contact.num);
+    return confirmation(contact, { key: record?.radioKey ?? null, verified: record?.verified ?? false, inRadio: record?.inRadio ?? false });
   }
 }

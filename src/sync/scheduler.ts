@@ -105,6 +105,11 @@ export class SyncScheduler<T> {
     return this.execute("forced");
   }
 
+  /** Settles once the sync under way now (if any) has ended; never rejects. */
+  async idle(): Promise<void> {
+    await this.current?.catch(() => undefined);
+  }
+
   /** Asks for an on-demand sync; a flood of requests coalesces into at most one pending. */
   requestOnDemand(): void {
     this.state.onDemandPending = true;

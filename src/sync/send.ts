@@ -7,7 +7,7 @@ import type { Radio } from "../radio/link.js";
 import type { Clock } from "../timing/clock.js";
 import { CommandRefused } from "./errors.js";
 import { SlidingLimit } from "../timing/limit.js";
-import { PushRefused, type KeyPusher } from "./push.js";
+import type { KeyPusher } from "./push.js";
 
 export class SendError extends CommandRefused {}
 
@@ -37,14 +37,15 @@ export class DmSender {
     }
     let result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);
     let pushNote = "push is off (push.enabled)";
-    if (!result.ok && result.error === "PKI_SEND_FAIL_PUBLIC_KEY" && this.opts.pusher?.enabled) {
-      try {
-        await this.opts.pusher.push(num);
+    const { pusher } = this.opts;
+    if (!result.ok && result.error === "PKI_SEND_FAIL_PUBLIC_KEY" && pusher?.enabled) {
+      // The automatic push: it only fills the key the radio just said it lacks.
+      const notFilled = await pusher.fill(num);
+      if (notFilled === null) {
         result = await this.opts.radio.sendText(num, text, this.opts.timeoutSec * 1000);
         pushNote = "it was pushed into the radio, and the radio still refused";
-      } catch (err) {
-        if (!(err instanceof PushRefused)) throw err;
-        pushNote = `not pushed: ${err.message}`;
+      } else {
+        pushNote = `not pushed: ${notFilled}`;
       }
     }
     if (result.ok) return { id: result.id };

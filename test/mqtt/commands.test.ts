@@ -229,3 +229,27 @@ describe("send", () => {
     expect(res).toEqual({ status: "error", error: "send is disabled (send.enabled: false)", data: {} });
   });
 });
+
+describe("push", () => {
+  it.each([
+    ["!a76f40da", false],
+    ['{"id":"!A76F40DA"}', false],
+    ['{"id":"!a76f40da","verify":false}', false],
+    ['{"id":"!a76f40da","verify":true,"transaction":"p1"}', true],
+  ])("takes %s (verify %s)", async (payload, verify) => {
+    const h = fakeHandlers();
+    expect(await req("push", payload, h)).toMatchObject({ status: "ok", data: { id: "!a76f40da", verified: verify } });
+    expect(h.calls).toEqual([["push", "!a76f40da", verify]]);
+  });
+
+  it.each(['{"id":"!a76f40da","verify":"yes"}', '{"id":"!a76f40da","verify":1}', '{"id":"!a76f40da","verify":null}', '{"verify":true}', "{}"])(
+    "rejects %s and pushes nothing",
+    async (payload) => {
+      const h = fakeHandlers();
+      const res = await req("push", payload, h);
+      expect(res).toMatchObject({ status: "error", data: {} });
+      if (res.status === "error") expect(res.error).toMatch(/verify must be true or false|"!a76f40da"/);
+      expect(h.calls).toEqual([]);
+    },
+  );
+});

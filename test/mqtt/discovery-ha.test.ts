@@ -224,7 +224,7 @@ describe("round trips through Home Assistant", () => {
     expect(button.command_topic).toBe(t.request("push"));
     const h = fakeHandlers();
     expect(await handleRequest("push", Buffer.from(button.payload_press as string), h)).toMatchObject({ status: "ok" });
-    expect(h.calls).toEqual([["push", "!a76f40da"]]);
+    expect(h.calls).toEqual([["push", "!a76f40da", false]]);
   });
 
   it("sensors render the published numbers; Last sync reads only what exists once there was a sync", () => {

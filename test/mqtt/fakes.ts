@@ -16,7 +16,7 @@ export interface CommandHandlers {
   rejectKey(id: string): object;
   forget(id: string): void;
   send(to: string, text: string): Promise<{ id: number }>;
-  push(id: string): Promise<object>;
+  push(id: string, verify: boolean): Promise<object>;
 }
 
 export type RecordingHandlers = Engine & { calls: Array<[string, ...unknown[]]> };
@@ -44,7 +44,7 @@ export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): Recordin
     rejectKey: (id) => (calls.push(["rejectKey", id]), { ...sampleNode(), id }),
     forget: (id) => void calls.push(["forget", id]),
     send: (to, text) => (calls.push(["send", to, text]), Promise.resolve({ id: 42 })),
-    push: (id) => (calls.push(["push", id]), Promise.resolve({ id, fingerprint: "0011223344556677" })),
+    push: (id, verify) => (calls.push(["push", id, verify]), Promise.resolve({ id, fingerprint: "0011223344556677", sent: true, verified: verify, confirmed: true })),
   };
   const h: CommandHandlers = { ...base, ...overrides };
   const engine = {
@@ -59,7 +59,7 @@ export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): Recordin
       forget: (num: number) => h.forget(nodeId(num)),
     },
     sender: { send: (to: number, text: string) => h.send(nodeId(to), text) },
-    pusher: { push: (num: number) => h.push(nodeId(num)) },
+    pusher: { push: (num: number, options: { verify?: boolean } = {}) => h.push(nodeId(num), options.verify === true) },
   };
   return Object.assign(engine as unknown as Engine, { calls });
 }

@@ -1,68 +1,182 @@
+// KeyPusher over real parts: the simulated radio, the radio link, the directory and the sync
+// manager whose re-read confirms a push, with the injected clock for the hourly limit and the
+// re-read's time limit.
 import { describe, expect, it } from "vitest";
-import type { KeyRecord } from "../../src/directory/record.js";
-import { pushVerdict } from "../../src/sync/push.js";
-import { keyFields } from "../../src/directory/record.js";
-import { record as baseRecord, ingestDump } from "../directory/util.js";
+import { fingerprintOf } from "../../src/directory/record.js";
+import type { AdminEffect } from "../../src/sim/index.js";
+import { KeyPusher, PushRefused, type PushOptions } from "../../src/sync/push.js";
+import { DmSender } from "../../src/sync/send.js";
+import type { Engine } from "../../src/sync/engine.js";
+import { handleRequest } from "../../src/mqtt/commands.js";
+import { flush } from "../helpers/clock.js";
+import { nextEvent } from "../helpers/events.js";
+import { startKeySync, type KeySyncRig } from "../helpers/keysync.js";
 
-const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 7);
+const TIMEOUT_SEC = 5;
 
-function record(extra: Partial<KeyRecord> = {}): KeyRecord {
-  return baseRecord(0xa76f40da, KEY, { longName: "Alpha", shortName: "AL", ...extra });
+const WEAK_KEY = Uint8Array.from({ length: 32 }, (_, i) => 0x50 + i);
+
+async function pushRig(options: Partial<PushOptions> = {}, rigOptions: { reread?: (r: KeySyncRig) => Promise<unknown> } = {}) {
+  const r = await startKeySync({ sim: { nodes: 12, seed: 41 }, weakKeys: [WEAK_KEY] });
+  const reread = rigOptions.reread ?? ((rig: KeySyncRig) => rig.manager.syncFresh());
+  const pusher = new KeyPusher({ enabled: true, radio: r.radio, directory: r.directory, clock: r.clock, maxPerHour: 20, trust: ["*"], timeoutSec: TIMEOUT_SEC, reread: () => reread(r), ...options });
+  pusher.start();
+  const sender = new DmSender({ radio: r.radio, directory: r.directory, clock: r.clock, enabled: true, maxPerMinute: 60, timeoutSec: TIMEOUT_SEC, pusher });
+  const admins: AdminEffect[] = [];
+  r.sim.on("admin", (effect) => admins.push(effect));
+  const keyed = [...r.sim.nodes.values()].filter((n) => n.publicKey);
+  const engine: Engine = { manager: r.manager, sender, pusher };
+  return { r, pusher, sender, admins, keyed, engine };
 }
 
-describe("pushVerdict", () => {
-  it("pushes a key our radio taught us, as a full contact", () => {
-    expect(pushVerdict(record(), false, ["*"])).toEqual({ contact: { num: 0xa76f40da, longName: "Alpha", shortName: "AL", publicKey: KEY } });
+/** Re-flashes a node, lets its NodeInfo be heard and accepts the new key: the node is radio_stale. */
+async function staleNode(r: KeySyncRig, num: number): Promise<Uint8Array> {
+  const fresh = r.sim.reflashNode(num);
+  const changed = nextEvent(r.directory, "nodeChanged", (view: { num: number; status: string }) => view.num === num && view.status === "changed");
+  r.sim.deliverNodeInfo(num);
+  await changed;
+  expect((await r.manager.acceptKey(num)).status).toBe("radio_stale");
+  return fresh;
+}
+
+const hex = (key: Uint8Array | null | undefined): string => (key ? Buffer.from(key).toString("hex") : "none");
+
+describe("KeyPusher.push (the command path)", () => {
+  it("repairs a radio_stale node and confirms it with a nodes-only re-read", async () => {
+    const { r, pusher, admins, keyed } = await pushRig();
+    const node = keyed[0]!;
+    const fresh = await staleNode(r, node.num);
+    const syncsBefore = r.syncs();
+    const result = await pusher.push(node.num);
+    expect(result).toEqual({ id: node.id, fingerprint: fingerprintOf(fresh), sent: true, verified: false, confirmed: true });
+    expect(admins).toEqual([expect.objectContaining({ kind: "addContact", num: node.num, manuallyVerified: false, outcome: "stored" })]);
+    expect(hex(r.sim.nodes.get(node.num)!.publicKey)).toBe(hex(fresh));
+    expect(r.sim.nodes.get(node.num)!.isFavorite).toBe(true);
+    expect(r.syncs()).toBe(syncsBefore + 1);
+    expect(r.manager.node(node.num)).toMatchObject({ status: "ok", radio_fingerprint: fingerprintOf(fresh) });
+    // Done: the radio holds exactly that key now.
+    expect(await pusher.push(node.num)).toMatchObject({ sent: false, confirmed: true });
+    expect(admins).toHaveLength(1);
   });
 
-  it("pushes a trusted gateway's key, refuses an untrusted one", () => {
-    expect("contact" in pushVerdict(record({ origin: "gateway:cabin", source: "gateway:cabin" }), false, ["cabin"])).toBe(true);
-    expect(pushVerdict(record({ origin: "gateway:rogue", source: "gateway:rogue" }), false, ["cabin"])).toEqual({ refused: expect.stringMatching(/not from our radio or a trusted gateway/) as unknown });
+  it("refuses with nothing sent while the radio is away; a re-read the radio cannot give is confirmed: false with the reason", async () => {
+    const { r, pusher, admins, keyed } = await pushRig({}, { reread: async (rig) => (await rig.radio.stop(), rig.manager.syncFresh()) });
+    const node = keyed[1]!;
+    const fresh = await staleNode(r, node.num);
+    const result = await pusher.push(node.num);
+    expect(result).toMatchObject({ sent: true, confirmed: false, reason: expect.stringMatching(/could not be re-read: the radio is not connected/) as unknown });
+    // The radio took it; only the confirmation is missing.
+    expect(hex(r.sim.nodes.get(node.num)!.publicKey)).toBe(hex(fresh));
+    await expect(pusher.push(keyed[2]!.num, { verify: true })).rejects.toThrow(/radio is not connected; nothing was sent/);
+    expect(admins).toHaveLength(1);
   });
 
-  it("a changed node's new key goes nowhere: the confirmed key is pushed, from where the confirmed key came", () => {
-    const heard = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
-    const changed = record({ ...keyFields(heard), origin: "packet", source: "packet", changed: true, confirmedKey: KEY, confirmedOrigin: "nodedb" });
-    expect(pushVerdict(changed, false, ["*"])).toEqual({ contact: expect.objectContaining({ publicKey: KEY }) as unknown });
-    // A confirmed key from an untrusted gateway stays refused, whatever the held key's source.
-    const untrusted = record({ ...keyFields(heard), origin: "packet", changed: true, confirmedKey: KEY, confirmedOrigin: "gateway:rogue" });
-    expect(pushVerdict(untrusted, false, ["cabin"])).toEqual({ refused: expect.stringMatching(/gateway:rogue/) as unknown });
-  });
-
-  it.each([
-    ["an unknown node", undefined, false, /not in the key directory/],
-    ["a node without a key", record({ ...keyFields(null) }), false, /no key/],
-    ["a key the radio already holds", record(), true, /already holds a key/],
-    ["a node the radio ignores", record({ ignored: true }), false, /ignored/],
-  ])("refuses %s", (_what, rec, radioHasKey, reason) => {
-    const verdict = pushVerdict(rec, radioHasKey, ["*"]);
-    expect("refused" in verdict && verdict.refused).toMatch(reason);
+  it("answers confirmed: false when the re-read outlasts the timeout, instead of hanging; the re-read still lands", async () => {
+    const { r, pusher, keyed } = await pushRig({}, { reread: (rig) => (rig.sim.hang(), rig.manager.syncFresh()) });
+    const node = keyed[3]!;
+    const fresh = await staleNode(r, node.num);
+    const sleepers = r.clock.pendingSleepers;
+    const pushing = pusher.push(node.num);
+    for (let i = 0; i < 2000 && r.clock.pendingSleepers <= sleepers; i++) await flush();
+    await r.clock.advance(TIMEOUT_SEC * 1000);
+    expect(await pushing).toMatchObject({ sent: true, confirmed: false, reason: `the radio's NodeDB was not re-read within ${TIMEOUT_SEC} s` });
+    const landed = nextEvent(r.directory, "nodeChanged", (view: { num: number; status: string }) => view.num === node.num && view.status === "ok");
+    r.sim.resume();
+    await landed;
+    expect(r.directory.get(node.num)!.radioKey && hex(r.directory.get(node.num)!.radioKey)).toBe(hex(fresh));
   });
 });
 
-describe("KeyPusher", () => {
-  it("keeps to push.max_per_hour by the injected clock", async () => {
-    const { EventEmitter } = await import("node:events");
-    const { KeyPusher } = await import("../../src/sync/push.js");
-    const { KeyDirectory } = await import("../../src/directory/keys.js");
-    const { ManualClock } = await import("../helpers/clock.js");
-    const clock = new ManualClock();
-    const directory = new KeyDirectory({ now: () => 1, weakHashes: new Set() });
-    const nodes = [1, 2, 3].map((n) => ({ num: n, id: `!0000000${n}`, longName: "", shortName: "", publicKey: Uint8Array.from({ length: 32 }, (_, i) => i + n), verified: false, ignored: false, lastHeard: 0 }));
-    ingestDump(directory, { kind: "refresh", own: null, nodes, durationMs: 1, completedAt: 1 }, "alert");
-    const pushed: number[] = [];
-    const radio = Object.assign(new EventEmitter(), {
-      addContact: (contact: { num: number }) => {
-        pushed.push(contact.num);
-        return Promise.resolve({ ok: true as const, id: contact.num });
-      },
-    });
-    const pusher = new KeyPusher({ enabled: true, radio: radio as never, directory, clock, maxPerHour: 2, trust: ["*"], timeoutSec: 1 });
-    await pusher.push(1);
-    await pusher.push(2);
-    await expect(pusher.push(3)).rejects.toThrow(/more than 2 pushes per hour/);
-    await clock.advance(3_600_001);
-    await pusher.push(3);
-    expect(pushed).toEqual([1, 2, 3]);
+describe("the push command's refusals, through the command table", () => {
+  it("a weak key and a duplicated key: an error response, no add_contact, by either path", async () => {
+    const { r, pusher, admins, keyed, engine } = await pushRig();
+    const keyless = [...r.sim.nodes.values()].find((n) => !n.publicKey)!;
+    r.sim.setKey(keyless.num, WEAK_KEY);
+    r.sim.duplicateKey(keyed[0]!.num, keyed[1]!.num);
+    await r.manager.sync();
+    // The radio forgets the weak one: only a fill could give it back.
+    r.sim.evictNode(keyless.num);
+    await r.manager.sync();
+    expect(pusher.radioLacksKey(keyless.num)).toBe(true);
+    expect(r.manager.node(keyless.num).status).toBe("weak");
+    // keyed[1] took keyed[0]'s key (a change for it); keyed[0] kept its own key, now duplicated.
+    expect(r.manager.node(keyed[0]!.num).status).toBe("duplicate");
+    const weak = await handleRequest("push", Buffer.from(JSON.stringify({ id: keyless.id, verify: true })), engine);
+    expect(weak).toEqual({ status: "error", error: `the key of ${keyless.id} is on the low-entropy list (weak)`, data: {} });
+    const dup = await handleRequest("push", Buffer.from(keyed[0]!.id), engine);
+    expect(dup).toEqual({ status: "error", error: `the key of ${keyed[0]!.id} is also held by another node (duplicate)`, data: {} });
+    expect(await pusher.fillIfMissing(keyless.num)).toBe(false);
+    expect(admins).toEqual([]);
+  });
+});
+
+describe("the automatic push (fillIfMissing, the send path)", () => {
+  it("never replaces a key the radio holds: a radio_stale node gets no add_contact", async () => {
+    const { r, pusher, sender, admins, keyed } = await pushRig();
+    const node = keyed[0]!;
+    await staleNode(r, node.num);
+    expect(pusher.radioLacksKey(node.num)).toBe(false);
+    expect(await pusher.fillIfMissing(node.num)).toBe(false);
+    // The radio encrypts to the old key it kept; the re-flashed device cannot decrypt.
+    await expect(sender.send(node.num, "hi")).rejects.toThrow(/PKI_UNKNOWN_PUBKEY/);
+    expect(admins).toEqual([]);
+    expect(r.directory.view(node.num)!.status).toBe("radio_stale");
+  });
+
+  it("fills a key the radio says it lacks (PKI_SEND_FAIL_PUBLIC_KEY), and the send goes through", async () => {
+    const { r, sender, pusher, admins, keyed } = await pushRig();
+    const node = keyed[1]!;
+    r.sim.evictNode(node.num);
+    // The directory still has the last dump: only the radio's answer says the key is gone.
+    expect(pusher.radioLacksKey(node.num)).toBe(false);
+    expect(await sender.send(node.num, "hello")).toEqual({ id: expect.any(Number) as unknown });
+    expect(admins).toEqual([expect.objectContaining({ kind: "addContact", num: node.num, outcome: "stored" })]);
+    expect(hex(r.sim.nodes.get(node.num)!.publicKey)).toBe(hex(node.publicKey));
+    // Filled and acknowledged: not pushed again before the next dump.
+    expect(pusher.radioLacksKey(node.num)).toBe(false);
+    expect(await pusher.fillIfMissing(node.num)).toBe(false);
+    expect(admins).toHaveLength(1);
+    // The next complete dump is what counts again.
+    r.sim.evictNode(node.num);
+    await r.manager.sync();
+    expect(pusher.radioLacksKey(node.num)).toBe(true);
+  });
+
+  it("shares push.max_per_hour with the command, by the injected clock", async () => {
+    const { r, sender, pusher, admins, keyed } = await pushRig({ maxPerHour: 1 });
+    const [a, b] = [keyed[0]!, keyed[1]!];
+    r.sim.evictNode(b.num);
+    expect(await pusher.push(a.num, { verify: true })).toMatchObject({ sent: true, verified: true, confirmed: true });
+    // The confirming re-read saw b gone from the radio.
+    expect(pusher.radioLacksKey(b.num)).toBe(true);
+    await expect(sender.send(b.num, "hi")).rejects.toThrow(/not pushed: refused: more than 1 pushes per hour/);
+    await expect(pusher.push(b.num)).rejects.toThrow(PushRefused);
+    expect(admins.map((e) => e.kind === "addContact" && e.num)).toEqual([a.num]);
+    await r.clock.advance(3_600_001);
+    expect(await pusher.fillIfMissing(b.num)).toBe(true);
+    expect(admins.map((e) => e.kind === "addContact" && e.num)).toEqual([a.num, b.num]);
+  });
+
+  it("resolves false, sending nothing, with push.enabled false", async () => {
+    const { r, pusher, admins, keyed } = await pushRig({ enabled: false });
+    r.sim.evictNode(keyed[0]!.num);
+    await r.manager.sync();
+    expect(pusher.radioLacksKey(keyed[0]!.num)).toBe(true);
+    expect(await pusher.fillIfMissing(keyed[0]!.num)).toBe(false);
+    await expect(pusher.push(keyed[0]!.num)).rejects.toThrow("push is off (push.enabled)");
+    expect(admins).toEqual([]);
+  });
+});
+
+describe("the confirming re-read (manager.syncFresh)", () => {
+  it("never joins a sync already under way, whose dump may predate the push", async () => {
+    const { r } = await pushRig();
+    const before = r.syncs();
+    await Promise.all([r.manager.sync(), r.manager.sync()]);
+    expect(r.syncs()).toBe(before + 1);
+    const running = r.manager.sync();
+    const fresh = r.manager.syncFresh();
+    await Promise.all([running, fresh]);
+    expect(r.syncs()).toBe(before + 3);
   });
 });

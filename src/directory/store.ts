@@ -170,7 +170,6 @@ export class KeyStore extends EventEmitter<StoreEvents> {
       }
       try {
         await this.exclusive(() => this.write(false));
-        if (attempt > 0) this.emit("recovered");
         attempt = 0;
       } catch (error) {
         attempt += 1;
@@ -239,8 +238,11 @@ export class KeyStore extends EventEmitter<StoreEvents> {
       this.lastError = error as Error;
       throw error;
     }
+    // Whichever write works first after failures (the loop's retry or a saveSettings) says so.
+    const recovered = this.lastError !== null;
     this.lastError = null;
     for (const resolve of waiters) resolve();
     this.emit("written");
+    if (recovered) this.emit("recovered");
   }
 }

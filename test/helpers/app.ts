@@ -63,7 +63,7 @@ async function start(config: Record<string, unknown>, options: RigOptions): Prom
     },
   };
   const logger = createLogger(loaded.config.log_level, { format: "json", destination });
-  const app = await startApp(loaded.config, { logger, demo: false, configPath: file });
+  const app = await startApp(loaded.config, { logger, demo: false, configPath: file, sources: loaded.sources });
   return {
     app,
     sim,

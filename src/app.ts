@@ -4,11 +4,11 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { DEFAULT_STORE_PATH, type Config } from "./config/schema.js";
-import { ConfigError, redactConfig } from "./config/load.js";
+import { ConfigError, redactConfig, type ConfigSources } from "./config/load.js";
 import { checkTlsFiles } from "./config/tls.js";
 import { loadLowEntropyHashes } from "./directory/health.js";
 import { KeyDirectory } from "./directory/keys.js";
-import { KeyStore, StorePathError, StoreVersionError } from "./directory/store.js";
+import { KeyStore, StorePathError, StoreVersionError, type SettingsDocument } from "./directory/store.js";
 import type { Component } from "./lifecycle.js";
 import type { Logger } from "./log.js";
 import { EmbeddedBroker } from "./mqtt/broker.js";
@@ -23,6 +23,7 @@ import { systemClock } from "./timing/clock.js";
 import type { Engine } from "./sync/engine.js";
 import { KeySyncManager } from "./sync/manager.js";
 import { KeyPusher } from "./sync/push.js";
+import { RuntimeSettings } from "./sync/runtime-settings.js";
 import { DmSender } from "./sync/send.js";
 import { HomeAssistantDiscovery } from "./bridge/home-assistant.js";
 import { MqttBridge } from "./bridge/mqtt-bridge.js";
@@ -43,6 +44,8 @@ export interface AppOptions {
   logger: Logger;
   demo: boolean;
   configPath: string | null;
+  /** Where each option's value came from (LoadedConfig.sources): bridge/info.settings, and which saved setting still applies. */
+  sources: ConfigSources;
 }
 
 /** The simulated radio of demo mode, of `radio.host: simulator` and of a source defaulting to it. */
@@ -85,7 +88,7 @@ class Started {
 export async function startApp(config: Config, opts: AppOptions): Promise<AppHandle> {
   const started = new Started(opts.logger);
   try {
-    const addresses = await assemble(config, opts.logger, started);
+    const addresses = await assemble(config, opts.logger, started, opts.sources);
     let resolveDone: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
     let stopping: Promise<void> | null = null;
@@ -101,8 +104,14 @@ export async function startApp(config: Config, opts: AppOptions): Promise<AppHan
   }
 }
 
-async function assemble(config: Config, log: Logger, started: Started): Promise<AppHandle["addresses"]> {
-  const { directory, store } = await openDirectory(config, log, started);
+async function assemble(config: Config, log: Logger, started: Started, sources: ConfigSources): Promise<AppHandle["addresses"]> {
+  const { directory, store, settingsDoc } = await openDirectory(config, log, started);
+  // interval and enabled: the configured ones, or those set over MQTT and kept with the directory.
+  const configured = {
+    interval: { value: config.sync.interval, source: sources["sync.interval"] ?? "default" },
+    enabled: { value: config.sync.enabled, source: sources["sync.enabled"] ?? "default" },
+  };
+  const settings = await started.add(new RuntimeSettings({ configured, loaded: settingsDoc, store, log: log.child({ part: "sync" }) }));
   const mqttUrl = config.mqtt.server ?? (await startBroker(config, log, started));
   if (config.mqtt.server !== undefined) checkTlsFiles(config.mqtt.tls);
   const client = await started.add(mqttClient(config, mqttUrl, log));
@@ -112,7 +121,7 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
   const link = tcp ?? (await serialLink(serial as string, config.radio.baud));
   const radio = new MeshtasticRadio({ ...link, log: log.child({ part: "radio" }) });
   const radioLabel = tcp ? `${tcp.host}:${tcp.port}` : (serial as string);
-  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR && tcp ? tcp : { host, port }));
+  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR && tcp ? tcp : { host, port }), settings);
 
   const redacted = redactConfig(config);
   const radioNodeId = (): string | null => (radio.info ? nodeId(radio.info.myNodeNum) : null);
@@ -130,6 +139,7 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
       firmware: radio.info?.firmware ?? null,
     },
     config: redacted,
+    settings: settings.effective,
   });
   const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory) : null;
   const bridge = new MqttBridge({ client, topics: bridgeTopics(config.mqtt.base_topic), engine, directory, homeAssistant: ha, info, log: log.child({ part: "bridge" }) });
@@ -151,16 +161,18 @@ async function assemble(config: Config, log: Logger, started: Started): Promise<
 }
 
 /** The key directory, filled from its file; the store keeps writing it until stopped. */
-async function openDirectory(config: Config, log: Logger, started: Started): Promise<{ directory: KeyDirectory; store: KeyStore }> {
+async function openDirectory(config: Config, log: Logger, started: Started): Promise<{ directory: KeyDirectory; store: KeyStore; settingsDoc: SettingsDocument }> {
   const directory = new KeyDirectory({ now: () => Math.floor(Date.now() / 1000), weakHashes: loadLowEntropyHashes() });
   const path = config.store.path;
   const store = new KeyStore({ path, clock: systemClock });
+  let settingsDoc: SettingsDocument = {};
   try {
     // The shipped default lives in ./data: made on first start. A path the user chose must exist.
     if (path === DEFAULT_STORE_PATH) await mkdir(dirname(resolve(path)), { recursive: true });
     const loaded = await store.load();
     if (loaded.warning) log.warn({ movedTo: loaded.movedTo }, loaded.warning);
     directory.load(loaded.records);
+    settingsDoc = loaded.settings;
     log.info({ nodes: directory.size, path: path ?? "memory" }, "key directory loaded");
   } catch (err) {
     if (err instanceof StoreVersionError || err instanceof StorePathError) throw new ConfigError([{ field: "store.path", message: err.message }]);
@@ -172,7 +184,7 @@ async function openDirectory(config: Config, log: Logger, started: Started): Pro
   if (path !== null) directory.useJournal(store);
   directory.on("listenerError", (err) => log.error({ err }, `publishing a directory change failed: ${err.message}`));
   await started.add({ start: () => store.start(directory), stop: () => store.stop() });
-  return { directory, store };
+  return { directory, store, settingsDoc };
 }
 
 async function startBroker(config: Config, log: Logger, started: Started): Promise<string> {
@@ -209,15 +221,16 @@ function mqttClient(config: Config, url: string, log: Logger): BridgeMqttClient 
   });
 }
 
-function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, log: Logger, resolve: (host: string, port: number) => Address): Engine {
+function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, log: Logger, resolve: (host: string, port: number) => Address, settings: RuntimeSettings): Engine {
   const { sync, send, push } = config;
   const source = sync.strategy === "connection" && sync.source.host && sync.source.port ? resolve(sync.source.host, sync.source.port) : null;
   const manager = new KeySyncManager({
     radio,
     directory,
     clock: systemClock,
-    interval: sync.interval,
-    enabled: sync.enabled,
+    interval: settings.effective.interval.value,
+    enabled: settings.effective.enabled.value,
+    settings,
     initialDelay: sync.initial_delay,
     onDemand: sync.on_demand,
     onDemandMaxPerMinute: sync.on_demand_max_per_minute,

@@ -174,7 +174,7 @@ async function runBridge(configFile: string | undefined): Promise<void> {
 
   try {
     const { startApp } = await import("./app.js");
-    app = await startApp(loaded.config, { logger, demo: loaded.source === "demo", configPath: loaded.path });
+    app = await startApp(loaded.config, { logger, demo: loaded.source === "demo", configPath: loaded.path, sources: loaded.sources });
   } catch (error) {
     // e.g. a store file written by a newer version: a config problem, not a crash
     if (error instanceof ConfigError) configFailure(error);

@@ -25,8 +25,9 @@ const OPTIONS = {
 export const EXPORT_HELP = [
   "Usage: meshtastic-keysync export [--config FILE]",
   "",
-  "Prints the key directory kept at store.path as JSON (public keys only), e.g. for a",
-  "backup: meshtastic-keysync export --config config.yaml > keys-backup.json",
+  "Prints the key directory kept at store.path as JSON (public keys only, and the",
+  "settings set over MQTT), e.g. for a backup:",
+  "  meshtastic-keysync export --config config.yaml > keys-backup.json",
   "Safe while the bridge runs. To restore, stop the bridge and copy the file to store.path.",
   "",
   "Options:",
@@ -63,7 +64,8 @@ export async function runExport(args: string[], io: ExportIo): Promise<number> {
   try {
     const stored = await readConsistently(path);
     // journal: null, so that a restored copy is never combined with a journal left beside it.
-    io.stdout(serializeRecords(stored.records, Math.floor(Date.now() / 1000), null));
+    // The settings set over MQTT come along: a restored copy brings them back too.
+    io.stdout(serializeRecords(stored.records, Math.floor(Date.now() / 1000), null, stored.settings));
     return 0;
   } catch (error) {
     if (error instanceof StoreVersionError) {

@@ -20,7 +20,7 @@ export interface MqttBridgeOptions {
   topics: BridgeTopics;
   engine: Engine;
   directory: KeyDirectory;
-  /** The `bridge/info` payload, rebuilt when the radio's identity becomes known. */
+  /** The `bridge/info` payload, rebuilt when the radio's identity becomes known and when a setting changes. */
   info: () => object;
   homeAssistant: HomeAssistantDiscovery | null;
   log?: LogPort;
@@ -45,6 +45,7 @@ export class MqttBridge {
         // The handshake tells us the radio's node number and firmware: bridge/info shows them
         // (Home Assistant's discovery does not, so it is not sent a second time).
         handshake: () => client.publishRetained(topics.bridgeInfo, this.opts.info()),
+        settings: () => client.publishRetained(topics.bridgeInfo, this.opts.info()),
       }),
       listen<DirectoryEvents>(directory, {
         event: publishEvent,

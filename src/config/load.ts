@@ -9,11 +9,13 @@ import { isPlainObject } from "../json.js";
 import { parseConfigFile, readText, type ConfigFile } from "./file.js";
 import { CONFIG_GROUPS, CONFIG_OPTIONS } from "./options.js";
 import { completeConfig, configSchema, type Config } from "./schema.js";
+import { configSources, getPath, overrideFor, type ConfigSources } from "./sources.js";
 
 // One import for the app and the CLI.
 export { ConfigError, formatProblem, type ConfigProblem } from "./errors.js";
 export { redactConfig } from "./redact.js";
 export type { Config } from "./schema.js";
+export type { ConfigSources, ValueSource } from "./sources.js";
 
 export interface LoadOptions {
   /** --config FILE; relative to cwd. Without it ./config.yaml is read when it exists. */
@@ -38,20 +40,13 @@ export interface LoadedConfig {
   source: ConfigSource;
   /** The absolute path of the file read, null without one. */
   path: string | null;
+  /** Where each option's value came from (default, file, env). */
+  sources: ConfigSources;
   /** Settings that take no effect in this combination (log them; they are not errors). */
   warnings: string[];
 }
 
 type Raw = Record<string, unknown>;
-
-function getPath(root: unknown, parts: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const part of parts) {
-    if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[part];
-  }
-  return node;
-}
 
 function setPath(root: Raw, dotted: string, value: unknown): void {
   const keys = dotted.split(".");
@@ -110,9 +105,7 @@ function ignoredSettings(raw: Raw, config: Config): string[] {
 /** Where a problem's value came from: the variable that set it, or the file's line. */
 function origin(parts: readonly PropertyKey[], overrides: readonly EnvOverride[], file: ConfigFile | null, display: string): string {
   const dotted = parts.filter((p) => typeof p === "string").join(".");
-  const fromEnv = overrides
-    .filter((o) => dotted === o.path || dotted.startsWith(`${o.path}.`))
-    .sort((a, b) => b.path.length - a.path.length)[0];
+  const fromEnv = overrideFor(dotted, overrides);
   if (fromEnv !== undefined) return ` (from ${fromEnv.env})`;
   const line = file?.lineOf(parts);
   return line === undefined ? "" : ` (${path.basename(display)} line ${line})`;
@@ -146,6 +139,8 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const raw: Raw = file === null ? {} : structuredClone(file.data);
   dropNulls(raw);
   for (const override of env.overrides) setPath(raw, override.path, override.value);
+  // Before demo mode fills in its own values, which are defaults to the user.
+  const sources = configSources(file?.data ?? null, env.overrides, raw);
 
   let source: ConfigSource = "file";
   const serial = getPath(raw, ["radio", "serial"]);
@@ -188,5 +183,5 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
 
   // radio.host or radio.serial: required above, or set by demo mode
   const config = completeConfig(result.data, result.data.radio.host, randomBytes(3).toString("hex"));
-  return { config, source, path: fileFound ? filePath : null, warnings: ignoredSettings(raw, config) };
+  return { config, source, path: fileFound ? filePath : null, sources, warnings: ignoredSettings(raw, config) };
 }

@@ -3,14 +3,17 @@
 // - the journal beside it (<path>.journal): one JSON line per changed node since then.
 // Versioned so that an older bridge refuses files a newer one wrote instead of silently
 // dropping what it cannot read (a version-1 bridge would ignore the journal: version 2;
-// version 3 adds each node's trust fields, store-trust.ts, which older nodes lack).
+// version 3 adds each node's trust fields, store-trust.ts, which older nodes lack; version 4
+// adds the runtime settings kept with the directory: `settings` in the snapshot and a
+// journal line of its own, which a version-3 reader would take for a torn line).
+import { isPlainObject } from "../json.js";
 import { nodeId } from "../node-id.js";
 import { isKey, keyFields, type KeyRecord, type KeySource } from "./record.js";
 import { readTrust, trustFields, type TrustFileFields } from "./store-trust.js";
 
 export const STORE_FORMAT = "meshtastic-keysync/keys";
 export const JOURNAL_FORMAT = "meshtastic-keysync/journal";
-export const STORE_VERSION = 3;
+export const STORE_VERSION = 4;
 
 /** The file was written by a newer version: refuse it, never overwrite it (CLI: exit 2). */
 export class StoreVersionError extends Error {
@@ -37,15 +40,23 @@ export interface JournalRef {
   seq: number;
 }
 
+/**
+ * The runtime settings kept with the directory (sync/settings.ts gives them their shape and
+ * reads them back): a JSON object the store keeps and returns as it was given.
+ */
+export type SettingsDocument = Readonly<Record<string, unknown>>;
+export const NO_SETTINGS: SettingsDocument = Object.freeze({});
+
 export interface Snapshot {
   version: number;
   /** null: no journal applies (a version-1 file, or an export restored by hand). */
   journal: JournalRef | null;
   records: KeyRecord[];
+  settings: SettingsDocument;
 }
 
-/** One journal line: a node's whole record as it was when written, or its removal. */
-export type JournalEntry = { seq: number; node: KeyRecord } | { seq: number; forget: number };
+/** One journal line: a node's whole record as it was when written, its removal, or all the settings. */
+export type JournalEntry = { seq: number; node: KeyRecord } | { seq: number; forget: number } | { seq: number; settings: SettingsDocument };
 
 interface FileNode extends TrustFileFields {
   num: number;
@@ -89,10 +100,11 @@ function toFileNode(r: Readonly<KeyRecord>): FileNode {
   };
 }
 
-/** The snapshot document (also what `export` prints, with journal null). */
-export function serializeRecords(records: Iterable<Readonly<KeyRecord>>, savedAt: number, journal: JournalRef | null = null): string {
+/** The snapshot document (also what `export` prints, with journal null). No settings: no `settings` key. */
+export function serializeRecords(records: Iterable<Readonly<KeyRecord>>, savedAt: number, journal: JournalRef | null = null, settings: SettingsDocument = NO_SETTINGS): string {
   const nodes = [...records].sort((a, b) => a.num - b.num).map(toFileNode);
-  return `${JSON.stringify({ format: STORE_FORMAT, version: STORE_VERSION, saved_at: savedAt, journal, nodes }, null, 1)}\n`;
+  const kept = Object.keys(settings).length > 0 ? { settings } : {};
+  return `${JSON.stringify({ format: STORE_FORMAT, version: STORE_VERSION, saved_at: savedAt, journal, ...kept, nodes }, null, 1)}\n`;
 }
 
 export function journalHeader(id: string): string {
@@ -101,6 +113,16 @@ export function journalHeader(id: string): string {
 
 export function journalLine(seq: number, num: number, record: Readonly<KeyRecord> | undefined): string {
   return `${JSON.stringify(record ? { seq, node: toFileNode(record) } : { seq, forget: num })}\n`;
+}
+
+export function settingsLine(seq: number, settings: SettingsDocument): string {
+  return `${JSON.stringify({ seq, settings })}\n`;
+}
+
+function parseSettings(value: unknown, at: string): SettingsDocument {
+  if (value === undefined) return NO_SETTINGS;
+  if (!isPlainObject(value)) fail(`${at} is not an object`);
+  return value;
 }
 
 function fail(message: string): never {
@@ -184,7 +206,7 @@ function checkVersion(doc: unknown, format: string, path: string): Record<string
 /** The snapshot. Throws StoreVersionError for a newer version, StoreCorruptError for anything unreadable. */
 export function parseSnapshot(text: string, path: string): Snapshot {
   const doc = checkVersion(parseJson(text), STORE_FORMAT, path);
-  const { nodes, journal } = doc;
+  const { nodes, journal, settings } = doc;
   if (!Array.isArray(nodes)) fail("nodes is not a list");
   let ref: JournalRef | null = null;
   if (journal !== undefined && journal !== null) {
@@ -192,7 +214,8 @@ export function parseSnapshot(text: string, path: string): Snapshot {
     if (typeof j.id !== "string" || !isInt(j.seq)) fail("journal is invalid");
     ref = { id: j.id, seq: j.seq as number };
   }
-  return { version: doc.version as number, journal: ref, records: nodes.map((raw: unknown, at) => parseNode(raw, `nodes[${at}]`)) };
+  const records = nodes.map((raw: unknown, at) => parseNode(raw, `nodes[${at}]`));
+  return { version: doc.version as number, journal: ref, records, settings: parseSettings(settings, "settings") };
 }
 
 /** Records from a snapshot's text (tests and tools that read the file alone). */
@@ -215,5 +238,6 @@ export function parseJournalLine(line: string): JournalEntry {
   if (!isInt(entry.seq)) fail("journal line has no seq");
   const seq = entry.seq as number;
   if (isNum(entry.forget)) return { seq, forget: entry.forget as number };
+  if (entry.settings !== undefined) return { seq, settings: parseSettings(entry.settings, `journal[${seq}].settings`) };
   return { seq, node: parseNode(entry.node, `journal[${seq}]`) };
 }

@@ -2,10 +2,12 @@
 // the bridge at start and by `export` (which must not change anything on disk).
 import { readFile } from "node:fs/promises";
 import type { KeyRecord } from "./record.js";
-import { parseJournalHeader, parseJournalLine, parseSnapshot, StoreCorruptError, StoreVersionError, type Snapshot } from "./store-format.js";
+import { NO_SETTINGS, parseJournalHeader, parseJournalLine, parseSnapshot, STORE_VERSION, StoreCorruptError, StoreVersionError, type SettingsDocument, type Snapshot } from "./store-format.js";
 
 export interface StoredDirectory {
   records: KeyRecord[];
+  /** The runtime settings last saved (store-format.ts SettingsDocument). */
+  settings: SettingsDocument;
   /** The journal id the files continue, and the last seq applied; new entries follow it. */
   journalId: string | null;
   seq: number;
@@ -39,9 +41,12 @@ async function readOptional(path: string): Promise<string | null> {
  */
 export async function readStore(target: string, shown: string): Promise<StoredDirectory> {
   const text = await readOptional(target);
-  const snapshot: Snapshot = text === null ? { version: 2, journal: null, records: [] } : parseSnapshot(text, shown);
+  const snapshot: Snapshot = text === null ? { version: STORE_VERSION, journal: null, records: [], settings: NO_SETTINGS } : parseSnapshot(text, shown);
   const records = new Map(snapshot.records.map((r) => [r.num, r]));
-  const out: StoredDirectory = { records: [], journalId: null, seq: snapshot.journal?.seq ?? 0, compact: text === null || snapshot.version < 2, journalProblem: null, applied: 0 };
+  // An older version is rewritten at once (its journal too): an older bridge then refuses the
+  // files instead of reading lines it does not know as torn ones.
+  const migrate = snapshot.version < STORE_VERSION;
+  const out: StoredDirectory = { records: [], settings: snapshot.settings, journalId: null, seq: snapshot.journal?.seq ?? 0, compact: text === null || migrate, journalProblem: null, applied: 0 };
   const journal = await readOptional(journalPath(target));
   const lines = journal === null ? [] : journal.split("\n");
   let id: string | null = null;
@@ -73,6 +78,7 @@ export async function readStore(target: string, shown: string): Promise<StoredDi
       out.seq = entry.seq;
       out.applied++;
       if ("node" in entry) records.set(entry.node.num, entry.node);
+      else if ("settings" in entry) out.settings = entry.settings;
       else records.delete(entry.forget);
     }
   } else if (journal !== null || snapshot.journal !== null) {

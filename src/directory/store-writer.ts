@@ -5,12 +5,18 @@ import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import type { KeyRecord } from "./record.js";
 import { JournalFile, replaceAtomically, type CrashHook } from "./store-files.js";
-import { journalHeader, journalLine, serializeRecords } from "./store-format.js";
+import { journalHeader, journalLine, serializeRecords, settingsLine, type SettingsDocument } from "./store-format.js";
 import { journalPath } from "./store-read.js";
 
 export interface RecordSource {
   get(num: number): Readonly<KeyRecord> | undefined;
   snapshot(): readonly Readonly<KeyRecord>[];
+}
+
+/** The settings as they are now, and whether this write must record them (they changed). */
+export interface SettingsWrite {
+  doc: SettingsDocument;
+  changed: boolean;
 }
 
 export class StoreWriter {
@@ -45,10 +51,10 @@ export class StoreWriter {
     }
   }
 
-  /** One batch of changed nodes, durable when this resolves. `final`: no optional compaction. */
-  async write(source: RecordSource, nums: ReadonlySet<number>, nowSec: number, final: boolean): Promise<void> {
-    if (this.mustCompact || this.journal === null || (this.shouldCompact && !final)) await this.compact(source, nowSec);
-    else if (nums.size > 0) await this.append(source, nums);
+  /** One batch of changed nodes (and settings), durable when this resolves. `final`: no optional compaction. */
+  async write(source: RecordSource, nums: ReadonlySet<number>, settings: SettingsWrite, nowSec: number, final: boolean): Promise<void> {
+    if (this.mustCompact || this.journal === null || (this.shouldCompact && !final)) await this.compact(source, settings.doc, nowSec);
+    else if (nums.size > 0 || settings.changed) await this.append(source, nums, settings);
     const journalBytes = this.journal?.size ?? 0;
     if (journalBytes > Math.max(this.snapshotBytes, this.compactMinBytes)) this.shouldCompact = true;
   }
@@ -58,10 +64,11 @@ export class StoreWriter {
     this.journal = null;
   }
 
-  private async append(source: RecordSource, nums: Iterable<number>): Promise<void> {
+  private async append(source: RecordSource, nums: Iterable<number>, settings: SettingsWrite): Promise<void> {
     let text = "";
     // Each node as it is now: whatever changed since it was marked rides along.
     for (const num of nums) text += journalLine(++this.seq, num, source.get(num));
+    if (settings.changed) text += settingsLine(++this.seq, settings.doc);
     try {
       await (this.journal as JournalFile).append(Buffer.from(text, "utf8"), this.hook);
     } catch (error) {
@@ -74,11 +81,11 @@ export class StoreWriter {
   }
 
   /** Snapshot of everything (with the last seq), then a fresh journal that continues it. */
-  private async compact(source: RecordSource, nowSec: number): Promise<void> {
+  private async compact(source: RecordSource, settings: SettingsDocument, nowSec: number): Promise<void> {
     this.mustCompact = true;
     await this.close();
     const id = randomBytes(8).toString("hex");
-    const data = Buffer.from(serializeRecords(source.snapshot(), nowSec, { id, seq: this.seq }), "utf8");
+    const data = Buffer.from(serializeRecords(source.snapshot(), nowSec, { id, seq: this.seq }, settings), "utf8");
     await replaceAtomically(this.target, data, this.hook, ["tmp-partial", "tmp-synced", "renamed"]);
     this.snapshotBytes = data.length;
     // Until this rename a reader sees the old journal, whose id no longer matches: ignored.

@@ -6,65 +6,22 @@
 // the directory's size and a change's amortised cost stays proportional to the change.
 // One background loop writes: urgent changes (anything announced) at most every batchMs, in
 // one fsync per batch; changes nobody announces (a lastSeen) lazily, every lazyMs.
+// The runtime settings set over MQTT ride in the same files (saveSettings), so one
+// durability mechanism serves both.
 import { EventEmitter } from "node:events";
 import { rename } from "node:fs/promises";
 import { backoff } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
-import type { KeyRecord } from "./record.js";
+import { StoreUnsavedError, type KeyStoreOptions, type LoadResult, type StoreEvents, type StoreSource } from "./store-api.js";
 import { checkStorePath, noCrash, removeStaleTemps, resolveStorePath, type CrashHook } from "./store-files.js";
-import { StoreCorruptError } from "./store-format.js";
+import { NO_SETTINGS, StoreCorruptError, type SettingsDocument } from "./store-format.js";
 import { readStore } from "./store-read.js";
-import { StoreWriter, type RecordSource } from "./store-writer.js";
+import { StoreWriter } from "./store-writer.js";
 
-export { StoreVersionError, StoreCorruptError } from "./store-format.js";
+export { StoreVersionError, StoreCorruptError, type SettingsDocument } from "./store-format.js";
 export { StorePathError, type CrashPoint } from "./store-files.js";
-
-/** What the store persists: KeyDirectory satisfies it. */
-export type StoreSource = RecordSource;
-
-export interface KeyStoreOptions {
-  /** null: memory only (demo mode): load() is empty and nothing is ever written. */
-  path: string | null;
-  clock?: Clock;
-  /** Least time between two batches. Default 20 ms. */
-  batchMs?: number;
-  /** How long a change nobody announces may wait. Default 5,000 ms. */
-  lazyMs?: number;
-  /** The wait before retry `attempt` (1, 2, ...) of a failing write. */
-  retryDelayMs?: (attempt: number) => number;
-  /** The journal is compacted once it is larger than the snapshot and than this. Default 256 KiB. */
-  compactMinBytes?: number;
-  /** Test hook, awaited at each point of a write (see test/directory/store-crash.test.ts). */
-  crashPoint?: CrashHook;
-}
-
-export interface LoadResult {
-  records: KeyRecord[];
-  /** Set when a file was unreadable and moved aside; the caller logs it as a warning. */
-  warning: string | null;
-  movedTo: string | null;
-}
-
-export interface StoreEvents {
-  /** A background write failed; the files on disk are intact and the write is retried. */
-  writeFailed: [Error];
-  written: [];
-  /** A write succeeded after failures: lastError is null again. */
-  recovered: [];
-}
-
-/** The final write at stop failed: `unsaved` changed nodes are not on disk. */
-export class StoreUnsavedError extends Error {
-  override readonly name = "StoreUnsavedError";
-  constructor(
-    readonly unsaved: number,
-    path: string,
-    cause: Error,
-  ) {
-    super(`${unsaved} changed node${unsaved === 1 ? "" : "s"} of the key directory could not be saved to ${path}: ${cause.message}`);
-  }
-}
+export { StoreUnsavedError, type KeyStoreOptions, type LoadResult, type StoreEvents, type StoreSource } from "./store-api.js";
 
 /** The shared backoff, from half a second to a minute: a dead disk is retried, never hammered. */
 const defaultRetryDelay = (attempt: number): number => backoff(attempt - 1, 500, 60_000);
@@ -83,6 +40,8 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   private lastWriteAt = -Infinity;
   private wake: (() => void) | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  /** The settings as the files hold them (or will, once the write under way is done). */
+  private settings: SettingsDocument = NO_SETTINGS;
   /** The error of the last failed write, null once a write succeeds. */
   lastError: Error | null = null;
 
@@ -107,21 +66,22 @@ export class KeyStore extends EventEmitter<StoreEvents> {
    */
   async load(): Promise<LoadResult> {
     const path = this.options.path;
-    if (path === null) return { records: [], warning: null, movedTo: null };
+    if (path === null) return { records: [], settings: NO_SETTINGS, warning: null, movedTo: null };
     const target = await resolveStorePath(path);
     await checkStorePath(path, target);
     await removeStaleTemps(target); // a write killed before its rename
     try {
       const stored = await readStore(target, path);
       this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, stored.seq, stored.compact);
-      return { records: stored.records, warning: stored.journalProblem, movedTo: null };
+      this.settings = stored.settings;
+      return { records: stored.records, settings: stored.settings, warning: stored.journalProblem, movedTo: null };
     } catch (error) {
       if (!(error instanceof StoreCorruptError)) throw error;
       const movedTo = `${target}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, "-")}`;
       await rename(target, movedTo);
       this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, 0, true);
       const warning = `key store ${path} is unreadable (${error.message}); moved it to ${movedTo} and started with an empty key directory`;
-      return { records: [], warning, movedTo };
+      return { records: [], settings: NO_SETTINGS, warning, movedTo };
     }
   }
 
@@ -149,6 +109,33 @@ export class KeyStore extends EventEmitter<StoreEvents> {
       this.wake?.(); // an idle loop learns its deadline
     }
     return done;
+  }
+
+  /**
+   * Replaces the settings kept with the directory, in a write of its own (with whatever nodes
+   * are pending): resolves once they are durable; rejects if that write fails, and then the
+   * files keep the settings they had, so a setting is never claimed saved that is not. The
+   * background loop's retries do not apply: the caller answers someone now. Memory only: at once.
+   */
+  async saveSettings(settings: SettingsDocument): Promise<void> {
+    if (this.writer === null) {
+      this.settings = settings;
+      return;
+    }
+    if (this.source === null) throw new Error("the key store is not running");
+    await this.exclusive(async () => {
+      const before = this.settings;
+      this.settings = settings;
+      try {
+        await this.write(false, true);
+      } catch (error) {
+        // The failed write left the writer due for a compaction, which writes these back:
+        // the loop takes it up (and retries it, reporting the disk's trouble).
+        this.settings = before;
+        this.wake?.();
+        throw error;
+      }
+    });
   }
 
   /** Writes what is unsaved now; rejects if the write failed (tests, and the final write). */
@@ -183,7 +170,6 @@ export class KeyStore extends EventEmitter<StoreEvents> {
       }
       try {
         await this.exclusive(() => this.write(false));
-        if (attempt > 0) this.emit("recovered");
         attempt = 0;
       } catch (error) {
         attempt += 1;
@@ -228,10 +214,10 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   }
 
   /** One batch: a journal append, or a compaction that covers everything. */
-  private async write(final: boolean): Promise<void> {
+  private async write(final: boolean, settingsChanged = false): Promise<void> {
     const writer = this.writer as StoreWriter;
     // Decided now, not when queued: a write queued behind another may find nothing left.
-    if (this.pending.size === 0 && !writer.compactionDue) return;
+    if (this.pending.size === 0 && !writer.compactionDue && !settingsChanged) return;
     const nums = this.pending;
     const waiters = this.waiters;
     const hadUrgent = this.urgent;
@@ -242,7 +228,8 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     this.lazySince = null;
     this.lastWriteAt = this.clock.now();
     try {
-      await writer.write(this.source as StoreSource, nums, Math.floor(this.clock.now() / 1000), final);
+      const settings = { doc: this.settings, changed: settingsChanged };
+      await writer.write(this.source as StoreSource, nums, settings, Math.floor(this.clock.now() / 1000), final);
     } catch (error) {
       for (const num of nums) this.pending.add(num);
       this.waiters = [...waiters, ...this.waiters];
@@ -251,8 +238,11 @@ export class KeyStore extends EventEmitter<StoreEvents> {
       this.lastError = error as Error;
       throw error;
     }
+    // Whichever write works first after failures (the loop's retry or a saveSettings) says so.
+    const recovered = this.lastError !== null;
     this.lastError = null;
     for (const resolve of waiters) resolve();
     this.emit("written");
+    if (recovered) this.emit("recovered");
   }
 }

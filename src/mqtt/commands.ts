@@ -48,15 +48,16 @@ const REQUESTS: Readonly<Record<string, CommandSpec<unknown>>> = {
   sync: command<void>({ parse: () => undefined, run: (e) => e.manager.sync() }),
   interval: command<number>({
     parse: (r) => parseInterval(valueArg(r)),
-    run: (e, seconds) => {
-      e.manager.setInterval(seconds);
+    // Answered once saved with the key directory: an error when it could not be.
+    run: async (e, seconds) => {
+      await e.manager.setInterval(seconds);
       return { value: seconds };
     },
   }),
   enabled: command<boolean>({
     parse: (r) => parseEnabled(valueArg(r)),
-    run: (e, on) => {
-      e.manager.setEnabled(on);
+    run: async (e, on) => {
+      await e.manager.setEnabled(on);
       return { value: on };
     },
   }),

@@ -15,6 +15,7 @@ import type { EngineEvent } from "./events.js";
 import { observeDump } from "./observe.js";
 import { afterDump, NO_RADIO_NODES, radioNodeFigures, type RadioNodes } from "./radio-nodes.js";
 import { RadioWatch } from "./radio-watch.js";
+import type { SettingsSaver } from "./runtime-settings.js";
 import { SyncScheduler, type SyncReason } from "./scheduler.js";
 import { buildStats, type SyncCounters, type SyncStats } from "./stats.js";
 
@@ -43,6 +44,8 @@ export interface KeySyncOptions {
   keyChange: KeyPolicy;
   /** Defaults to the radio's nodes-only refresh on the connection it holds. */
   source?: NodeDbSource;
+  /** Saves interval and enabled before they apply (runtime-settings.ts); without it they are not kept. */
+  settings?: SettingsSaver;
   log?: LogPort;
 }
 
@@ -53,6 +56,8 @@ export interface ManagerEvents {
   radio: [RadioStatus];
   /** A handshake completed: the radio's identity (bridge/info) is known; its dump follows. */
   handshake: [];
+  /** interval or enabled changed (bridge/info.settings). */
+  settings: [];
 }
 
 export class KeySyncManager extends EventEmitter<ManagerEvents> {
@@ -143,14 +148,17 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     return this.sync();
   }
 
-  setInterval(seconds: number): void {
+  /** Answers once the interval is saved (durable before acknowledged); a failed save changes nothing. */
+  async setInterval(seconds: number): Promise<void> {
+    await this.opts.settings?.save("interval", seconds);
     this.scheduler.setInterval(seconds);
-    this.publishStats();
+    this.settingChanged();
   }
 
-  setEnabled(enabled: boolean): void {
+  async setEnabled(enabled: boolean): Promise<void> {
+    await this.opts.settings?.save("enabled", enabled);
     this.scheduler.setEnabled(enabled);
-    this.publishStats();
+    this.settingChanged();
   }
 
   node(num: number): NodeView {
@@ -272,6 +280,11 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     } finally {
       this.quiet = false;
     }
+  }
+
+  private settingChanged(): void {
+    this.publishStats();
+    this.emit("settings");
   }
 
   private publishStats(): void {

@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KeyDirectory } from "../../src/directory/keys.js";
 import { KeyStore } from "../../src/directory/store.js";
+import { STORE_VERSION } from "../../src/directory/store-format.js";
 import { dump, ingestDump, key, remote } from "../directory/util.js";
 import { assertBuilt, run } from "./run.js";
 
@@ -21,7 +22,7 @@ function scratch(): string {
   return dir;
 }
 
-/** A store with nodes 1-2 in its snapshot and 3 (and 2's pending key) in its journal only. */
+/** A store with nodes 1-2 in its snapshot and 3 (and 2's pending key) and the settings in its journal only. */
 async function writeStore(path: string): Promise<void> {
   const store = new KeyStore({ path, batchMs: 0 });
   const directory = new KeyDirectory({ now: () => 1_800_000_000, weakHashes: new Set() });
@@ -32,13 +33,17 @@ async function writeStore(path: string): Promise<void> {
   await store.flush(); // the first write after start is a compaction: 1 and 2 in the snapshot
   ingestDump(directory, dump(null, [remote(2, key(22)), remote(3, key(3))]), "pin");
   await directory.lastChangeAnnounced();
+  await store.saveSettings(SETTINGS);
   await store.stop();
 }
+
+const SETTINGS = { interval: { value: 600, configured: { value: 300, source: "default" } } };
 
 interface Exported {
   format: string;
   version: number;
   journal: unknown;
+  settings: unknown;
   nodes: { num: number; key: string | null; pending_key: string | null }[];
 }
 
@@ -54,7 +59,7 @@ describe("meshtastic-keysync export", () => {
     const result = await run(["export", "--config", config], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const doc = JSON.parse(result.stdout) as Exported;
-    expect(doc).toMatchObject({ format: "meshtastic-keysync/keys", version: 3, journal: null });
+    expect(doc).toMatchObject({ format: "meshtastic-keysync/keys", version: STORE_VERSION, journal: null });
     const b64 = (seed: number): string => Buffer.from(key(seed)).toString("base64");
     expect(doc.nodes.map((n) => [n.num, n.key, n.pending_key])).toEqual([
       [1, b64(1), null],
@@ -62,6 +67,7 @@ describe("meshtastic-keysync export", () => {
       [3, b64(3), null],
     ]);
     expect(result.stdout).not.toMatch(/private/i);
+    expect(doc.settings).toEqual(SETTINGS);
 
     // Restore: copied to store.path of a new place, beside a journal left from elsewhere.
     const other = scratch();
@@ -71,6 +77,7 @@ describe("meshtastic-keysync export", () => {
     const loaded = await new KeyStore({ path: restored }).load();
     expect(loaded.records.map((r) => r.num).sort()).toEqual([1, 2, 3]);
     expect(loaded.records.find((r) => r.num === 2)?.pendingKey).toEqual(key(22));
+    expect(loaded.settings).toEqual(SETTINGS);
   });
 
   it("without a config file (the demo, keys in memory): exit 2 naming store.path", async () => {

@@ -1,4 +1,4 @@
-// The store file's format 3: the trust fields survive a restart; nodes of versions 1 and 2 are migrated.
+// The store file's format (4; the trust fields came with 3): the trust fields survive a restart; nodes of versions 1 and 2 are migrated.
 import { describe, expect, it } from "vitest";
 import { parseStore, serializeRecords, StoreVersionError, STORE_VERSION } from "../../src/directory/store-format.js";
 import { keyFields, NO_NOTES } from "../../src/directory/record.js";
@@ -21,7 +21,7 @@ describe("store format", () => {
     const text = serializeRecords([changed, evicted, plain], 1);
     const doc = JSON.parse(text) as { version: number; nodes: Record<string, unknown>[] };
     expect(doc.version).toBe(STORE_VERSION);
-    expect(STORE_VERSION).toBe(3);
+    expect(STORE_VERSION).toBe(4);
     // Keys equal to the held one are left out: the usual node costs no more than in version 1.
     expect(Object.keys(doc.nodes[2] ?? {})).not.toContain("confirmed_key");
     expect(Object.keys(doc.nodes[2] ?? {})).not.toContain("radio_key");
@@ -58,12 +58,12 @@ describe("store format", () => {
     const [plain, pinned] = parseStore(v1, "keys.json");
     expect(plain).toMatchObject({ key: key(1), confirmedKey: key(1), confirmedOrigin: "nodedb", radioKey: null, inRadio: false, notes: NO_NOTES });
     expect(pinned).toMatchObject({ key: key(2), confirmedKey: key(2), pendingKey: key(22), changed: true });
-    // Written back, it is version 3.
-    expect(JSON.parse(serializeRecords([plain!, pinned!], 1))).toMatchObject({ version: 3 });
+    // Written back, it is the current version.
+    expect(JSON.parse(serializeRecords([plain!, pinned!], 1))).toMatchObject({ version: STORE_VERSION });
   });
 
   it("a newer version is still refused; a broken trust field is corrupt", () => {
-    expect(() => parseStore(JSON.stringify({ format: "meshtastic-keysync/keys", version: 4, nodes: [] }), "k")).toThrow(StoreVersionError);
+    expect(() => parseStore(JSON.stringify({ format: "meshtastic-keysync/keys", version: STORE_VERSION + 1, nodes: [] }), "k")).toThrow(StoreVersionError);
     const text = serializeRecords([record(1, key(1))], 1).replace('"in_radio": true', '"in_radio": true, "rejected": ["nope"]');
     expect(() => parseStore(text, "k")).toThrow(/nodes\[0\]\.rejected/);
   });

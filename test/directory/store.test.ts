@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KeyDirectory } from "../../src/directory/keys.js";
 import { KeyStore, StorePathError, StoreUnsavedError, StoreVersionError } from "../../src/directory/store.js";
-import { serializeRecords } from "../../src/directory/store-format.js";
+import { serializeRecords, STORE_VERSION } from "../../src/directory/store-format.js";
 import { ManualClock, flush as settle } from "../helpers/clock.js";
 import { dump, ingestDump, key, parseDoc, record, remote } from "./util.js";
 
@@ -60,7 +60,7 @@ const journalLines = async (): Promise<string[]> => (await readFile(`${path}.jou
 
 describe("KeyStore", () => {
   it("a missing file loads empty; memory-only mode never writes", async () => {
-    expect(await new KeyStore({ path }).load()).toEqual({ records: [], warning: null, movedTo: null });
+    expect(await new KeyStore({ path }).load()).toEqual({ records: [], settings: {}, warning: null, movedTo: null });
     const memory = new KeyStore({ path: null });
     const dirA = directory();
     memory.start(dirA);
@@ -218,14 +218,14 @@ describe("KeyStore", () => {
     const { store, dir: d } = await open();
     expect(d.list().map((v) => v.num)).toEqual([1, 2]);
     await store.flush();
-    expect(parseDoc(await readFile(path, "utf8"))).toMatchObject({ version: 3, nodes: [{ num: 1 }, { num: 2 }] });
+    expect(parseDoc(await readFile(path, "utf8"))).toMatchObject({ version: STORE_VERSION, nodes: [{ num: 1 }, { num: 2 }] });
     expect(await journalLines()).toHaveLength(1);
 
-    const future = JSON.stringify({ format: "meshtastic-keysync/keys", version: 4, nodes: [], future: true });
+    const future = JSON.stringify({ format: "meshtastic-keysync/keys", version: STORE_VERSION + 1, nodes: [], future: true });
     await writeFile(path, future);
     const error = await new KeyStore({ path }).load().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreVersionError);
-    expect((error as StoreVersionError).message).toMatch(/version 4.*newer/);
+    expect((error as StoreVersionError).message).toMatch(new RegExp(`version ${STORE_VERSION + 1}.*newer`));
     expect(await readFile(path, "utf8")).toBe(future);
   });
 
@@ -269,7 +269,7 @@ describe("KeyStore", () => {
     await d.lastChangeAnnounced();
     await store.stop();
     expect((await lstat(path)).isSymbolicLink()).toBe(true);
-    expect(parseDoc(await readFile(target, "utf8")).version).toBe(3);
+    expect(parseDoc(await readFile(target, "utf8")).version).toBe(STORE_VERSION);
     expect((await readdir(volume)).sort()).toEqual(["keys.json", "keys.json.journal"]);
     expect((await reload()).list().map((v) => v.num)).toEqual([1, 2]);
   });

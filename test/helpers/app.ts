@@ -28,6 +28,14 @@ export interface RigOptions {
   sim?: SimRadioOptions;
   /** Runs before the app starts, e.g. to put a store file in place. */
   prepare?: (paths: { dir: string; storePath: string }) => void;
+  /**
+   * The folder of config.yaml and keys.json, instead of a fresh one: a restart on the same
+   * store (config.yaml is written anew from `config`: an edited file). Kept at stop; the
+   * caller removes it.
+   */
+  dir?: string;
+  /** The environment the config loader reads (MESHTASTIC_KEYSYNC_*); default none. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** `config` is merged over a radio pointing at the simulator (30 nodes), an embedded broker on port 0 and log level warn. */
@@ -43,13 +51,13 @@ export function startRig(config: Record<string, unknown> = {}, options: RigOptio
 async function start(config: Record<string, unknown>, options: RigOptions): Promise<RunningBridge> {
   const sim = new SimRadio({ port: 0, ...options.sim });
   const address = await sim.start();
-  const dir = mkdtempSync(join(tmpdir(), "keysync-bridge-"));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "keysync-bridge-"));
   const storePath = join(dir, "keys.json");
   options.prepare?.({ dir, storePath });
   const base = { radio: { host: address.host, port: address.port }, embedded_broker: { port: 0 }, store: { path: storePath } };
   const file = join(dir, "config.yaml");
   writeFileSync(file, stringify(merge(base, config)));
-  const loaded = loadConfig({ path: file, env: {}, cwd: dir });
+  const loaded = loadConfig({ path: file, env: options.env ?? {}, cwd: dir });
   const logs: string[] = [];
   const waiters: { text: string; resolve: (line: string) => void }[] = [];
   const destination = {
@@ -63,7 +71,7 @@ async function start(config: Record<string, unknown>, options: RigOptions): Prom
     },
   };
   const logger = createLogger(loaded.config.log_level, { format: "json", destination });
-  const app = await startApp(loaded.config, { logger, demo: false, configPath: file });
+  const app = await startApp(loaded.config, { logger, demo: false, configPath: file, sources: loaded.sources });
   return {
     app,
     sim,
@@ -82,7 +90,7 @@ async function start(config: Record<string, unknown>, options: RigOptions): Prom
     async stop() {
       await app.stop();
       await sim.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -35,7 +35,7 @@ export async function startSerialBridge(serve: (path: string) => void, config: R
   const loaded = loadConfig({ path: file, env: {}, cwd: dir });
   const logs: string[] = [];
   const logger = createLogger(loaded.config.log_level, { format: "json", destination: { write: (line: string) => void logs.push(line) } });
-  const app = await startApp(loaded.config, { logger, demo: false, configPath: file });
+  const app = await startApp(loaded.config, { logger, demo: false, configPath: file, sources: loaded.sources });
   return {
     app,
     pair,

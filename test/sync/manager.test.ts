@@ -209,12 +209,12 @@ describe("KeySyncManager", () => {
     await expect(manager.forget(2)).rejects.toThrow(NodeNotFoundError);
   });
 
-  it("interval and enabled reschedule and republish the figures", () => {
+  it("interval and enabled reschedule and republish the figures", async () => {
     const { radio, manager, stats } = setup();
     radio.deliver(handshake());
     stats.length = 0;
-    manager.setInterval(600);
-    manager.setEnabled(false);
+    await manager.setInterval(600);
+    await manager.setEnabled(false);
     expect(stats.map((s) => [s.interval, s.enabled, s.next_sync === null])).toEqual([
       [600, true, false],
       [600, false, true],

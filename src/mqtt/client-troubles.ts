@@ -35,6 +35,7 @@ export class ClientTroubles {
   private lastError = "";
   private fallBack = false;
   private lastLostReason: string | null = null;
+  private lastLostKind: string | null = null;
   private readonly refusedRequests = new Set<string>();
 
   constructor(
@@ -95,9 +96,13 @@ export class ClientTroubles {
     this.state.disconnected(reason);
     this.sink.health(this.state.snapshot());
     const fields = { reason, afterMs: facts.now - facts.connectedAt };
-    // A broker that keeps dropping us for one reason is named once, not on every round.
-    if (reason === this.lastLostReason) this.log.debug(fields, "MQTT connection lost");
+    // A broker that keeps dropping us for one reason is named once, not on every round. Without
+    // a reason code, what the socket says of the same drop varies with timing (a reset, a
+    // broken pipe, a plain close), so those count as one reason.
+    const kind = facts.reasonCode !== null ? reason : "no reason code";
+    if (kind === this.lastLostKind) this.log.debug(fields, "MQTT connection lost");
     else this.log.warn(fields, "MQTT connection lost");
+    this.lastLostKind = kind;
     this.lastLostReason = reason;
   }
 

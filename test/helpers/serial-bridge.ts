@@ -16,6 +16,8 @@ export interface SerialBridge {
   mqttUrl: string;
   /** Every log line, JSON, as written. */
   logs: string[];
+  /** Resolves with the first log line (already written or still to come) that contains `text`. */
+  logLine(text: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -34,13 +36,26 @@ export async function startSerialBridge(serve: (path: string) => void, config: R
   writeFileSync(file, stringify({ ...base, ...config, radio: { ...base.radio, ...(config.radio as object | undefined) } }));
   const loaded = loadConfig({ path: file, env: {}, cwd: dir });
   const logs: string[] = [];
-  const logger = createLogger(loaded.config.log_level, { format: "json", destination: { write: (line: string) => void logs.push(line) } });
+  const waiters: { text: string; resolve: (line: string) => void }[] = [];
+  const write = (line: string): void => {
+    logs.push(line);
+    for (const waiter of waiters.filter((w) => line.includes(w.text))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(line);
+    }
+  };
+  const logLine = (text: string): Promise<string> => {
+    const seen = logs.find((line) => line.includes(text));
+    return seen !== undefined ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ text, resolve }));
+  };
+  const logger = createLogger(loaded.config.log_level, { format: "json", destination: { write } });
   const app = await startApp(loaded.config, { logger, demo: false, configPath: file, sources: loaded.sources });
   return {
     app,
     pair,
     mqttUrl: app.addresses.mqtt,
     logs,
+    logLine,
     stop: async () => {
       await app.stop();
       await pair.close();

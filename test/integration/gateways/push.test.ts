@@ -1,40 +1,21 @@
 // Push: a key only another gateway heard reaches our radio by AdminMessage.add_contact, so a
 // DM the radio refused (PKI_SEND_FAIL_PUBLIC_KEY) goes through after one push.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Mosquitto } from "../../helpers/mosquitto.js";
-import { Observer, json, publishOnce } from "../../helpers/mqtt.js";
-import { startBridge, type RunningBridge } from "../../helpers/app.js";
+import { describe, expect, it } from "vitest";
+import { json } from "../../helpers/mqtt.js";
+import type { RunningBridge } from "../../helpers/app.js";
+import { sharedBroker } from "./rig.js";
 
-type Response = { status: string; error?: string; data: Record<string, unknown> };
-let mosquitto: Mosquitto;
-let observer: Observer;
-const bridges: RunningBridge[] = [];
-
-beforeAll(async () => {
-  mosquitto = await Mosquitto.start();
-  observer = await Observer.connect(mosquitto.url, ["#"]);
-});
-afterAll(async () => {
-  await observer.close();
-  for (const b of bridges) await b.stop();
-  await mosquitto.stop();
-});
-
-async function request(base: string, command: string, payload: object): Promise<Response> {
-  const mark = observer.mark();
-  await publishOnce(mosquitto.url, `${base}/bridge/request/${command}`, JSON.stringify(payload));
-  return json((await observer.next(`${base}/bridge/response/${command}`, () => true, mark)).text) as Response;
-}
+const rig = sharedBroker();
+const request = rig.request.bind(rig);
+let gwB: RunningBridge;
 
 describe("push", () => {
   it("a send to a node only the other gateway heard succeeds after one add_contact", async () => {
-    const a = await startBridge({ mqtt: { server: mosquitto.url, base_topic: "gw-a" }, share: { enabled: true }, push: { enabled: true } }, { nodes: 10, seed: 11 });
-    bridges.push(a);
-    const b = await startBridge({ mqtt: { server: mosquitto.url, base_topic: "gw-b" }, share: { enabled: true } }, { nodes: 10, seed: 22 });
-    bridges.push(b);
+    const a = await rig.gateway("gw-a", { share: { enabled: true }, push: { enabled: true } }, { nodes: 10, seed: 11 });
+    const b = (gwB = await rig.gateway("gw-b", { share: { enabled: true } }, { nodes: 10, seed: 22 }));
     const target = [...b.sim.nodes.values()].find((n) => n.publicKey)!;
     expect(a.sim.nodes.has(target.num)).toBe(false);
-    await observer.next(`gw-a/nodes/${target.id}`, (t) => (json(t) as { key_source: string }).key_source === "gateway:gw-b");
+    await rig.observer.next(`gw-a/nodes/${target.id}`, (t) => (json(t) as { key_source: string }).key_source === "gateway:gw-b");
 
     const admins: { kind: string; num: number; hasKey: boolean }[] = [];
     a.sim.on("admin", (effect) => admins.push(effect as { kind: string; num: number; hasKey: boolean }));
@@ -51,16 +32,15 @@ describe("push", () => {
 
     // On demand, for a node the radio lacks: pushed once.
     const other = [...b.sim.nodes.values()].filter((n) => n.publicKey)[1]!;
-    await observer.next(`gw-a/nodes/${other.id}`, (t) => (json(t) as { has_key: boolean }).has_key);
+    await rig.observer.next(`gw-a/nodes/${other.id}`, (t) => (json(t) as { has_key: boolean }).has_key);
     expect(await request("gw-a", "push", { id: other.id })).toMatchObject({ status: "ok", data: { id: other.id, sent: true, confirmed: true } });
     expect(admins.map((e) => e.num)).toEqual([target.num, other.num]);
   });
 
   it("is off by default: the send error says our directory has the key", async () => {
-    const c = await startBridge({ mqtt: { server: mosquitto.url, base_topic: "gw-c" }, share: { enabled: true, trust: ["gw-b"] } }, { nodes: 5, seed: 33 });
-    bridges.push(c);
-    const target = [...bridges[1]!.sim.nodes.values()].find((n) => n.publicKey)!;
-    await observer.next(`gw-c/nodes/${target.id}`, (t) => (json(t) as { has_key: boolean }).has_key);
+    await rig.gateway("gw-c", { share: { enabled: true, trust: ["gw-b"] } }, { nodes: 5, seed: 33 });
+    const target = [...gwB.sim.nodes.values()].find((n) => n.publicKey)!;
+    await rig.observer.next(`gw-c/nodes/${target.id}`, (t) => (json(t) as { has_key: boolean }).has_key);
     const refused = await request("gw-c", "send", { to: target.id, text: "hi" });
     expect(refused.status).toBe("error");
     expect(refused.error).toMatch(/our key directory has one .*push is off/);

@@ -1,31 +1,17 @@
 // Two gateways, two radios that hear disjoint halves of a mesh, one real Mosquitto: sharing
 // public keys over the broker gives each bridge's directory every key.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Mosquitto } from "../../helpers/mosquitto.js";
-import { Observer, json, publishOnce } from "../../helpers/mqtt.js";
-import { startBridge, type RunningBridge } from "../../helpers/app.js";
+import { describe, expect, it } from "vitest";
+import { json, publishOnce } from "../../helpers/mqtt.js";
+import type { RunningBridge } from "../../helpers/app.js";
+import { sharedBroker } from "./rig.js";
 
 type NodeStatus = { id: string; has_key: boolean; key_source: string | null; key_fingerprint: string | null };
 const SHARE = "meshtastic-keysync/directory";
 
-let mosquitto: Mosquitto;
-const bridges: RunningBridge[] = [];
-let observer: Observer;
+const rig = sharedBroker();
 
-beforeAll(async () => {
-  mosquitto = await Mosquitto.start();
-  observer = await Observer.connect(mosquitto.url, ["#"]);
-});
-afterAll(async () => {
-  await observer.close();
-  for (const b of bridges) await b.stop();
-  await mosquitto.stop();
-});
-
-async function gateway(name: string, seed: number, trust: string[]): Promise<RunningBridge> {
-  const bridge = await startBridge({ mqtt: { server: mosquitto.url, base_topic: name }, share: { enabled: true, trust } }, { nodes: 20, seed });
-  bridges.push(bridge);
-  return bridge;
+function gateway(name: string, seed: number, trust: string[]): Promise<RunningBridge> {
+  return rig.gateway(name, { share: { enabled: true, trust } }, { nodes: 20, seed });
 }
 
 describe("shared key directory", () => {
@@ -38,18 +24,18 @@ describe("shared key directory", () => {
     for (const [selfName, other, otherName] of [["gw-a", b, "gw-b"], ["gw-b", a, "gw-a"]] as const) {
       for (const node of other.sim.nodes.values()) {
         if (!node.publicKey) continue;
-        const seen = await observer.next(`${selfName}/nodes/${node.id}`, (t) => (json(t) as NodeStatus).has_key);
+        const seen = await rig.observer.next(`${selfName}/nodes/${node.id}`, (t) => (json(t) as NodeStatus).has_key);
         expect(json(seen.text)).toMatchObject({ has_key: true, key_source: `gateway:${otherName}` });
       }
       // Keys heard only from the other gateway are never re-published by this one.
       for (const node of other.sim.nodes.values()) {
-        expect(observer.on(`${SHARE}/${selfName}/${node.id}`)).toEqual([]);
+        expect(rig.observer.on(`${SHARE}/${selfName}/${node.id}`)).toEqual([]);
       }
     }
 
     // One retained message per key, per gateway whose own radio learned it.
     const keyedA = [...a.sim.nodes.values()].filter((n) => n.publicKey).length + 1;
-    const sharedByA = new Set(observer.messages.filter((m) => m.topic.startsWith(`${SHARE}/gw-a/`)).map((m) => m.topic));
+    const sharedByA = new Set(rig.observer.messages.filter((m) => m.topic.startsWith(`${SHARE}/gw-a/`)).map((m) => m.topic));
     expect(sharedByA.size).toBe(keyedA);
 
     // A rogue gateway name is ignored; a trusted message published after it is merged, so
@@ -57,9 +43,9 @@ describe("shared key directory", () => {
     const rogueId = "!0badc0de";
     const trustedId = "!0000beef";
     const key = (fill: number): string => Buffer.alloc(32, fill).toString("base64");
-    await publishOnce(mosquitto.url, `${SHARE}/rogue/${rogueId}`, JSON.stringify({ id: rogueId, public_key: key(7) }), true);
-    await publishOnce(mosquitto.url, `${SHARE}/gw-b/${trustedId}`, JSON.stringify({ id: trustedId, public_key: key(9) }), true);
-    await observer.next(`gw-a/nodes/${trustedId}`, (t) => (json(t) as NodeStatus).key_source === "gateway:gw-b");
-    expect(observer.on(`gw-a/nodes/${rogueId}`)).toEqual([]);
+    await publishOnce(rig.url, `${SHARE}/rogue/${rogueId}`, JSON.stringify({ id: rogueId, public_key: key(7) }), true);
+    await publishOnce(rig.url, `${SHARE}/gw-b/${trustedId}`, JSON.stringify({ id: trustedId, public_key: key(9) }), true);
+    await rig.observer.next(`gw-a/nodes/${trustedId}`, (t) => (json(t) as NodeStatus).key_source === "gateway:gw-b");
+    expect(rig.observer.on(`gw-a/nodes/${rogueId}`)).toEqual([]);
   });
 });

@@ -103,7 +103,7 @@ try {
     const file = join(dir, "config.yaml");
     writeFileSync(file, `radio: {host: 127.0.0.1, port: ${address.port}}\nmqtt: {server: "${broker.url}"}\nstore: {path: "${join(dir, "keys.json")}"}\nlog_level: info\n`);
     const loaded = loadConfig({ path: file, env: {}, cwd: dir });
-    const app = await startApp(loaded.config, { logger: createLogger("info", { format: "json", destination: logLines }), demo: false, configPath: file });
+    const app = await startApp(loaded.config, { logger: createLogger("info", { format: "json", destination: logLines }), demo: false, configPath: file, sources: loaded.sources });
     const mqtt = (await import("mqtt")).default;
     const watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 4, reconnectPeriod: 0 });
     watcher.on("message", (_, payload) => {

@@ -7,8 +7,8 @@
 //
 // In `npm run bench`; alone (after `npm run build`): node bench/node-list.mjs
 import { pathToFileURL } from "node:url";
-import { BASE, startBridge, startSim } from "./lib/setup.mjs";
-import { json, watch } from "./lib/mqtt-watch.mjs";
+import { BASE, withRig } from "./lib/setup.mjs";
+import { json } from "./lib/mqtt-watch.mjs";
 import { median } from "./lib/stats.mjs";
 import { bytes, count, renderTable } from "./lib/table.mjs";
 import { nowMs, sleep } from "./lib/time.mjs";
@@ -63,27 +63,14 @@ async function countOneChange(sim, mq, { keys, offset, quietMs, transaction }) {
 }
 
 async function measureSize(nodes, { single, burst, quietMs }) {
-  const sim = await startSim(`node-list-${nodes}`, nodes);
-  try {
-    const bridge = await startBridge(`node-list-${nodes}`, sim.address);
-    try {
-      const mq = await watch(bridge.mqtt, [NODES, ALERTS, `${BASE}/bridge/response/sync`]);
-      try {
-        await mq.current((m) => m.topic === NODES && (json(m)?.length ?? 0) > nodes, 120_000, "bridge/nodes after the first sync");
-        await quiet(mq, quietMs, 60_000);
-        const singles = [];
-        for (let i = 0; i < single; i++) singles.push(await countOneChange(sim, mq, { keys: 1, offset: 1 + i * 7, quietMs, transaction: `single-${i}` }));
-        const bursts = await countOneChange(sim, mq, { keys: burst, offset: 3, quietMs, transaction: "burst" });
-        return { nodes, singles, burst: { ...bursts, changes: burst } };
-      } finally {
-        await mq.close();
-      }
-    } finally {
-      await bridge.stop();
-    }
-  } finally {
-    await sim.stop();
-  }
+  return withRig(`node-list-${nodes}`, nodes, { topics: [NODES, ALERTS, `${BASE}/bridge/response/sync`] }, async ({ sim, mq }) => {
+    await mq.current((m) => m.topic === NODES && (json(m)?.length ?? 0) > nodes, 120_000, "bridge/nodes after the first sync");
+    await quiet(mq, quietMs, 60_000);
+    const singles = [];
+    for (let i = 0; i < single; i++) singles.push(await countOneChange(sim, mq, { keys: 1, offset: 1 + i * 7, quietMs, transaction: `single-${i}` }));
+    const bursts = await countOneChange(sim, mq, { keys: burst, offset: 3, quietMs, transaction: "burst" });
+    return { nodes, singles, burst: { ...bursts, changes: burst } };
+  });
 }
 
 export async function measureNodeList(plan = NODE_LIST_PLAN) {

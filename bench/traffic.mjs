@@ -2,8 +2,8 @@
 // sees it: once with nothing changed, once after 1% of the radio's keys were rotated.
 // Counted: every message from our `sync` request to its response plus a quiet period,
 // except our own request. Bytes are topic + payload.
-import { BASE, startBridge, startSim } from "./lib/setup.mjs";
-import { json, watch } from "./lib/mqtt-watch.mjs";
+import { BASE, withRig } from "./lib/setup.mjs";
+import { json } from "./lib/mqtt-watch.mjs";
 import { nowMs, sleep } from "./lib/time.mjs";
 
 export const TRAFFIC_PLAN = { nodes: 2000, changedPercent: 1, quietMs: 500 };
@@ -53,26 +53,13 @@ async function countOneSync(mq, transaction, quietMs) {
 }
 
 export async function measureTraffic({ nodes, changedPercent, quietMs }, bridgeOptions = {}) {
-  const sim = await startSim("traffic", nodes);
-  try {
-    const bridge = await startBridge("traffic", sim.address, bridgeOptions);
-    try {
-      const mq = await watch(bridge.mqtt, [`${BASE}/#`]);
-      try {
-        await mq.current((m) => m.topic === `${BASE}/sync/stats` && (json(m)?.sync_count ?? 0) >= 1, 120_000, "first sync (handshake)");
-        await quiet(mq, quietMs, 60_000); // the retained state flood of our subscription
-        const unchanged = await countOneSync(mq, "traffic-unchanged", quietMs);
-        const rotate = Math.max(1, Math.round((nodes * changedPercent) / 100));
-        await sim.request("rotateKeys", { count: rotate });
-        const changed = await countOneSync(mq, "traffic-changed", quietMs);
-        return { nodes, rotated: rotate, unchanged, changed };
-      } finally {
-        await mq.close();
-      }
-    } finally {
-      await bridge.stop();
-    }
-  } finally {
-    await sim.stop();
-  }
+  return withRig("traffic", nodes, { bridge: bridgeOptions, topics: [`${BASE}/#`] }, async ({ sim, mq }) => {
+    await mq.current((m) => m.topic === `${BASE}/sync/stats` && (json(m)?.sync_count ?? 0) >= 1, 120_000, "first sync (handshake)");
+    await quiet(mq, quietMs, 60_000); // the retained state flood of our subscription
+    const unchanged = await countOneSync(mq, "traffic-unchanged", quietMs);
+    const rotate = Math.max(1, Math.round((nodes * changedPercent) / 100));
+    await sim.request("rotateKeys", { count: rotate });
+    const changed = await countOneSync(mq, "traffic-changed", quietMs);
+    return { nodes, rotated: rotate, unchanged, changed };
+  });
 }

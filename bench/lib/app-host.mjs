@@ -8,9 +8,9 @@ import { sleep } from "./time.mjs";
 
 const configPath = process.argv[2];
 // No environment overrides: a stray MESHTASTIC_KEYSYNC_* variable must not change the bench.
-const { config } = loadConfig({ path: configPath, env: {}, cwd: process.cwd() });
+const { config, sources } = loadConfig({ path: configPath, env: {}, cwd: process.cwd() });
 const logger = createLogger(config.log_level, { format: "json" });
-const app = await startApp(config, { logger, demo: false, configPath });
+const app = await startApp(config, { logger, demo: false, configPath, sources });
 
 serveRequests(
   {

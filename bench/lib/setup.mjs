@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startChild } from "./children.mjs";
+import { watch } from "./mqtt-watch.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../..");
@@ -78,4 +79,27 @@ export async function startBridge(name, radio, options = {}) {
     execArgv: ["--expose-gc"],
   });
   return { ...app, mqtt: app.ready.mqtt };
+}
+
+/**
+ * A simulator with `nodes`, a bridge on it and a watcher of `topics` on the bridge's broker:
+ * `run` gets all three, and they stop in reverse order whatever happens.
+ */
+export async function withRig(name, nodes, { bridge: bridgeOptions = {}, topics }, run) {
+  const sim = await startSim(name, nodes);
+  try {
+    const bridge = await startBridge(name, sim.address, bridgeOptions);
+    try {
+      const mq = await watch(bridge.mqtt, topics);
+      try {
+        return await run({ sim, bridge, mq });
+      } finally {
+        await mq.close();
+      }
+    } finally {
+      await bridge.stop();
+    }
+  } finally {
+    await sim.stop();
+  }
 }

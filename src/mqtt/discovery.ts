@@ -63,6 +63,7 @@ const ENTITIES: readonly EntitySpec[] = [
   counter("nodes_with_key", "Nodes with key", "measurement", "mdi:key"),
   counter("nodes_missing_key", "Nodes missing key", "measurement", "mdi:key-remove"),
   counter("alerts", "Alerts", "measurement", "mdi:alert"),
+  counter("api_clients", "API clients", "measurement", "mdi:lan-connect"),
   // A timestamp sensor needs a parsable datetime: HA 2024.2 warns on "None" (it takes None
   // only for numeric sensors), so it reads sync/last, which exists only once there was a sync.
   {

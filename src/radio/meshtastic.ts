@@ -100,10 +100,10 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     return this.downloads.config(() => this.requireConnected());
   }
 
-  async forward(payload: Uint8Array, packet: ForwardedPacket | null): Promise<SendResult | null> {
+  forward(payload: Uint8Array, packet: ForwardedPacket | null): Promise<SendResult | null> {
     this.requireConnected().write(payload);
     // Broadcasts and id 0 (the firmware then picks the id) get no routing result we could match.
-    if (!packet || packet.id === 0 || packet.to === BROADCAST_NUM) return null;
+    if (!packet || packet.id === 0 || packet.to === BROADCAST_NUM) return Promise.resolve(null);
     return this.packets.track(packet.id, packet.to, packet.timeoutMs);
   }
 

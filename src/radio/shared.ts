@@ -32,7 +32,7 @@ export interface SharedRadio {
   /**
    * Writes a client's ToRadio payload to the radio unchanged (its packet id kept). With
    * `packet`, resolves with the radio's routing result for that id (rejects on timeout or a
-   * lost link); without, resolves null once written. Throws while the radio is not connected.
+   * lost link); without, resolves null. Throws at once while the radio is not connected.
    */
   forward(payload: Uint8Array, packet: ForwardedPacket | null): Promise<SendResult | null>;
   /** Re-reads the configuration (want_config 69420) on the link's connection; the cache follows. */

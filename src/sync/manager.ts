@@ -42,6 +42,8 @@ export interface KeySyncOptions {
   keyChange: KeyPolicy;
   /** Defaults to the radio's nodes-only refresh on the connection it holds. */
   source?: NodeDbSource;
+  /** The API server's clients connected now (stats `api_clients`). */
+  apiClients?: () => number;
   log?: LogPort;
 }
 
@@ -119,7 +121,12 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const s = this.scheduler;
     const view = { running: this.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
     const { directory } = this.opts;
-    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals());
+    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), this.opts.apiClients?.() ?? 0);
+  }
+
+  /** A figure kept outside the engine changed (the API server's clients): stats go out again. */
+  statsChanged(): void {
+    this.publishStats();
   }
 
   /** A full sync now, also while disabled; concurrent calls share one sync. */

@@ -23,6 +23,8 @@ export interface SyncStats extends DirectorySummary {
   enabled: boolean;
   interval: number;
   next_sync: number | null;
+  /** Clients of the API server connected now (0 with api_server off). */
+  api_clients: number;
 }
 
 export interface SchedulerView {
@@ -33,7 +35,7 @@ export interface SchedulerView {
 }
 
 /** `keys`: the directory counts every source's keys (dumps, packets, other gateways). */
-export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals): SyncStats {
+export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals, apiClients = 0): SyncStats {
   return {
     sync_count: counters.syncCount,
     keys_added: keys.added,
@@ -48,6 +50,7 @@ export function buildStats(counters: SyncCounters, scheduler: SchedulerView, sta
     interval: scheduler.intervalSec,
     next_sync: scheduler.nextSyncAt === null ? null : Math.floor(scheduler.nextSyncAt / 1000),
     ...summary,
+    api_clients: apiClients,
   };
 }
 

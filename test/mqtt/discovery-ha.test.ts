@@ -34,7 +34,7 @@ const summary = { nodes_total: 0, nodes_with_key: 0, nodes_missing_key: 0, alert
 const built = [
   buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: null }, idle, false, summary, { added: 0, updated: 0 }),
   buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: "radio disconnected: ECONNREFUSED" }, idle, true, summary, { added: 0, updated: 0 }),
-  buildStats({ syncCount: 3, lastSyncAt: 1_760_000_000_000, lastDurationMs: 812.4, lastError: "x".repeat(400) }, { ...idle, nextSyncAt: 1_760_000_300_000 }, true, { ...summary, nodes_total: 9, alerts: 2 }, { added: 9, updated: 1 }),
+  buildStats({ syncCount: 3, lastSyncAt: 1_760_000_000_000, lastDurationMs: 812.4, lastError: "x".repeat(400) }, { ...idle, nextSyncAt: 1_760_000_300_000 }, true, { ...summary, nodes_total: 9, alerts: 2 }, { added: 9, updated: 1 }, 3),
 ];
 const STATS = [...built, sampleStats(), initialStats(), sampleStats({ alerts: 3, enabled: false })];
 

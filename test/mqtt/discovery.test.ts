@@ -27,6 +27,7 @@ describe("buildDiscovery", () => {
       "sensor/nodes_with_key",
       "sensor/nodes_missing_key",
       "sensor/alerts",
+      "sensor/api_clients",
       "sensor/last_sync",
       "sensor/last_duration",
       "sensor/last_error",
@@ -112,7 +113,7 @@ describe("per-node entities", () => {
     // The problem sensor's unique id predates the per-node device: never change it.
     expect(ids).toEqual(["meshtastic-keysync_node_a76f40da", "meshtastic-keysync_node_a76f40da_fingerprint", "meshtastic-keysync_node_a76f40da_push"]);
     expect(buildDiscovery(opts).map((m) => m.payload.unique_id)).toEqual(
-      ["sync_count", "keys_added", "keys_updated", "nodes_with_key", "nodes_missing_key", "alerts", "last_sync", "last_duration", "last_error", "radio", "alert", "sync", "interval", "enabled", "event"].map((k) => `meshtastic-keysync_${k}`),
+      ["sync_count", "keys_added", "keys_updated", "nodes_with_key", "nodes_missing_key", "alerts", "api_clients", "last_sync", "last_duration", "last_error", "radio", "alert", "sync", "interval", "enabled", "event"].map((k) => `meshtastic-keysync_${k}`),
     );
   });
 

@@ -82,6 +82,7 @@ export function sampleStats(overrides: Record<string, unknown> = {}): Record<str
     nodes_with_key: 45,
     nodes_missing_key: 5,
     alerts: 0,
+    api_clients: 2,
     ...overrides,
   };
 }

@@ -9,9 +9,9 @@ import { listen } from "../lifecycle.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import { encodeFrame } from "../protocol/frames.js";
 import type { Radio, RadioEvents, RadioStatus } from "../radio/link.js";
-import type { RadioFrame, SharedRadio, TapEvents } from "../radio/shared.js";
+import type { HandshakeCache, RadioFrame, SharedRadio, TapEvents } from "../radio/shared.js";
 import { ClientActions, type KeyFiller } from "./actions.js";
-import { filledNode, type DirectoryKeys } from "./nodes.js";
+import { filledNode, radioNodes, type DirectoryKeys, type RadioNodes } from "./nodes.js";
 import { DEFAULT_QUEUE, type QueueFigures } from "./replies.js";
 import { classifyRequest } from "./requests.js";
 import { ApiSession, type SessionHost, type SessionOptions } from "./session.js";
@@ -51,7 +51,10 @@ const SESSION_DEFAULTS: SessionOptions = { maxQueuedBytes: 4 * 1024 * 1024, maxH
 export class ApiServer extends EventEmitter<ApiServerEvents> {
   private server: Server | null = null;
   private readonly sessions = new Set<ApiSession>();
+  /** Rebuilt lazily at the next handshake after any change of the cache or the directory. */
   private current: ClientView | null = null;
+  /** The radio's nodes by number, per cache: read at every directory change, so never rebuilt for one. */
+  private index: { cache: HandshakeCache; nodes: RadioNodes } | null = null;
   private queue: QueueFigures = DEFAULT_QUEUE;
   private unlisten: (() => void)[] = [];
   private readonly log: LogPort;
@@ -122,12 +125,24 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
     return this.opts.radio.cache?.myNodeNum ?? this.opts.radio.info?.myNodeNum ?? 0;
   }
 
-  /** The view of the radio's current cache; null while the radio is away or has not answered. */
-  private view(): ClientView | null {
+  /** The radio's cache while it is connected; null while it is away or has not answered. */
+  private liveCache(): HandshakeCache | null {
     const { radio } = this.opts;
-    const cache = radio.cache;
-    if (cache === null || radio.status.state !== "connected") return null;
-    if (this.current?.cache !== cache) this.current = new ClientView(cache, this.opts.keys, { admin: this.opts.admin, directoryNodes: this.opts.directoryNodes });
+    return radio.cache !== null && radio.status.state === "connected" ? radio.cache : null;
+  }
+
+  private radioIndex(cache: HandshakeCache): RadioNodes {
+    if (this.index?.cache !== cache) this.index = { cache, nodes: radioNodes(cache) };
+    return this.index.nodes;
+  }
+
+  /** What a handshake is served from now. */
+  private view(): ClientView | null {
+    const cache = this.liveCache();
+    if (cache === null) return null;
+    if (this.current?.cache !== cache) {
+      this.current = new ClientView(cache, this.radioIndex(cache), this.opts.keys, { admin: this.opts.admin, directoryNodes: this.opts.directoryNodes });
+    }
     return this.current;
   }
 
@@ -182,12 +197,15 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
     for (const session of this.sessions) session.serveWaiting();
   }
 
-  /** A node's directory entry changed: a key the clients lack may have become shareable. */
+  /**
+   * A node's directory entry changed: a key the clients lack may have become shareable. A
+   * sync changes thousands of entries at once, so this reads an index and builds nothing.
+   */
   private onKeyChange(num: number): void {
-    const view = this.current ?? this.view();
     this.current = null;
-    if (!view) return;
-    const fill = filledNode(num, view.radio, this.opts.keys, this.opts.directoryNodes, view.cache.myNodeNum);
+    const cache = this.liveCache();
+    if (cache === null || ![...this.sessions].some((s) => s.state === "ready")) return;
+    const fill = filledNode(num, this.radioIndex(cache), this.opts.keys, this.opts.directoryNodes, cache.myNodeNum);
     if (!fill) return;
     let framed: Buffer | null = null;
     for (const session of this.sessions) {

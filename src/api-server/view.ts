@@ -4,7 +4,7 @@
 import { encodeFrame } from "../protocol/frames.js";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES } from "../protocol/messages.js";
 import type { HandshakeCache, RadioFrame } from "../radio/shared.js";
-import { radioNodes, servedNodes, type DirectoryKeys, type RadioNodes } from "./nodes.js";
+import { servedNodes, type DirectoryKeys, type RadioNodes } from "./nodes.js";
 import { configComplete } from "./replies.js";
 import { forClients } from "./secrets.js";
 
@@ -21,7 +21,6 @@ function framed(payloads: Iterable<Uint8Array>): Buffer {
 }
 
 export class ClientView {
-  readonly radio: RadioNodes;
   /** Directory keys served for nodes whose radio entry has none. */
   readonly filled: Map<number, string>;
   private readonly head: Uint8Array[];
@@ -32,12 +31,13 @@ export class ClientView {
 
   constructor(
     readonly cache: HandshakeCache,
+    /** radioNodes(cache), shared with whoever else reads the same cache. */
+    readonly radio: RadioNodes,
     keys: DirectoryKeys,
     options: ViewOptions,
   ) {
     const clean = (frames: readonly RadioFrame[]): Uint8Array[] =>
       options.admin ? frames.map((f) => f.bytes) : frames.map(forClients).filter((b): b is Uint8Array => b !== null);
-    this.radio = radioNodes(cache);
     this.head = clean(cache.head);
     this.own = cache.own?.bytes ?? null;
     this.tail = clean(cache.tail);

@@ -202,12 +202,14 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
         this.onRebooted();
         break;
       case "packet": {
+        // The API server's clients first: what the bridge makes of a packet never delays it.
+        this.tap.emit("frame", { message, bytes });
         const myNum = this.info?.myNodeNum ?? this.downloads.active?.myNodeNum ?? 0;
         const facts = packetFacts(variant.value, myNum, this.isReplay(variant.value.rxTime));
         if (facts.seen) this.emit("nodeSeen", facts.seen);
         if (facts.key) this.emit("keySeen", facts.key);
         if (facts.routing) this.packets.settle(facts.routing.requestId, facts.routing);
-        break;
+        return;
       }
       case "queueStatus":
         // Packet id 0: the answer to our heartbeat (PhoneAPI.cpp), the link's own business.

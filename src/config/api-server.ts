@@ -42,3 +42,11 @@ export function sameAddress(api: { host: string; port: number }, radio: { host: 
   const radioLocal = isLoopback(radio.host) || isWildcard(radio.host);
   return (isLoopback(api.host) && radioLocal) || (isWildcard(api.host) && radioLocal);
 }
+
+/** The message for api_server.port when the API server would listen on the radio's own address; null when it does not. */
+export function ownAddressProblem(api: { enabled: boolean; host: string; port: number }, radio: { host?: string | undefined; port: number }): string | null {
+  // The built-in simulator takes a free port of its own.
+  if (!api.enabled || radio.host === undefined || radio.host === "simulator") return null;
+  if (!sameAddress(api, { host: radio.host, port: radio.port })) return null;
+  return `is the radio's own address (radio.host ${radio.host}, radio.port ${radio.port}): the bridge would serve itself; choose another api_server.port`;
+}

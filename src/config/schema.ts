@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { topicPathProblem } from "../mqtt/topics.js";
 import { INTERVAL } from "../sync/interval.js";
-import { apiServerSchema, sameAddress } from "./api-server.js";
+import { apiServerSchema, ownAddressProblem } from "./api-server.js";
 
 const topic = () =>
   z.string().refine((value) => topicPathProblem(value) === null, {
@@ -183,14 +183,8 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
-    const api = config.api_server;
-    if (api.enabled && config.radio.host !== undefined && config.radio.host !== "simulator" && sameAddress(api, { host: config.radio.host, port: config.radio.port })) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["api_server", "port"],
-        message: `is the radio's own address (radio.host ${config.radio.host}, radio.port ${config.radio.port}): the bridge would serve itself; choose another api_server.port`,
-      });
-    }
+    const apiProblem = ownAddressProblem(config.api_server, config.radio);
+    if (apiProblem !== null) ctx.addIssue({ code: "custom", path: ["api_server", "port"], message: apiProblem });
     if (config.radio.host !== undefined && config.radio.serial !== undefined) {
       ctx.addIssue({
         code: "custom",

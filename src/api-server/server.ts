@@ -105,10 +105,21 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
     this.server = server;
     this.bound = { host: address.address, port: address.port };
     const { radio, changes } = this.opts;
+    // The radio link and the directory call these: a failure here must not reach them.
+    const guard = (what: string, fn: () => void): void => {
+      try {
+        fn();
+      } catch (err) {
+        this.log.error({ err: String(err) }, `API server: ${what} failed`);
+      }
+    };
     this.unlisten = [
-      listen<TapEvents>(radio.tap, { frame: (frame) => this.fanOut(frame), cache: () => this.onCache() }),
-      listen<RadioEvents>(radio, { status: (status) => this.onStatus(status) }),
-      listen<DirectoryEvents>(changes, { nodeChanged: (_view, record) => this.onKeyChange(record.num), nodeRemoved: () => (this.current = null) }),
+      listen<TapEvents>(radio.tap, { frame: (frame) => guard("passing a frame on", () => this.fanOut(frame)), cache: () => guard("a cache update", () => this.onCache()) }),
+      listen<RadioEvents>(radio, { status: (status) => guard("a radio status", () => this.onStatus(status)) }),
+      listen<DirectoryEvents>(changes, {
+        nodeChanged: (_view, record) => guard("sending a new key", () => this.onKeyChange(record.num)),
+        nodeRemoved: () => (this.current = null),
+      }),
     ];
     this.log.info({ address: this.address }, `API server listening on ${this.address}`);
   }

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { EmbeddedBroker } from "../dist/mqtt/broker.js";
+import { API_PLAN, measureApiServer } from "./api-server.mjs";
 import { measureHandshake, HANDSHAKE_PLAN } from "./handshake.mjs";
 import { startLayers, LAYERS_PLAN } from "./layers.mjs";
 import { machine } from "./lib/machine.mjs";
@@ -64,6 +65,7 @@ try {
   const exit = await step("6 MeshDevice process exit", () => layers.exit);
   const serial = await step("9 nodes-only sync over serial (and TCP)", () => measureSerial(SERIAL_PLAN));
   const nodeList = await step("10 bridge/nodes and bridge/alerts per change", () => measureNodeList(NODE_LIST_PLAN));
+  const api = await step("11 API server: handshakes, live packets, memory per client", () => measureApiServer(API_PLAN));
   const after = machine();
 
   const rows = [];
@@ -120,6 +122,14 @@ try {
 
   rows.push(...nodeListRows(nodeList, NODE_LIST_PLAN));
 
+  for (const h of api.handshakes) {
+    const first = h === api.handshakes[0];
+    rows.push({ row: "11", what: `API client's whole handshake, ${count(h.nodes)} nodes (n=${h.through.n}): through the API server / straight from the simulator`, result: `${ms(h.through.median)} / ${ms(h.through.p95)}; straight ${ms(h.direct.median)} / ${ms(h.direct.p95)}`, goal: first ? "no slower than straight" : "", met: first ? yes(h.through.median <= h.direct.median) : "" });
+  }
+  const l = api.latency;
+  rows.push({ row: "11", what: `one live packet to each of ${l.clients} API clients (n=${l.through.n}): added latency, median / p99`, result: `${ms(l.added.median)} / ${ms(l.added.p99)} (through ${ms(l.through.median)} / ${ms(l.through.p99)}; straight ${ms(l.direct.median)} / ${ms(l.direct.p99)})`, goal: "median < 1 ms, p99 < 5 ms", met: yes(l.added.median < 1 && l.added.p99 < 5) });
+  rows.push({ row: "11", what: `bridge memory per connected API client (${api.memory.clients} clients, ${count(api.memory.nodes)} nodes)`, result: `heap ${bytes(api.memory.perClient.heapUsed)}, external ${bytes(api.memory.perClient.external)}, RSS ${bytes(api.memory.perClient.rss)}`, goal: "", met: "" });
+
   const columns = [
     { key: "row", title: "#" },
     { key: "what", title: "measurement" },
@@ -136,11 +146,12 @@ try {
     "Home Assistant discovery is on (the shipped default) everywhere but row 7's second figure.",
     "Row 5: with the embedded broker (the default) its retained copy of every nodes/<id> is in the bridge process too; 'the bridge alone' runs the same bridge against a broker in the bench process.",
     `Row 10: messages on bridge/nodes and bridge/alerts (topic + payload bytes) from a forced sync after keys changed in the radio (status changed: both lists change) until both topics were quiet for ${NODE_LIST_PLAN.quietMs} ms (the lists go out at most once a second).`,
+    "Row 11: the bridge (api_server on) against one simulator, a second simulator with the same NodeDB for the straight figures; handshakes alternate round by round on one connection each, after the bridge's first sync is out; latency = the monotonic time a simulator handed the packet to its socket to the time a client in the bench process decoded it (added = through minus straight, at the same percentile); memory = the bridge process after two full collections, before and after 50 clients handshook.",
     "Row 9: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB.",
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
-  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial, nodeList } };
+  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial, nodeList, api } };
   writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(out, null, 2)}\n`);
   process.stderr.write(`bench: done in ${(out.durationMs / 1000).toFixed(0)} s; bench/results/latest.json written\n`);
   process.exit(0);

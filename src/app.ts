@@ -2,6 +2,7 @@
 // MQTT, radio, sync) and stops them in reverse. No part waits for another that is away: the
 // MQTT client and the radio link connect in the background and keep retrying.
 import { mkdir } from "node:fs/promises";
+import { ApiServer } from "./api-server/server.js";
 import { dirname, resolve } from "node:path";
 import { DEFAULT_STORE_PATH, type Config } from "./config/schema.js";
 import { ConfigError, redactConfig, type ConfigSources } from "./config/load.js";
@@ -9,7 +10,7 @@ import { checkTlsFiles } from "./config/tls.js";
 import { loadLowEntropyHashes } from "./directory/health.js";
 import { KeyDirectory } from "./directory/keys.js";
 import { KeyStore, StorePathError, StoreVersionError, type SettingsDocument } from "./directory/store.js";
-import type { Component } from "./lifecycle.js";
+import { Started } from "./lifecycle.js";
 import type { Logger } from "./log.js";
 import { EmbeddedBroker } from "./mqtt/broker.js";
 import { BridgeMqttClient } from "./mqtt/client.js";
@@ -37,7 +38,7 @@ export interface AppHandle {
   /** Settles when the app has stopped. */
   done: Promise<void>;
   /** Where the parts ended up (ports may have been 0). */
-  readonly addresses: { mqtt: string; radio: string };
+  readonly addresses: { mqtt: string; radio: string; api: string | null };
 }
 
 export interface AppOptions {
@@ -54,35 +55,6 @@ const SIMULATOR = "simulator";
 interface Address {
   host: string;
   port: number;
-}
-
-/**
- * Started parts, stopped in reverse; a part that fails to stop does not keep the rest
- * running, and the first failure is rethrown at the end (e.g. the store's final write: exit 1).
- */
-class Started {
-  private readonly parts: Component[] = [];
-
-  constructor(private readonly log: Logger) {}
-
-  async add<T extends Component>(part: T): Promise<T> {
-    await part.start();
-    this.parts.push(part);
-    return part;
-  }
-
-  async stopAll(): Promise<void> {
-    let first: Error | null = null;
-    for (const part of this.parts.splice(0).reverse()) {
-      try {
-        await part.stop();
-      } catch (err) {
-        this.log.error({ err }, "error while stopping");
-        first ??= err instanceof Error ? err : new Error(String(err));
-      }
-    }
-    if (first !== null) throw first;
-  }
 }
 
 export async function startApp(config: Config, opts: AppOptions): Promise<AppHandle> {
@@ -119,9 +91,11 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
   const serial = config.radio.serial;
   const tcp = serial !== undefined ? null : config.radio.host === SIMULATOR ? await startSimulator(log, started) : { host: config.radio.host, port: config.radio.port };
   const link = tcp ?? (await serialLink(serial as string, config.radio.baud));
-  const radio = new MeshtasticRadio({ ...link, log: log.child({ part: "radio" }) });
+  // The API server serves the radio's handshake again: only then is it kept whole.
+  const radio = new MeshtasticRadio({ ...link, cacheHandshake: config.api_server.enabled, log: log.child({ part: "radio" }) });
   const radioLabel = tcp ? `${tcp.host}:${tcp.port}` : (serial as string);
-  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR && tcp ? tcp : { host, port }), settings);
+  let api: ApiServer | null = null;
+  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR && tcp ? tcp : { host, port }), settings, () => api?.clients.length ?? 0);
 
   const redacted = redactConfig(config);
   const radioNodeId = (): string | null => (radio.info ? nodeId(radio.info.myNodeNum) : null);
@@ -140,6 +114,7 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
     },
     config: redacted,
     settings: settings.effective,
+    api_server: api ? { address: api.address, clients: api.clients } : null,
   });
   const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory) : null;
   const bridge = new MqttBridge({ client, topics: bridgeTopics(config.mqtt.base_topic), engine, directory, homeAssistant: ha, info, log: log.child({ part: "bridge" }) });
@@ -154,10 +129,15 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
   const retainedNodes = new RetainedNodes({ client, topics: bridgeTopics(config.mqtt.base_topic), directory, log: log.child({ part: "bridge" }) });
   const nodeList = new NodeList({ client, topics: bridgeTopics(config.mqtt.base_topic), directory, log: log.child({ part: "bridge" }) });
   client.on("denied", ({ kind, topic, reason }) => engine.manager.reportError(`the MQTT broker refused ${kind === "publish" ? "publishing to" : "the subscription to"} ${topic}: ${reason}`));
-  for (const part of [bridge, nodeList, retainedNodes, sharing, engine.pusher, engine.manager, radio]) if (part) await started.add(part);
+  api = config.api_server.enabled ? apiServer(config, radio, directory, engine, log) : null;
+  api?.on("clients", () => {
+    bridge.infoChanged();
+    engine.manager.statsChanged();
+  });
+  for (const part of [bridge, nodeList, retainedNodes, sharing, engine.pusher, engine.manager, api, radio]) if (part) await started.add(part);
   // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
   log.info({ radio: radioLabel, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
-  return { mqtt: mqttUrl, radio: radioLabel };
+  return { mqtt: mqttUrl, radio: radioLabel, api: api?.address ?? null };
 }
 
 /** The key directory, filled from its file; the store keeps writing it until stopped. */
@@ -221,7 +201,7 @@ function mqttClient(config: Config, url: string, log: Logger): BridgeMqttClient 
   });
 }
 
-function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, log: Logger, resolve: (host: string, port: number) => Address, settings: RuntimeSettings): Engine {
+function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, log: Logger, resolve: (host: string, port: number) => Address, settings: RuntimeSettings, apiClients: () => number): Engine {
   const { sync, send, push } = config;
   const source = sync.strategy === "connection" && sync.source.host && sync.source.port ? resolve(sync.source.host, sync.source.port) : null;
   const manager = new KeySyncManager({
@@ -236,6 +216,7 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
     onDemandMaxPerMinute: sync.on_demand_max_per_minute,
     keyChange: sync.key_change,
     ...(source ? { source: (signal: AbortSignal) => fetchNodeDbOnce(source, signal) } : {}),
+    apiClients,
     log: log.child({ part: "sync" }),
   });
   const pusher = new KeyPusher({
@@ -251,6 +232,24 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
   });
   const sender = new DmSender({ radio, directory, clock: systemClock, enabled: send.enabled, maxPerMinute: send.max_per_minute, timeoutSec: send.timeout, pusher });
   return { manager, sender, pusher };
+}
+
+/** The API server over the radio link and the directory's shareable keys (the one rule, with share.trust). */
+function apiServer(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, engine: Engine, log: Logger): ApiServer {
+  const { api_server: api, share, send } = config;
+  return new ApiServer({
+    host: api.host,
+    port: api.port,
+    maxClients: api.max_clients,
+    admin: api.admin,
+    directoryNodes: api.directory_nodes,
+    radio,
+    keys: { shareable: (num) => directory.shareable(num, share.trust), get: (num) => directory.get(num), records: () => directory.announcedRecords().map(([record]) => record) },
+    changes: directory,
+    filler: engine.pusher,
+    timeoutMs: send.timeout * 1000,
+    log: log.child({ part: "api" }),
+  });
 }
 
 function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyDirectory): HomeAssistantDiscovery {

@@ -36,7 +36,7 @@ export function logFile(name) {
  * A config file for the bridge against the simulator at `radio`: embedded broker on a free
  * port, the store in its own temp dir, periodic syncs out of the way (the bench forces them).
  */
-export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = "info", homeAssistant = BENCH_HOME_ASSISTANT, mqttServer = null } = {}) {
+export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = "info", homeAssistant = BENCH_HOME_ASSISTANT, mqttServer = null, apiServer = false } = {}) {
   const dir = tempDir(name);
   const file = path.join(dir, "config.yaml");
   const yaml = [
@@ -56,6 +56,8 @@ export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = 
     "homeassistant:",
     `  enabled: ${homeAssistant}`,
     `log_level: ${logLevel}`,
+    // Row 10: the API server on a free port, room for the memory row's clients.
+    ...(apiServer ? ["api_server:", "  enabled: true", "  port: 0", "  max_clients: 64"] : []),
     "",
   ].join("\n");
   writeFileSync(file, yaml);
@@ -78,7 +80,7 @@ export async function startBridge(name, radio, options = {}) {
     logFile: logFile(`${name}-bridge`),
     execArgv: ["--expose-gc"],
   });
-  return { ...app, mqtt: app.ready.mqtt };
+  return { ...app, mqtt: app.ready.mqtt, api: app.ready.api };
 }
 
 /**

@@ -44,9 +44,11 @@ serveRequests(
     /** An undecryptable packet from `num`; returns the monotonic time it was handed to the socket. */
     deliverEncrypted: ({ num }) => {
       const sentAt = nowMs();
-      sim.deliverEncrypted(num);
-      return { sentAt };
+      const id = sim.deliverEncrypted(num);
+      return { sentAt, id };
     },
+    /** The first `count` node numbers of the NodeDB. */
+    nodeNums: ({ count }) => sim.db.list().slice(0, count).map((n) => n.num),
     /** New keys for `count` keyed nodes spread evenly over the NodeDB, from the `offset`-th on. */
     rotateKeys: ({ count, offset = 0 }) => {
       const keyed = sim.db.list().filter((n) => n.publicKey !== null);

@@ -73,6 +73,11 @@ export class MqttBridge {
     this.opts.homeAssistant?.stop();
   }
 
+  /** bridge/info changed outside the handshake (the API server's clients): published again. */
+  infoChanged(): void {
+    this.opts.client.publishRetained(this.opts.topics.bridgeInfo, this.opts.info());
+  }
+
   /**
    * The current retained state, not a backlog: on start and after every (re)connect. The
    * client skips what this connection already carries.

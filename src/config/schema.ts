@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { topicPathProblem } from "../mqtt/topics.js";
 import { INTERVAL } from "../sync/interval.js";
+import { apiServerSchema, ownAddressProblem } from "./api-server.js";
 
 const topic = () =>
   z.string().refine((value) => topicPathProblem(value) === null, {
@@ -132,6 +133,7 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
+    api_server: apiServerSchema,
     embedded_broker: z
       .strictObject({
         host: text().default("127.0.0.1").describe("Address the embedded broker listens on (used when mqtt.server is not set)"),
@@ -181,6 +183,8 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
+    const apiProblem = ownAddressProblem(config.api_server, config.radio);
+    if (apiProblem !== null) ctx.addIssue({ code: "custom", path: ["api_server", "port"], message: apiProblem });
     if (config.radio.host !== undefined && config.radio.serial !== undefined) {
       ctx.addIssue({
         code: "custom",

@@ -66,6 +66,7 @@ const ENTITIES: readonly EntitySpec[] = [
   // NodeDB health: radio_nodes is null (HA: unknown) until the radio's first complete dump.
   counter("radio_nodes", "Nodes in radio", "measurement", "mdi:radio-tower"),
   counter("nodes_only_in_directory", "Nodes only in directory", "measurement", "mdi:database-arrow-left"),
+  counter("api_clients", "API clients", "measurement", "mdi:lan-connect"),
   // A timestamp sensor needs a parsable datetime: HA 2024.2 warns on "None" (it takes None
   // only for numeric sensors), so it reads sync/last, which exists only once there was a sync.
   {

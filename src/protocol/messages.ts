@@ -31,6 +31,7 @@ export const PortNum = {
   ROUTING_APP: Portnums.PortNum.ROUTING_APP,
   ADMIN_APP: Portnums.PortNum.ADMIN_APP,
   TELEMETRY_APP: Portnums.PortNum.TELEMETRY_APP,
+  TRACEROUTE_APP: Portnums.PortNum.TRACEROUTE_APP,
 } as const;
 
 export const RoutingError = {
@@ -41,6 +42,7 @@ export const RoutingError = {
   PKI_FAILED: Mesh.Routing_Error.PKI_FAILED,
   PKI_UNKNOWN_PUBKEY: Mesh.Routing_Error.PKI_UNKNOWN_PUBKEY,
   PKI_SEND_FAIL_PUBLIC_KEY: Mesh.Routing_Error.PKI_SEND_FAIL_PUBLIC_KEY,
+  NOT_AUTHORIZED: Mesh.Routing_Error.NOT_AUTHORIZED,
 } as const;
 
 /** The name protobufs give a routing error, e.g. "PKI_FAILED"; numbers we don't know stay numbers. */
@@ -54,6 +56,11 @@ export function decodeFromRadio(bytes: Uint8Array): FromRadio {
 
 export function encodeFromRadio(init: FromRadioInit): Uint8Array {
   return toBinary(Mesh.FromRadioSchema, create(Mesh.FromRadioSchema, init));
+}
+
+/** A FromRadio already decoded (and perhaps changed) back to bytes. */
+export function encodeFromRadioMessage(message: FromRadio): Uint8Array {
+  return toBinary(Mesh.FromRadioSchema, message);
 }
 
 export function decodeToRadio(bytes: Uint8Array): ToRadio {

@@ -33,7 +33,8 @@ export function emptyStats(): ConnectionStats {
 }
 
 interface ConnectionEvents {
-  message: [FromRadio];
+  /** A decoded FromRadio and the payload it came from (a view nothing writes to). */
+  message: [FromRadio, Uint8Array];
   close: [reason: string];
 }
 
@@ -162,7 +163,7 @@ export class RadioConnection extends EventEmitter<ConnectionEvents> {
       this.undecodable += 1;
       return !this.console;
     }
-    this.emit("message", message);
+    this.emit("message", message, payload);
     return true;
   }
 

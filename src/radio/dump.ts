@@ -1,11 +1,30 @@
-// Collects one NodeDB download (a handshake or a nodes-only refresh) until its
+// Collects one download (a handshake, a nodes-only refresh or a config-only one) until its
 // config_complete_id. A download that never completes is never reported as a result.
 import { performance } from "node:perf_hooks";
 import type { FromRadio } from "../protocol/messages.js";
 import { remoteNodeFromInfo } from "./packets.js";
+import type { FramePart, FrameRecorder, RadioFrame } from "./handshake-cache.js";
 import type { NodeDbDump, RemoteNode } from "./link.js";
 
-type DumpContent = Extract<FromRadio["payloadVariant"], { case: "myInfo" | "metadata" | "nodeInfo" }>;
+/** The NodeDB downloads, and "config": a config-only re-read (69420) that only refreshes the cache. */
+export type DownloadKind = NodeDbDump["kind"] | "config";
+
+/** What a handshake is made of, besides live traffic (PhoneAPI.cpp's config states). */
+const CONTENT: ReadonlySet<FromRadio["payloadVariant"]["case"]> = new Set([
+  "myInfo",
+  "deviceuiConfig",
+  "nodeInfo",
+  "metadata",
+  "channel",
+  "config",
+  "moduleConfig",
+  "fileInfo",
+]);
+
+/** A frame that belongs to a download's answer (while one runs), not to live traffic. */
+export function isDumpContent(message: FromRadio): boolean {
+  return CONTENT.has(message.payloadVariant.case);
+}
 
 interface Waiter {
   resolve: (dump: NodeDbDump) => void;
@@ -37,12 +56,14 @@ export class DumpCollector {
   private settled = false;
 
   constructor(
-    readonly kind: NodeDbDump["kind"],
+    readonly kind: DownloadKind,
     readonly nonce: number,
     public myNodeNum: number,
     timeoutMs: number,
     onTimeout: (reason: string) => void,
     idle: IdleLimit | null = null,
+    /** Keeps every frame of the answer, for the handshake cache. */
+    readonly frames: FrameRecorder | null = null,
   ) {
     const expire = (reason: string): void => {
       this.fail(new Error(reason));
@@ -54,29 +75,37 @@ export class DumpCollector {
     }
   }
 
-  add(content: DumpContent): void {
+  /** One frame of the answer; `bytes` (its payload) only matters when frames are kept. */
+  add(message: FromRadio, bytes?: Uint8Array): void {
     this.received += 1;
     this.idleTimer?.refresh();
+    const part = this.read(message.payloadVariant);
+    if (this.frames && bytes) this.frames.add({ message, bytes } satisfies RadioFrame, part);
+  }
+
+  private read(content: FromRadio["payloadVariant"]): FramePart {
     switch (content.case) {
       case "myInfo":
         this.myNodeNum = content.value.myNodeNum;
-        return;
+        return "other";
       case "metadata":
         this.firmware = content.value.firmwareVersion || null;
-        return;
+        return "other";
       case "nodeInfo": {
         const node = remoteNodeFromInfo(content.value);
-        if (!node) return;
+        if (!node) return "node";
         // The radio sends its own node_info first (PhoneAPI.cpp); a nodes-only download
         // carries no my_info, so the first node stands for our own when we know no number.
         if (node.num === this.myNodeNum || (this.myNodeNum === 0 && this.own === null && this.nodes.length === 0)) {
           this.own = node;
           this.myNodeNum = node.num;
-        } else {
-          this.nodes.push(node);
+          return "own";
         }
-        return;
+        this.nodes.push(node);
+        return "node";
       }
+      default:
+        return "other";
     }
   }
 
@@ -109,7 +138,8 @@ export class DumpCollector {
   finish(completedAt: number): { dump: NodeDbDump; myNodeNum: number; firmware: string | null } {
     this.clearTimers();
     const dump: NodeDbDump = {
-      kind: this.kind,
+      // A config-only download is never reported as a NodeDB dump; its waiters ignore the value.
+      kind: this.kind === "handshake" ? "handshake" : "refresh",
       own: this.own,
       nodes: this.nodes,
       durationMs: performance.now() - this.startedAt,

@@ -13,71 +13,36 @@
 //   refresh, heartbeats and DMs are all single frames we write ourselves, so what would be
 //   left of MeshDevice is decoding, which protocol/messages.ts does with current protobufs.
 import { EventEmitter } from "node:events";
-import { randomInt } from "node:crypto";
-import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, addContactPacket, pkiTextPacket, wantConfig, type FromRadio } from "../protocol/messages.js";
+import { BROADCAST_NUM, addContactPacket, pkiTextPacket, type FromRadio } from "../protocol/messages.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import { backoff } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
 import { RadioConnection, emptyStats, type ConnectionOptions, type ConnectionStats } from "./connection.js";
-import { DumpCollector } from "./dump.js";
+import { Downloads, type DownloadDone } from "./downloads.js";
+import { isDumpContent } from "./dump.js";
+import type { HandshakeCache } from "./handshake-cache.js";
 import { PendingPackets } from "./pending.js";
 import { packetFacts } from "./packets.js";
-import { SLOT_DEFAULTS, SlotGuard } from "./slot.js";
+import { RADIO_DEFAULTS, type MeshtasticRadioOptions } from "./radio-options.js";
+import type { ForwardedPacket, SharedRadio, TapEvents } from "./shared.js";
+import { SlotGuard } from "./slot.js";
 import { tcpEndpoint } from "./tcp.js";
 import type { Endpoint } from "./transport.js";
 import type { Contact, NodeDbDump, Radio, RadioEvents, RadioInfo, RadioStatus, SendResult } from "./link.js";
 
-export interface MeshtasticRadioOptions {
-  /** The radio's line (tcpEndpoint, serialEndpoint); without it, TCP to host:port. */
-  endpoint?: Endpoint;
-  host?: string;
-  port?: number;
-  connectTimeoutMs?: number;
-  heartbeatIntervalMs?: number;
-  heartbeatTimeoutMs?: number;
-  /** A NodeDB download that has not completed by then is abandoned. */
-  dumpTimeoutMs?: number;
-  /** A NodeDB download that receives nothing for this long fails; default: the endpoint's (serial 10 s, TCP off). */
-  dumpIdleTimeoutMs?: number;
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
-  /** Packets this soon after a dump, stamped well before it, are the 2.8 replay burst. */
-  replayWindowMs?: number;
-  /** Radio-side drops after a completed handshake, within slotWindowMs, that mean another client wants the radio's single TCP slot. */
-  slotCloseThreshold?: number;
-  slotWindowMs?: number;
-  /** How long the slot is then left to the other client before we try again. */
-  slotBackoffMs?: number;
-  log?: LogPort;
-  /** The reconnect waits and the slot guard's window run on it. Default: the system clock. */
-  clock?: Clock;
-}
+export type { MeshtasticRadioOptions } from "./radio-options.js";
 
-const DEFAULTS = {
-  connectTimeoutMs: 10_000,
-  heartbeatIntervalMs: 60_000,
-  heartbeatTimeoutMs: 15_000,
-  dumpTimeoutMs: 120_000,
-  backoffMinMs: 1_000,
-  backoffMaxMs: 60_000,
-  replayWindowMs: 10_000,
-  slotCloseThreshold: SLOT_DEFAULTS.threshold,
-  slotWindowMs: SLOT_DEFAULTS.windowMs,
-  slotBackoffMs: SLOT_DEFAULTS.backoffMs,
-};
-
-
-export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio {
+export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio, SharedRadio {
   status: RadioStatus = { state: "disconnected", reason: "not started" };
   info: RadioInfo | null = null;
+  readonly tap = new EventEmitter<TapEvents>();
   private readonly opts: Required<Omit<MeshtasticRadioOptions, "log" | "clock" | "endpoint" | "host" | "port" | "dumpIdleTimeoutMs">>;
   private readonly log: LogPort;
   private readonly clock: Clock;
   private readonly endpoint: Endpoint;
-  private readonly dumpIdleMs: number;
+  private readonly downloads: Downloads;
   private conn: RadioConnection | null = null;
-  private dump: DumpCollector | null = null;
   private readonly packets = new PendingPackets((event) => this.emit("routingError", event));
   private lastCompleteAt = 0;
   private readonly loop = new Loop();
@@ -88,12 +53,19 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
   constructor(options: MeshtasticRadioOptions) {
     super();
     const { log, clock, endpoint, host, port, dumpIdleTimeoutMs, ...rest } = options;
-    this.opts = { ...DEFAULTS, ...rest };
+    this.opts = { ...RADIO_DEFAULTS, ...rest };
     this.log = log ?? silentLog;
     this.clock = clock ?? systemClock;
     if (!endpoint && (host === undefined || port === undefined)) throw new TypeError("MeshtasticRadio needs an endpoint, or host and port");
     this.endpoint = endpoint ?? tcpEndpoint({ host: host as string, port: port as number, connectTimeoutMs: this.opts.connectTimeoutMs });
-    this.dumpIdleMs = dumpIdleTimeoutMs ?? this.endpoint.traits.dumpIdleTimeoutMs;
+    this.downloads = new Downloads({
+      timeoutMs: this.opts.dumpTimeoutMs,
+      idleMs: dumpIdleTimeoutMs ?? this.endpoint.traits.dumpIdleTimeoutMs,
+      keepFrames: this.opts.cacheHandshake,
+      myNodeNum: () => this.info?.myNodeNum ?? 0,
+      onDone: (done) => this.onDownloaded(done),
+      onCache: (cache) => this.tap.emit("cache", cache),
+    });
     const { slotCloseThreshold: threshold, slotWindowMs: windowMs, slotBackoffMs: backoffMs } = this.opts;
     this.slot = new SlotGuard({ threshold, windowMs, backoffMs });
   }
@@ -114,18 +86,25 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
     if (await this.loop.stop(() => this.conn?.close("stopped"))) this.setStatus({ state: "disconnected", reason: "stopped" });
   }
 
+  get cache(): HandshakeCache | null {
+    return this.downloads.cache;
+  }
+
   requestNodeDb(signal?: AbortSignal): Promise<NodeDbDump> {
-    const conn = this.conn;
-    if (this.dump) return this.dump.wait(signal);
-    if (!conn || this.status.state !== "connected") {
-      return Promise.reject(new Error(`radio not connected (${describe(this.status)})`));
-    }
     // The nodes-only nonce re-reads the NodeDB on the connection we hold: a second TCP
     // connection would make the firmware force-close this one (ServerAPI.cpp).
-    this.dump = this.newDump("refresh", NONCE_ONLY_NODES, conn);
-    const waiting = this.dump.wait(signal);
-    conn.write(wantConfig(NONCE_ONLY_NODES));
-    return waiting;
+    return this.downloads.nodes(() => this.requireConnected(), signal);
+  }
+
+  refreshConfig(): Promise<void> {
+    return this.downloads.config(() => this.requireConnected());
+  }
+
+  forward(payload: Uint8Array, packet: ForwardedPacket | null): Promise<SendResult | null> {
+    this.requireConnected().write(payload);
+    // Broadcasts and id 0 (the firmware then picks the id) get no routing result we could match.
+    if (!packet || packet.id === 0 || packet.to === BROADCAST_NUM) return Promise.resolve(null);
+    return this.packets.track(packet.id, packet.to, packet.timeoutMs);
   }
 
   async sendText(to: number, text: string, timeoutMs: number): Promise<SendResult> {
@@ -184,22 +163,14 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
     this.conn = conn;
     this.lastCompleteAt = 0;
     const closed = new Promise<string>((resolve) => conn.once("close", resolve));
-    conn.on("message", (message) => this.onMessage(message));
-    this.startHandshake(conn);
+    conn.on("message", (message, bytes) => this.onMessage(message, bytes));
+    this.downloads.handshake(conn);
     return closed.then((reason) => {
       this.conn = null;
-      this.dump?.fail(new Error(`connection lost during the NodeDB download: ${reason}`));
-      this.dump = null;
+      this.downloads.fail(`connection lost during the NodeDB download: ${reason}`);
       this.packets.failAll(reason);
       return reason;
     });
-  }
-
-  private startHandshake(conn: RadioConnection): void {
-    let nonce = randomInt(1, 0x7fffffff);
-    while (nonce === NONCE_ONLY_CONFIG || nonce === NONCE_ONLY_NODES) nonce = randomInt(1, 0x7fffffff);
-    this.dump = this.newDump("handshake", nonce, conn);
-    conn.write(wantConfig(nonce));
   }
 
   /**
@@ -210,66 +181,53 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio 
     const conn = this.conn;
     if (!conn) return;
     this.log.warn({ radio: this.endpoint.label }, "the radio restarted: running the handshake again");
-    this.dump?.fail(new Error("the radio restarted during the NodeDB download"));
+    this.downloads.fail("the radio restarted during the NodeDB download");
     this.packets.failAll("the radio restarted");
     this.lastCompleteAt = 0;
     this.setStatus({ state: "connecting", reason: "the radio restarted" });
-    this.startHandshake(conn);
+    this.downloads.handshake(conn);
   }
 
-  private newDump(kind: NodeDbDump["kind"], nonce: number, conn: RadioConnection): DumpCollector {
-    const onTimeout = (reason: string): void => {
-      this.dump = null;
-      // A handshake that never completes leaves the link useless: start over.
-      if (kind === "handshake") void conn.close(reason);
-    };
-    return new DumpCollector(kind, nonce, this.info?.myNodeNum ?? 0, this.opts.dumpTimeoutMs, onTimeout, conn.idleLimit(this.dumpIdleMs));
-  }
-
-  private onMessage(message: FromRadio): void {
+  private onMessage(message: FromRadio, bytes: Uint8Array): void {
     const variant = message.payloadVariant;
+    if (this.downloads.active && isDumpContent(message)) {
+      this.downloads.add(message, bytes);
+      return;
+    }
     switch (variant.case) {
-      case "myInfo":
-      case "metadata":
-      case "nodeInfo":
-        this.dump?.add(variant);
-        return;
       case "configCompleteId":
-        this.onConfigComplete(variant.value);
+        if (!this.downloads.complete(variant.value)) this.log.debug({ nonce: variant.value }, "config_complete_id for no download of ours; ignored");
         return;
       case "rebooted":
         this.onRebooted();
-        return;
+        break;
       case "packet": {
-        const myNum = this.info?.myNodeNum ?? this.dump?.myNodeNum ?? 0;
+        // The API server's clients first: what the bridge makes of a packet never delays it.
+        this.tap.emit("frame", { message, bytes });
+        const myNum = this.info?.myNodeNum ?? this.downloads.active?.myNodeNum ?? 0;
         const facts = packetFacts(variant.value, myNum, this.isReplay(variant.value.rxTime));
         if (facts.seen) this.emit("nodeSeen", facts.seen);
         if (facts.key) this.emit("keySeen", facts.key);
         if (facts.routing) this.packets.settle(facts.routing.requestId, facts.routing);
         return;
       }
+      case "queueStatus":
+        // Packet id 0: the answer to our heartbeat (PhoneAPI.cpp), the link's own business.
+        if (variant.value.meshPacketId === 0) return;
+        break;
       default:
-        // Channels, config and module config are never kept: the security config carries
-        // the radio's private key, which must not leave this function.
-        return;
+        break;
     }
+    this.tap.emit("frame", { message, bytes });
   }
 
-  private onConfigComplete(nonce: number): void {
-    const collector = this.dump;
-    if (!collector || collector.nonce !== nonce) {
-      this.log.debug({ nonce }, "config_complete_id for no download of ours; ignored");
-      return;
-    }
-    this.dump = null;
-    const { dump, myNodeNum, firmware } = collector.finish(Date.now());
+  private onDownloaded({ kind, dump, myNodeNum, firmware }: DownloadDone): void {
     this.lastCompleteAt = dump.completedAt;
-    if (dump.kind === "handshake") {
+    if (kind === "handshake") {
       this.info = { link: this.endpoint.label, myNodeNum, firmware: firmware ?? this.info?.firmware ?? null };
       this.setStatus({ state: "connected" });
     }
     this.emit("dump", dump);
-    collector.resolve(dump);
   }
 
   /** 2.8 firmware replays cached packets after config_complete_id; their rxTime is old. */

@@ -26,7 +26,7 @@ export async function fetchNodeDbOnce(options: OneShotOptions, signal: AbortSign
   conn.on("close", (reason) => collector.fail(new Error(`connection to ${options.host}:${options.port} lost: ${reason}`)));
   conn.on("message", (message) => {
     const variant = message.payloadVariant;
-    if (variant.case === "nodeInfo" || variant.case === "myInfo" || variant.case === "metadata") collector.add(variant);
+    if (variant.case === "nodeInfo" || variant.case === "myInfo" || variant.case === "metadata") collector.add(message);
     if (variant.case === "configCompleteId" && variant.value === NONCE_ONLY_NODES) {
       const { dump } = collector.finish(Date.now());
       collector.resolve(dump);

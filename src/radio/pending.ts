@@ -34,6 +34,22 @@ export class PendingPackets {
     });
   }
 
+  /**
+   * A packet written by someone else with an id of its own (an API server client's): its
+   * destination is remembered, so that its routing errors carry `to` like ours do.
+   */
+  track(id: number, to: number, timeoutMs: number): Promise<SendResult> {
+    // A second packet with the same id takes the entry over; the first never hears back.
+    this.finish(id, null, new Error(`packet id ${id} was sent again`));
+    return new Promise<SendResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.entries.delete(id);
+        reject(new Error(`no routing result from the radio within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.entries.set(id, { to, resolve, reject, timer });
+    });
+  }
+
   /** A routing packet answering `requestId`: code 0 is an ACK. */
   settle(requestId: number, routing: { code: number; error: string }): void {
     if (routing.code !== 0) {

@@ -46,6 +46,8 @@ export interface KeySyncOptions {
   source?: NodeDbSource;
   /** Saves interval and enabled before they apply (runtime-settings.ts); without it they are not kept. */
   settings?: SettingsSaver;
+  /** The API server's clients connected now (stats `api_clients`). */
+  apiClients?: () => number;
   log?: LogPort;
 }
 
@@ -126,7 +128,12 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const s = this.scheduler;
     const view = { running: this.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
     const { directory } = this.opts;
-    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), radioNodeFigures(this.radioNodes));
+    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), radioNodeFigures(this.radioNodes), this.opts.apiClients?.() ?? 0);
+  }
+
+  /** A figure kept outside the engine changed (the API server's clients): stats go out again. */
+  statsChanged(): void {
+    this.publishStats();
   }
 
   /** A full sync now, also while disabled; concurrent calls share one sync. */

@@ -31,6 +31,8 @@ export interface SyncStats extends DirectorySummary, RadioNodeFigures {
   enabled: boolean;
   interval: number;
   next_sync: number | null;
+  /** Clients of the API server connected now (0 with api_server off). */
+  api_clients: number;
 }
 
 export interface SchedulerView {
@@ -41,7 +43,7 @@ export interface SchedulerView {
 }
 
 /** `keys`: the directory counts every source's keys (dumps, packets, other gateways). */
-export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals, radio: RadioNodeFigures): SyncStats {
+export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals, radio: RadioNodeFigures, apiClients = 0): SyncStats {
   return {
     sync_count: counters.syncCount,
     keys_added: keys.added,
@@ -58,6 +60,7 @@ export function buildStats(counters: SyncCounters, scheduler: SchedulerView, sta
     ...summary,
     radio_nodes: radio.radio_nodes,
     nodes_evicted: radio.nodes_evicted,
+    api_clients: apiClients,
   };
 }
 

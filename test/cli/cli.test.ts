@@ -119,4 +119,19 @@ describe("running the bridge", () => {
       blocker.close();
     }
   });
+
+  it("exits 1 naming the port when the API server's port is in use; 2 when it is the radio's own address", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const env = { MESHTASTIC_KEYSYNC_EMBEDDED_BROKER_PORT: "0", MESHTASTIC_KEYSYNC_API_SERVER_ENABLED: "true", MESHTASTIC_KEYSYNC_API_SERVER_PORT: String(port) };
+      const result = await run([], { cwd: dirWith(), env });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`api_server: 127.0.0.1:${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
+    expect(await configError({ config: "radio: {host: localhost}\napi_server: {enabled: true}\n" })).toContain("api_server.port: is the radio's own address");
+  });
 });

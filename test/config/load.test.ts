@@ -115,6 +115,7 @@ describe("defaults", () => {
       },
       send: { enabled: true, max_per_minute: 6, timeout: 30 },
       mqtt: { base_topic: "meshtastic-keysync", client_id: "random", tls: { reject_unauthorized: true } },
+      api_server: { enabled: false, host: "127.0.0.1", port: 4403, max_clients: 8, admin: false, directory_nodes: false },
       embedded_broker: { host: "127.0.0.1", port: 1883 },
       homeassistant: { enabled: true, discovery_prefix: "homeassistant", status_topic: "homeassistant/status", node_entities: "watched", watch: [] },
       store: { path: "./data/keys.json" },

@@ -35,7 +35,7 @@ const noDump = { radio_nodes: null, nodes_evicted: 0 };
 const built = [
   buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: null }, idle, false, summary, { added: 0, updated: 0 }, noDump),
   buildStats({ syncCount: 0, lastSyncAt: null, lastDurationMs: null, lastError: "radio disconnected: ECONNREFUSED" }, idle, true, { ...summary, nodes_total: 4, nodes_only_in_directory: 4 }, { added: 0, updated: 0 }, noDump),
-  buildStats({ syncCount: 3, lastSyncAt: 1_760_000_000_000, lastDurationMs: 812.4, lastError: "x".repeat(400) }, { ...idle, nextSyncAt: 1_760_000_300_000 }, true, { ...summary, nodes_total: 9, alerts: 2, nodes_only_in_directory: 3 }, { added: 9, updated: 1 }, { radio_nodes: 6, nodes_evicted: 2 }),
+  buildStats({ syncCount: 3, lastSyncAt: 1_760_000_000_000, lastDurationMs: 812.4, lastError: "x".repeat(400) }, { ...idle, nextSyncAt: 1_760_000_300_000 }, true, { ...summary, nodes_total: 9, alerts: 2, nodes_only_in_directory: 3 }, { added: 9, updated: 1 }, { radio_nodes: 6, nodes_evicted: 2 }, 3),
 ];
 const STATS = [...built, sampleStats(), initialStats(), sampleStats({ alerts: 3, enabled: false })];
 

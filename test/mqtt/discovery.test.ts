@@ -29,6 +29,7 @@ describe("buildDiscovery", () => {
       "sensor/alerts",
       "sensor/radio_nodes",
       "sensor/nodes_only_in_directory",
+      "sensor/api_clients",
       "sensor/last_sync",
       "sensor/last_duration",
       "sensor/last_error",
@@ -114,7 +115,7 @@ describe("per-node entities", () => {
     // The problem sensor's unique id predates the per-node device: never change it.
     expect(ids).toEqual(["meshtastic-keysync_node_a76f40da", "meshtastic-keysync_node_a76f40da_fingerprint", "meshtastic-keysync_node_a76f40da_push"]);
     expect(buildDiscovery(opts).map((m) => m.payload.unique_id)).toEqual(
-      ["sync_count", "keys_added", "keys_updated", "nodes_with_key", "nodes_missing_key", "alerts", "radio_nodes", "nodes_only_in_directory", "last_sync", "last_duration", "last_error", "radio", "alert", "sync", "interval", "enabled", "event"].map((k) => `meshtastic-keysync_${k}`),
+      ["sync_count", "keys_added", "keys_updated", "nodes_with_key", "nodes_missing_key", "alerts", "radio_nodes", "nodes_only_in_directory", "api_clients", "last_sync", "last_duration", "last_error", "radio", "alert", "sync", "interval", "enabled", "event"].map((k) => `meshtastic-keysync_${k}`),
     );
   });
 

@@ -85,6 +85,7 @@ export function sampleStats(overrides: Record<string, unknown> = {}): Record<str
     nodes_only_in_directory: 8,
     radio_nodes: 42,
     nodes_evicted: 3,
+    api_clients: 2,
     ...overrides,
   };
 }

@@ -1,0 +1,81 @@
+// What the API server does with one ToRadio from a client (FIRMWARE.md, PhoneAPI.cpp,
+// admin.proto). Pure: the decoded message in, a decision out; the session carries it out.
+import { BROADCAST_NUM, PortNum, decodeAdmin, type MeshPacket, type ToRadio } from "../protocol/messages.js";
+
+export type ClientRequest =
+  /** want_config_id: answered from the cache, never forwarded. */
+  | { kind: "handshake"; nonce: number }
+  /** Answered locally with a queue status: a heartbeat with nonce 1 would make the radio broadcast. */
+  | { kind: "heartbeat" }
+  /** The client leaves: that client's connection closes, nothing else. */
+  | { kind: "disconnect" }
+  /**
+   * Passed to the radio unchanged. `track`: its routing result can be matched (id and
+   * destination). `dmTo`: a PKI DM, which the radio can only send with the destination's key.
+   * `adminWrite`: the cache is re-read once the radio has answered.
+   */
+  | { kind: "forward"; track: { id: number; to: number } | null; dmTo: number | null; adminWrite: boolean }
+  /** add_contact without admin rights: answered as the radio would; the push policy decides what reaches the radio. */
+  | { kind: "contact"; num: number; requestId: number; wantAck: boolean }
+  /** Refused, with a routing error to that client when it was a packet. */
+  | { kind: "refuse"; what: string; requestId: number | null }
+  | { kind: "ignore" };
+
+/** Ports the firmware never PKI-encrypts (Router.cpp perhapsEncode). */
+const NOT_PKI = new Set<number>([PortNum.TRACEROUTE_APP, PortNum.NODEINFO_APP, PortNum.ROUTING_APP, PortNum.POSITION_APP]);
+
+/** Admin messages that only read; everything else is a write (default deny). */
+function isReadOnly(adminCase: string): boolean {
+  return adminCase.startsWith("get") && adminCase.endsWith("Request");
+}
+
+/** A DM the radio will encrypt with the destination's key (or refuse, lacking it). */
+function pkiDestination(packet: MeshPacket, myNodeNum: number): number | null {
+  if (packet.to === BROADCAST_NUM || packet.to === 0 || packet.to === myNodeNum) return null;
+  if (packet.payloadVariant.case !== "decoded") return null;
+  if (packet.pkiEncrypted) return packet.to;
+  return packet.channel === 0 && !NOT_PKI.has(packet.payloadVariant.value.portnum) ? packet.to : null;
+}
+
+function classifyPacket(packet: MeshPacket, myNodeNum: number, admin: boolean): ClientRequest {
+  const track = packet.id !== 0 && packet.to !== BROADCAST_NUM ? { id: packet.id, to: packet.to } : null;
+  const decoded = packet.payloadVariant.case === "decoded" ? packet.payloadVariant.value : null;
+  if (decoded?.portnum !== PortNum.ADMIN_APP) return { kind: "forward", track, dmTo: pkiDestination(packet, myNodeNum), adminWrite: false };
+  let adminCase: string;
+  let contactNum = 0;
+  try {
+    const message = decodeAdmin(decoded.payload);
+    adminCase = message.payloadVariant.case ?? "empty";
+    if (message.payloadVariant.case === "addContact") contactNum = message.payloadVariant.value.nodeNum;
+  } catch {
+    adminCase = "undecodable";
+  }
+  if (isReadOnly(adminCase)) return { kind: "forward", track, dmTo: null, adminWrite: false };
+  if (admin) return { kind: "forward", track, dmTo: null, adminWrite: true };
+  // The official apps send add_contact before every DM: refusing it would break them.
+  if (adminCase === "addContact" && (packet.to === myNodeNum || packet.to === 0)) {
+    return { kind: "contact", num: contactNum, requestId: packet.id, wantAck: packet.wantAck };
+  }
+  return { kind: "refuse", what: `admin ${adminCase}`, requestId: packet.id };
+}
+
+export function classifyRequest(message: ToRadio, myNodeNum: number, admin: boolean): ClientRequest {
+  const variant = message.payloadVariant;
+  switch (variant.case) {
+    case "wantConfigId":
+      return { kind: "handshake", nonce: variant.value };
+    case "heartbeat":
+      return { kind: "heartbeat" };
+    case "disconnect":
+      return { kind: "disconnect" };
+    case "packet":
+      return classifyPacket(variant.value, myNodeNum, admin);
+    case "mqttClientProxyMessage":
+      return { kind: "forward", track: null, dmTo: null, adminWrite: false };
+    case "xmodemPacket":
+      // File transfers read and write the radio's files, the preferences with the private key among them.
+      return admin ? { kind: "forward", track: null, dmTo: null, adminWrite: false } : { kind: "refuse", what: "xmodem file transfer", requestId: null };
+    default:
+      return { kind: "ignore" };
+  }
+}

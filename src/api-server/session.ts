@@ -1,0 +1,168 @@
+// One client of the API server: its socket, the frames it sends (each decoded once, handled
+// in order), and what it is sent, bounded. A client that sends garbage or stops reading is
+// dropped alone; nothing it does reaches the radio link except through the server's host.
+import type { Socket } from "node:net";
+import { FrameDecoder, MAGIC_2, encodeFrame } from "../protocol/frames.js";
+import { decodeToRadio, type ToRadio } from "../protocol/messages.js";
+import type { ClientRequest } from "./requests.js";
+import type { ClientView } from "./view.js";
+
+export interface SessionHost {
+  /** What a handshake is served from now; null while the radio is away or has not answered yet. */
+  view(): ClientView | null;
+  classify(message: ToRadio): ClientRequest;
+  /** Carries out a request that needs the radio or the push policy; the next waits for it. */
+  act(session: ApiSession, request: Exclude<ClientRequest, { kind: "handshake" | "disconnect" | "ignore" }>, payload: Uint8Array): Promise<void> | void;
+  closed(session: ApiSession, reason: string): void;
+}
+
+export interface SessionOptions {
+  /** Bytes waiting in the socket beyond which the client counts as no longer reading. */
+  maxQueuedBytes: number;
+  /** Live frames kept for a client before its handshake completes (the oldest goes first). */
+  maxHeld: number;
+  /** How long a handshake waits for the radio before the client is told to come back. */
+  waitMs: number;
+}
+
+export type SessionState = "new" | "waiting" | "ready" | "closed";
+
+export class ApiSession {
+  state: SessionState = "new";
+  readonly connectedAt = Date.now();
+  /** What this client's last handshake was served from. */
+  view: ClientView | null = null;
+  private readonly decoder: FrameDecoder;
+  private held: Buffer[] = [];
+  private waitingNonce: number | null = null;
+  private waitTimer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private closeReason = "the client closed the connection";
+
+  constructor(
+    readonly socket: Socket,
+    readonly address: string,
+    private readonly host: SessionHost,
+    private readonly options: SessionOptions,
+  ) {
+    this.decoder = new FrameDecoder((payload) => this.onFrame(payload), (bytes) => this.onSkipped(bytes));
+  }
+
+  start(): void {
+    this.socket.setNoDelay(true);
+    this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    this.socket.on("error", (err) => (this.closeReason = `socket error: ${err.message}`));
+    this.socket.on("close", () => this.onClosed());
+  }
+
+  /** A live frame (already framed) for every client: now once its handshake is done, else held. */
+  deliver(frame: Buffer): void {
+    if (this.state === "ready") {
+      this.write(frame);
+      return;
+    }
+    if (this.state === "closed") return;
+    this.held.push(frame);
+    if (this.held.length > this.options.maxHeld) this.held.shift();
+  }
+
+  /** A frame for this client alone (a routing answer, a heartbeat's queue status). */
+  send(payload: Uint8Array): void {
+    this.write(encodeFrame(payload));
+  }
+
+  /** The radio has answered: a handshake that was waiting for it is served now. */
+  serveWaiting(): void {
+    if (this.waitingNonce !== null && this.state === "waiting") this.serveHandshake(this.waitingNonce);
+  }
+
+  close(reason: string): void {
+    if (this.state === "closed") return;
+    this.closeReason = reason;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    const oversized = this.decoder.stats.oversized;
+    this.decoder.push(chunk);
+    if (this.decoder.stats.oversized > oversized) this.close("sent a frame longer than 512 bytes");
+  }
+
+  /** Bytes outside a frame. The Python client wakes the line with 0xC3 bytes first (stream_interface.py); anything else is garbage. */
+  private onSkipped(bytes: Buffer): void {
+    for (const byte of bytes) {
+      if (byte !== MAGIC_2) {
+        this.close("sent bytes that are no Meshtastic frame");
+        return;
+      }
+    }
+  }
+
+  private onFrame(payload: Buffer): void {
+    if (this.state === "closed") return;
+    let message: ToRadio;
+    try {
+      message = decodeToRadio(payload);
+    } catch {
+      this.close("sent a frame that is no ToRadio message");
+      return;
+    }
+    const request = this.host.classify(message);
+    this.chain = this.chain.then(() => this.handle(request, payload)).catch((err: unknown) => this.close(`request failed: ${String(err)}`));
+  }
+
+  private async handle(request: ClientRequest, payload: Uint8Array): Promise<void> {
+    if (this.state === "closed") return;
+    switch (request.kind) {
+      case "handshake":
+        this.serveHandshake(request.nonce);
+        return;
+      case "disconnect":
+        this.close("the client sent disconnect");
+        return;
+      case "ignore":
+        return;
+      default:
+        await this.host.act(this, request, payload);
+    }
+  }
+
+  private serveHandshake(nonce: number): void {
+    const view = this.host.view();
+    if (view === null) {
+      // Before the radio has answered, nothing true could be said: the client waits.
+      this.state = "waiting";
+      this.waitingNonce = nonce;
+      this.waitTimer ??= setTimeout(() => this.close(`the radio did not answer within ${this.options.waitMs} ms`), this.options.waitMs);
+      return;
+    }
+    this.view = view;
+    this.waitingNonce = null;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
+    // The firmware restarts its state machine on every want_config; live frames follow the complete.
+    const held = this.held;
+    this.held = [];
+    this.socket.cork();
+    for (const part of view.handshake(nonce)) this.write(part);
+    this.state = "ready";
+    for (const frame of held) this.write(frame);
+    this.socket.uncork();
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.state === "closed" || this.socket.destroyed) return;
+    this.socket.write(bytes);
+    if (this.socket.writableLength > this.options.maxQueuedBytes) {
+      this.close(`stopped reading: ${this.socket.writableLength} bytes waiting`);
+    }
+  }
+
+  private onClosed(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.held = [];
+    this.host.closed(this, this.closeReason);
+  }
+}

@@ -1,0 +1,51 @@
+// What the API server does with each kind of ToRadio from a client: pure decisions.
+import { describe, expect, it } from "vitest";
+import { classifyRequest } from "../../src/api-server/requests.js";
+import { BROADCAST_NUM, PortNum, decodeToRadio, encodeToRadio, heartbeat, wantConfig, type ToRadioInit } from "../../src/protocol/messages.js";
+import { addContact, admin, disconnect, dm } from "../helpers/to-radio.js";
+
+const OWN = 0x11223344;
+const classify = (bytes: Uint8Array, adminRights = false) => classifyRequest(decodeToRadio(bytes), OWN, adminRights);
+const packet = (value: Extract<ToRadioInit["payloadVariant"], { case: "packet" }>["value"]) => encodeToRadio({ payloadVariant: { case: "packet", value } });
+const text = (to: number, extra: object = {}) => packet({ to, id: 5, payloadVariant: { case: "decoded", value: { portnum: PortNum.TEXT_MESSAGE_APP, payload: new Uint8Array(1) } }, ...extra });
+
+describe("a client's requests", () => {
+  it("answers handshakes, heartbeats and disconnect locally", () => {
+    expect(classify(wantConfig(69420))).toEqual({ kind: "handshake", nonce: 69420 });
+    expect(classify(heartbeat())).toEqual({ kind: "heartbeat" });
+    expect(classify(disconnect())).toEqual({ kind: "disconnect" });
+  });
+
+  it("forwards packets with their id and destination; a PKI DM names the node whose key the radio needs", () => {
+    expect(classify(dm(0xabc, 9))).toEqual({ kind: "forward", track: { id: 9, to: 0xabc }, dmTo: 0xabc, adminWrite: false });
+    // A DM on the primary channel is PKI-encrypted by the firmware when it can; a position is not.
+    expect(classify(text(0xabc))).toMatchObject({ dmTo: 0xabc });
+    expect(classify(packet({ to: 0xabc, id: 6, payloadVariant: { case: "decoded", value: { portnum: PortNum.POSITION_APP } } }))).toMatchObject({ dmTo: null });
+    expect(classify(text(0xabc, { channel: 1 }))).toMatchObject({ dmTo: null });
+    expect(classify(text(BROADCAST_NUM))).toEqual({ kind: "forward", track: null, dmTo: null, adminWrite: false });
+    expect(classify(text(0xabc, { id: 0 }))).toMatchObject({ track: null });
+  });
+
+  it("without admin: absorbs add_contact, forwards admin reads, refuses every other admin message", () => {
+    expect(classify(addContact(OWN, 7, 0xabc, new Uint8Array(32)))).toEqual({ kind: "contact", num: 0xabc, requestId: 7, wantAck: true });
+    expect(classify(admin(OWN, 8, { payloadVariant: { case: "getConfigRequest", value: 7 } }))).toEqual({ kind: "forward", track: { id: 8, to: OWN }, dmTo: null, adminWrite: false });
+    for (const write of [
+      { case: "setOwner", value: { longName: "x" } },
+      { case: "rebootSeconds", value: 5 },
+      { case: "factoryResetDevice", value: 1 },
+      { case: "removeByNodenum", value: 0xabc },
+      { case: "beginEditSettings", value: true },
+    ] as const) {
+      expect(classify(admin(OWN, 9, { payloadVariant: write }))).toEqual({ kind: "refuse", what: `admin ${write.case}`, requestId: 9 });
+    }
+    // An add_contact for another radio is remote administration: a write.
+    expect(classify(addContact(0xabc, 10, 0xdef, new Uint8Array(32)))).toMatchObject({ kind: "refuse" });
+    expect(classify(encodeToRadio({ payloadVariant: { case: "xmodemPacket", value: {} } }))).toMatchObject({ kind: "refuse", requestId: null });
+  });
+
+  it("with admin: every admin message passes, and a write asks for a config re-read", () => {
+    expect(classify(addContact(OWN, 7, 0xabc, new Uint8Array(32)), true)).toEqual({ kind: "forward", track: { id: 7, to: OWN }, dmTo: null, adminWrite: true });
+    expect(classify(admin(OWN, 8, { payloadVariant: { case: "getOwnerRequest", value: true } }), true)).toMatchObject({ adminWrite: false });
+    expect(classify(encodeToRadio({ payloadVariant: { case: "xmodemPacket", value: {} } }), true)).toMatchObject({ kind: "forward" });
+  });
+});

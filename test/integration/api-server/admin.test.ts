@@ -1,0 +1,79 @@
+// Safe by default: with api_server.admin false a client's add_contact is absorbed (answered as
+// the radio would; the push policy decides what reaches the radio), admin reads pass, admin
+// writes are refused with a routing error and a warning naming the client. With admin true
+// they pass through, the private key too, and a write makes the bridge re-read the config.
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { RoutingError, wantConfig } from "../../../src/protocol/messages.js";
+import { startApiRig } from "../../helpers/api-rig.js";
+import { nextEvent } from "../../helpers/events.js";
+import { addContact, admin, routingCode } from "../../helpers/to-radio.js";
+import type { TestClient } from "../../sim/client.js";
+
+async function ready(client: TestClient): Promise<void> {
+  client.send(wantConfig(0x2000));
+  await client.waitComplete(0x2000);
+}
+
+async function answer(client: TestClient, id: number): Promise<number | undefined> {
+  const at = await client.waitFor((f) => routingCode(f, id) !== undefined, 0, `the routing answer to ${id}`);
+  return routingCode(client.frames[at]!, id);
+}
+
+const setOwner = { payloadVariant: { case: "setOwner", value: { longName: "Taken over", shortName: "OWN" } } } as const;
+const getOwner = { payloadVariant: { case: "getOwnerRequest", value: true } } as const;
+
+describe("admin messages from API clients", () => {
+  it("absorbs add_contact without admin: an ACK for the client, the directory's key (not the client's) pushed by the policy", async () => {
+    const rig = await startApiRig({ push: true });
+    const own = rig.sim.ownNode.num;
+    const to = [...rig.sim.nodes.keys()][1] as number;
+    const ours = rig.directory.get(to)?.confirmedKey as Uint8Array;
+    rig.sim.setKey(to, null);
+    await rig.radio.requestNodeDb();
+    const contacts: number[] = [];
+    rig.sim.on("admin", (e) => e.kind === "addContact" && contacts.push(e.num));
+    const client = await rig.raw();
+    await ready(client);
+    const pushed = nextEvent(rig.sim, "admin", (e: { kind: string }) => e.kind === "addContact");
+    client.send(addContact(own, 901, to, randomBytes(32)));
+    expect(await answer(client, 901)).toBe(RoutingError.NONE);
+    await pushed;
+    expect(contacts).toEqual([to]);
+    expect(rig.sim.clientPackets.some((r) => r.packet.id === 901)).toBe(false);
+    expect(Buffer.from(rig.sim.nodes.get(to)?.publicKey ?? []).equals(Buffer.from(ours))).toBe(true);
+  });
+
+  it("refuses an admin write without admin (NOT_AUTHORIZED, a warning naming the client) and passes an admin read", async () => {
+    const rig = await startApiRig();
+    const own = rig.sim.ownNode.num;
+    const client = await rig.raw();
+    await ready(client);
+    client.send(admin(own, 902, setOwner));
+    expect(await answer(client, 902)).toBe(RoutingError.NOT_AUTHORIZED);
+    const address = `${client.socket.localAddress}:${client.socket.localPort}`;
+    expect(rig.log.find("warn", "refused admin setOwner")).toEqual([expect.objectContaining({ obj: { client: address, refused: "admin setOwner" } })]);
+    client.send(admin(own, 903, getOwner));
+    expect(await answer(client, 903)).toBe(RoutingError.NONE);
+    expect(rig.sim.clientPackets.map((r) => r.packet.id)).toEqual([903]);
+    expect(rig.sim.ownNode.longName).not.toBe("Taken over");
+  });
+
+  it("passes add_contact, admin writes and the private key through with admin: true, and re-reads the config after a write", async () => {
+    const rig = await startApiRig({ server: { admin: true } });
+    const own = rig.sim.ownNode.num;
+    const client = await rig.raw();
+    await ready(client);
+    const security = client.frames.find((f) => f.payloadVariant.case === "config" && f.payloadVariant.value.payloadVariant.case === "security");
+    expect(security?.payloadVariant.case === "config" && security.payloadVariant.value.payloadVariant.case === "security" && Buffer.from(security.payloadVariant.value.payloadVariant.value.privateKey).equals(Buffer.from(rig.sim.ownPrivateKey))).toBe(true);
+    const num = [...rig.sim.nodes.keys()][0] as number;
+    client.send(addContact(own, 911, num, randomBytes(32)));
+    expect(await answer(client, 911)).toBe(RoutingError.NONE);
+    const reread = nextEvent(rig.sim, "dump", (d: { kind: string }) => d.kind === "configOnly");
+    client.send(admin(own, 912, setOwner));
+    expect(await answer(client, 912)).toBe(RoutingError.NONE);
+    await reread;
+    expect(rig.sim.clientPackets.map((r) => r.packet.id)).toEqual([911, 912]);
+    expect(rig.sim.stats.dumps).toMatchObject({ full: 1, configOnly: 1 });
+  });
+});

@@ -1,0 +1,83 @@
+// A slow or broken client never hurts the radio link or the others: one that stops reading
+// is dropped, garbage and oversized frames drop only their sender (the Python client's wake
+// bytes do not), max_clients holds, and when the radio link drops clients are closed and
+// come back to a fresh handshake.
+import { describe, expect, it } from "vitest";
+import { encodeFrame } from "../../../src/protocol/frames.js";
+import { wantConfig } from "../../../src/protocol/messages.js";
+import { startApiRig } from "../../helpers/api-rig.js";
+import { nextEvent } from "../../helpers/events.js";
+import { kinds, type TestClient } from "../../sim/client.js";
+
+async function ready(client: TestClient, nonce = 0x3000): Promise<number> {
+  client.send(wantConfig(nonce));
+  return (await client.waitComplete(nonce)) + 1;
+}
+
+describe("API clients that misbehave", () => {
+  it("drops a client that stops reading, with a log line, while another keeps receiving", async () => {
+    const rig = await startApiRig({ sim: { nodes: 250 }, server: { session: { maxQueuedBytes: 256 * 1024 } } });
+    const [stuck, fine] = [await rig.raw(), await rig.raw()];
+    await ready(stuck);
+    const from = await ready(fine);
+    stuck.socket.pause();
+    const dropped = nextEvent(rig.server, "clients", (list: unknown[]) => list.length === 1);
+    // Handshakes of ~40 KB each, never read: the kernel's buffers fill, then the server's bound.
+    for (let i = 0; i < 600; i++) stuck.send(wantConfig(0x4000 + i));
+    await dropped;
+    // A paused socket hears of its end only once it reads again.
+    stuck.socket.resume();
+    await stuck.waitClosed();
+    const line = rig.log.find("info", "left: stopped reading");
+    expect(line).toHaveLength(1);
+    rig.sim.deliverPosition([...rig.sim.nodes.keys()][0] as number);
+    await fine.waitFrames(from + 1);
+    expect(kinds(fine.frames.slice(from))).toEqual(["packet"]);
+    expect(rig.server.clients).toHaveLength(1);
+    expect(rig.radio.status.state).toBe("connected");
+  });
+
+  it("drops a client that sends garbage, an oversized frame or no ToRadio; the Python client's 0xC3 wake bytes are fine", async () => {
+    const rig = await startApiRig();
+    const python = await rig.raw();
+    python.sendRaw(Buffer.alloc(32, 0xc3));
+    const from = await ready(python);
+    const [text, oversized, junk] = [await rig.raw(), await rig.raw(), await rig.raw()];
+    text.sendRaw(Buffer.from("hello radio\n"));
+    oversized.sendRaw(Buffer.from([0x94, 0xc3, 0x02, 0x01]));
+    junk.sendRaw(encodeFrame(Uint8Array.of(0x0a, 0x05, 0x01)));
+    await Promise.all([text.waitClosed(), oversized.waitClosed(), junk.waitClosed()]);
+    const reasons = rig.log.find("info", "left:").map((r) => r.obj.reason);
+    expect(reasons).toEqual(expect.arrayContaining(["sent bytes that are no Meshtastic frame", "sent a frame longer than 512 bytes", "sent a frame that is no ToRadio message"]));
+    rig.sim.deliverPosition([...rig.sim.nodes.keys()][0] as number);
+    await python.waitFrames(from + 1);
+    expect(python.closed).toBe(false);
+    expect(rig.sim.stats.framesRefused).toBe(0);
+  });
+
+  it("refuses a client beyond max_clients", async () => {
+    const rig = await startApiRig({ server: { maxClients: 2 } });
+    const [a, b] = [await rig.raw(), await rig.raw()];
+    const third = await rig.raw();
+    await third.waitClosed();
+    expect(rig.log.find("warn", "api_server.max_clients")).toHaveLength(1);
+    await ready(a);
+    await ready(b);
+    expect(rig.server.clients).toHaveLength(2);
+  });
+
+  it("closes the clients when the radio link drops; a client that comes back gets the new handshake", async () => {
+    const rig = await startApiRig();
+    const client = await rig.raw();
+    await ready(client);
+    const back = nextEvent(rig.radio, "dump");
+    rig.sim.dropClient();
+    await client.waitClosed();
+    expect(rig.log.find("info", "left: the radio link is").length).toBe(1);
+    const again = await rig.raw();
+    again.send(wantConfig(0x3001));
+    await again.waitComplete(0x3001);
+    await back;
+    expect(rig.sim.stats).toMatchObject({ connections: 2, forceCloses: 0, dumps: { full: 2 } });
+  });
+});

@@ -22,6 +22,7 @@ import { serialLink } from "./radio/serial-link.js";
 import { SimRadio } from "./sim/index.js";
 import { systemClock } from "./timing/clock.js";
 import type { Engine } from "./sync/engine.js";
+import { KeyCommands } from "./sync/key-commands.js";
 import { KeySyncManager } from "./sync/manager.js";
 import { KeyPusher } from "./sync/push.js";
 import { RuntimeSettings } from "./sync/runtime-settings.js";
@@ -231,7 +232,7 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
     log: log.child({ part: "push" }),
   });
   const sender = new DmSender({ radio, directory, clock: systemClock, enabled: send.enabled, maxPerMinute: send.max_per_minute, timeoutSec: send.timeout, pusher });
-  return { manager, sender, pusher };
+  return { manager, keys: new KeyCommands(directory, manager), sender, pusher };
 }
 
 /** The API server over the radio link and the directory's shareable keys (the one rule, with share.trust). */

@@ -62,11 +62,11 @@ const REQUESTS: Readonly<Record<string, CommandSpec<unknown>>> = {
     },
   }),
   stats: command<void>({ parse: () => undefined, run: (e) => e.manager.stats() }),
-  node: nodeCommand((e, num) => e.manager.node(num)),
-  accept_key: nodeCommand((e, num) => e.manager.acceptKey(num)),
-  reject_key: nodeCommand((e, num) => e.manager.rejectKey(num)),
+  node: nodeCommand((e, num) => e.keys.node(num)),
+  accept_key: nodeCommand((e, num) => e.keys.acceptKey(num)),
+  reject_key: nodeCommand((e, num) => e.keys.rejectKey(num)),
   forget: nodeCommand(async (e, num) => {
-    await e.manager.forget(num);
+    await e.keys.forget(num);
     return { id: nodeId(num) };
   }),
   send: command<{ to: number; text: string }>({

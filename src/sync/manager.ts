@@ -1,16 +1,16 @@
 // KeySyncManager, the sync engine: ties the radio, the key directory and the scheduler
 // together, keeps the sync figures and raises the engine's own bridge events (the directory
 // raises the key events itself). It never knows MQTT exists: the MQTT side listens to it and
-// to the directory, and calls the command methods below with node numbers parsed at the edge.
+// to the directory, and calls the methods below with node numbers parsed at the edge (the key
+// commands live in key-commands.ts).
 import { EventEmitter } from "node:events";
 import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
-import type { KeyPolicy, NodeView } from "../directory/record.js";
+import type { KeyPolicy } from "../directory/record.js";
 import { listen } from "../lifecycle.js";
-import { nodeId } from "../node-id.js";
 import type { NodeDbDump, Radio, RadioEvents, RadioStatus } from "../radio/link.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { Clock } from "../timing/clock.js";
-import { CommandRefused, NodeNotFoundError, RadioNotReadyError } from "./errors.js";
+import { RadioNotReadyError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { observeDump } from "./observe.js";
 import { afterDump, NO_RADIO_NODES, radioNodeFigures, type RadioNodes } from "./radio-nodes.js";
@@ -168,31 +168,12 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     this.settingChanged();
   }
 
-  node(num: number): NodeView {
-    return this.opts.directory.view(num) ?? notFound(num);
-  }
-
-  /** Answers once the change is durable and announced (a response reports it). */
-  async acceptKey(num: number): Promise<NodeView> {
-    const view = this.quietly(() => this.opts.directory.acceptKey(num)) ?? notFound(num);
+  /** Runs a directory change without the figures following each step; they go out once it is announced. */
+  async afterChange<T>(change: () => T): Promise<T> {
+    const result = this.quietly(change);
     await this.opts.directory.lastChangeAnnounced();
     this.publishStats();
-    return view;
-  }
-
-  /** reject_key: the node's changed key is judged an impersonation; refused when nothing changed. Answers once durable and announced. */
-  async rejectKey(num: number): Promise<NodeView> {
-    const result = this.quietly(() => this.opts.directory.rejectKey(num)) ?? notFound(num);
-    if (!result.rejected) throw new CommandRefused(`node ${nodeId(num)} has no changed key to reject (status ${result.view.status})`);
-    await this.opts.directory.lastChangeAnnounced();
-    this.publishStats();
-    return result.view;
-  }
-
-  async forget(num: number): Promise<void> {
-    if (!this.quietly(() => this.opts.directory.forget(num))) notFound(num);
-    await this.opts.directory.lastChangeAnnounced();
-    this.publishStats();
+    return result;
   }
 
   /** A failure outside the sync loop that users should see in stats (e.g. the key store's disk). */
@@ -297,8 +278,4 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private publishStats(): void {
     this.emit("stats", this.stats());
   }
-}
-
-function notFound(num: number): never {
-  throw new NodeNotFoundError(`node ${nodeId(num)} is not in the key directory`);
 }

@@ -95,13 +95,13 @@ describe("bridge/nodes and bridge/alerts", () => {
     expect(Object.fromEntries(alerts.map((n) => [n.id, n.status]))).toEqual({ [reflashed!.id]: "changed", [weak!.id]: "weak", [dupFrom!.id]: "duplicate", [dupTo!.id]: "duplicate" });
     // accept_key: the radio still holds the old key, so the node still needs attention (radio_stale).
     mark = observer.mark();
-    await r.manager.acceptKey(reflashed!.num);
+    await r.keys.acceptKey(reflashed!.num);
     const stale = await next(ALERTS, (l) => l.some((n) => n.status === "radio_stale"), mark);
     expect(stale).toEqual(attention(expected(r)));
     expect(stale.find((n) => n.id === reflashed!.id)?.status).toBe("radio_stale");
     // forget: gone from both lists.
     mark = observer.mark();
-    await r.manager.forget(weak!.num);
+    await r.keys.forget(weak!.num);
     const forgotten = await next(ALERTS, (l) => l.length === 3, mark);
     expect(ids(forgotten)).not.toContain(weak!.id);
     expect(ids(await next(NODES, (l) => l.length === r.directory.size, mark))).not.toContain(weak!.id);

@@ -7,6 +7,7 @@ import { MeshtasticRadio, type MeshtasticRadioOptions } from "../../src/radio/me
 import { SimRadio, type SimRadioOptions } from "../../src/sim/index.js";
 import type { BridgeEvent } from "../../src/sync/events.js";
 import { loadLowEntropyHashes } from "../../src/directory/health.js";
+import { KeyCommands } from "../../src/sync/key-commands.js";
 import { KeySyncManager, type KeySyncOptions, type NodeDbSource } from "../../src/sync/manager.js";
 import { ManualClock } from "./clock.js";
 import { nextEvent } from "./events.js";
@@ -16,6 +17,8 @@ export interface KeySyncRig {
   radio: MeshtasticRadio;
   directory: KeyDirectory;
   manager: KeySyncManager;
+  /** The key commands (node, accept_key, reject_key, forget) over the same directory and manager. */
+  keys: KeyCommands;
   clock: ManualClock;
   events: BridgeEvent[];
   syncs: () => number;
@@ -63,5 +66,5 @@ export async function startKeySync(options: KeySyncRigOptions = {}): Promise<Key
   const first = nextEvent(manager, "stats", (s: { sync_count: number }) => s.sync_count === 1);
   radio.start();
   await first;
-  return { sim, radio, directory, manager, clock, events, syncs: () => manager.stats().sync_count };
+  return { sim, radio, directory, manager, keys: new KeyCommands(directory, manager), clock, events, syncs: () => manager.stats().sync_count };
 }

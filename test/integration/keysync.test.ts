@@ -68,9 +68,9 @@ describe("key sync against the simulated radio", () => {
     await r.manager.sync();
     expect(hex(r.directory.get(node.num)?.key)).toBe(hex(newKey));
     expect(r.events).toContainEqual({ type: "key_changed", data: { id: node.id, old_fingerprint: fingerprintOf(oldKey), new_fingerprint: fingerprintOf(newKey), action: "taken", old_source: "nodedb", new_source: "nodedb" } });
-    expect(r.manager.node(node.num).status).toBe("changed");
+    expect(r.keys.node(node.num).status).toBe("changed");
     expect(r.manager.stats().keys_updated).toBe(1);
-    expect((await r.manager.acceptKey(node.num)).status).toBe("ok");
+    expect((await r.keys.acceptKey(node.num)).status).toBe("ok");
   });
 
   it("under pin the old key is kept, changed until accept_key installs the new one", async () => {
@@ -82,10 +82,10 @@ describe("key sync against the simulated radio", () => {
     expect(hex(r.directory.get(node.num)?.key)).toBe(hex(oldKey));
     expect(r.events).toContainEqual(expect.objectContaining({ type: "key_changed", data: expect.objectContaining({ action: "pinned" }) as unknown }));
     expect(r.manager.stats().keys_updated).toBe(0);
-    expect(r.manager.node(node.num).status).toBe("changed");
+    expect(r.keys.node(node.num).status).toBe("changed");
     await r.manager.sync();
     expect(hex(r.directory.get(node.num)?.key)).toBe(hex(oldKey));
-    expect((await r.manager.acceptKey(node.num)).status).toBe("ok");
+    expect((await r.keys.acceptKey(node.num)).status).toBe("ok");
     expect(hex(r.directory.get(node.num)?.key)).toBe(hex(newKey));
   });
 
@@ -95,8 +95,8 @@ describe("key sync against the simulated radio", () => {
     r.sim.setKey(keyed[0]!.num, WEAK_KEY);
     r.sim.duplicateKey(keyed[1]!.num, keyed[2]!.num);
     await r.manager.sync();
-    expect(r.manager.node(keyed[0]!.num).status).toBe("weak");
-    expect(r.manager.node(keyed[2]!.num).status).toBe("duplicate");
+    expect(r.keys.node(keyed[0]!.num).status).toBe("weak");
+    expect(r.keys.node(keyed[2]!.num).status).toBe("duplicate");
     expect(r.events.some((e) => e.type === "weak_key" && e.data.id === keyed[0]!.id)).toBe(true);
     expect(r.events.some((e) => e.type === "duplicate_key")).toBe(true);
 
@@ -110,7 +110,7 @@ describe("key sync against the simulated radio", () => {
     r.sim.db.addContact(newNum, { longName: moved.longName, shortName: moved.shortName, publicKey: moved.publicKey! }, Math.floor(Date.now() / 1000) + 60);
     await r.manager.sync();
     expect(r.directory.get(newNum)).toBeDefined();
-    expect(r.manager.node(moved.num).status).toBe("ok");
+    expect(r.keys.node(moved.num).status).toBe("ok");
     expect(r.events.some((e) => e.type === "duplicate_key" && e.data.ids.includes(moved.id))).toBe(false);
   });
 

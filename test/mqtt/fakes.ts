@@ -53,6 +53,8 @@ export function fakeHandlers(overrides: Partial<CommandHandlers> = {}): Recordin
       setInterval: (seconds: number) => h.setInterval(seconds),
       setEnabled: (on: boolean) => h.setEnabled(on),
       stats: () => h.stats(),
+    },
+    keys: {
       node: (num: number) => h.node(nodeId(num)),
       acceptKey: (num: number) => h.acceptKey(nodeId(num)),
       rejectKey: (num: number) => h.rejectKey(nodeId(num)),

@@ -7,6 +7,7 @@ import { KeyDirectory } from "../../src/directory/keys.js";
 import type { NodeDbDump, RadioEvents, RadioStatus } from "../../src/radio/link.js";
 import { NodeNotFoundError } from "../../src/sync/errors.js";
 import type { BridgeEvent } from "../../src/sync/events.js";
+import { KeyCommands } from "../../src/sync/key-commands.js";
 import { KeySyncManager, type KeySyncOptions } from "../../src/sync/manager.js";
 import type { SyncStats } from "../../src/sync/stats.js";
 import { ManualClock, flush } from "../helpers/clock.js";
@@ -197,16 +198,19 @@ describe("KeySyncManager", () => {
     expect(radio.requests).toBe(1);
   });
 
-  it("commands take node numbers; unknown nodes are refused", async () => {
-    const { radio, manager } = setup();
+  it("key commands take node numbers; unknown nodes are refused; the figures follow once announced", async () => {
+    const { radio, manager, directory, stats } = setup();
+    const keys = new KeyCommands(directory, manager);
     radio.deliver(handshake());
-    expect(manager.node(2)).toMatchObject({ id: "!00000002", has_key: true });
-    expect(() => manager.node(0x99)).toThrow(NodeNotFoundError);
+    expect(keys.node(2)).toMatchObject({ id: "!00000002", has_key: true });
+    expect(() => keys.node(0x99)).toThrow(NodeNotFoundError);
     // accept_key and forget answer once their change is announced (durable first): promises.
-    await expect(manager.acceptKey(0x99)).rejects.toThrow(/!00000099 is not in the key directory/);
-    await manager.forget(2);
+    await expect(keys.acceptKey(0x99)).rejects.toThrow(/!00000099 is not in the key directory/);
+    const published = stats.length;
+    await keys.forget(2);
+    expect(stats.slice(published).map((s) => s.nodes_total)).toEqual([2]); // one publication, after the change
     expect(manager.stats().nodes_total).toBe(2);
-    await expect(manager.forget(2)).rejects.toThrow(NodeNotFoundError);
+    await expect(keys.forget(2)).rejects.toThrow(NodeNotFoundError);
   });
 
   it("interval and enabled reschedule and republish the figures", async () => {

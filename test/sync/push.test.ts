@@ -25,7 +25,7 @@ async function pushRig(options: Partial<PushOptions> = {}, rigOptions: { reread?
   const admins: AdminEffect[] = [];
   r.sim.on("admin", (effect) => admins.push(effect));
   const keyed = [...r.sim.nodes.values()].filter((n) => n.publicKey);
-  const engine: Engine = { manager: r.manager, sender, pusher };
+  const engine: Engine = { manager: r.manager, keys: r.keys, sender, pusher };
   return { r, pusher, sender, admins, keyed, engine };
 }
 
@@ -35,7 +35,7 @@ async function staleNode(r: KeySyncRig, num: number): Promise<Uint8Array> {
   const changed = nextEvent(r.directory, "nodeChanged", (view: { num: number; status: string }) => view.num === num && view.status === "changed");
   r.sim.deliverNodeInfo(num);
   await changed;
-  expect((await r.manager.acceptKey(num)).status).toBe("radio_stale");
+  expect((await r.keys.acceptKey(num)).status).toBe("radio_stale");
   return fresh;
 }
 
@@ -53,7 +53,7 @@ describe("KeyPusher.push (the command path)", () => {
     expect(hex(r.sim.nodes.get(node.num)!.publicKey)).toBe(hex(fresh));
     expect(r.sim.nodes.get(node.num)!.isFavorite).toBe(true);
     expect(r.syncs()).toBe(syncsBefore + 1);
-    expect(r.manager.node(node.num)).toMatchObject({ status: "ok", radio_fingerprint: fingerprintOf(fresh) });
+    expect(r.keys.node(node.num)).toMatchObject({ status: "ok", radio_fingerprint: fingerprintOf(fresh) });
     // Done: the radio holds exactly that key now.
     expect(await pusher.push(node.num)).toMatchObject({ sent: false, confirmed: true });
     expect(admins).toHaveLength(1);
@@ -98,9 +98,9 @@ describe("the push command's refusals, through the command table", () => {
     r.sim.evictNode(keyless.num);
     await r.manager.sync();
     expect(pusher.radioLacksKey(keyless.num)).toBe(true);
-    expect(r.manager.node(keyless.num).status).toBe("weak");
+    expect(r.keys.node(keyless.num).status).toBe("weak");
     // keyed[1] took keyed[0]'s key (a change for it); keyed[0] kept its own key, now duplicated.
-    expect(r.manager.node(keyed[0]!.num).status).toBe("duplicate");
+    expect(r.keys.node(keyed[0]!.num).status).toBe("duplicate");
     const weak = await handleRequest("push", Buffer.from(JSON.stringify({ id: keyless.id, verify: true })), engine);
     expect(weak).toEqual({ status: "error", error: `the key of ${keyless.id} is on the low-entropy list (weak)`, data: {} });
     const dup = await handleRequest("push", Buffer.from(keyed[0]!.id), engine);

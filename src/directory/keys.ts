@@ -12,7 +12,7 @@ import type { KeyEvent } from "./events.js";
 import { KeyIndex } from "./key-index.js";
 import { nodeStatus, plainStatus, statusEvents } from "./health.js";
 import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
-import { sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
+import { recordOf, sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
 import { shareableKey, type Shareable, type ShareFacts } from "./shareable.js";
 import { acceptRecord, leftRadio, noteRadioStale, rejectRecord } from "./trust.js";
 
@@ -152,7 +152,8 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
    * raised when they arose, and their retained state is published from list().
    */
   load(records: Iterable<KeyRecord>): void {
-    const updates = [...records].map((record) => ({ num: record.num, next: record }));
+    // recordOf: the store's records get the layout of the ones merge builds.
+    const updates = [...records].map((record) => ({ num: record.num, next: recordOf(record) }));
     this.commit(updates, [], false);
   }
 

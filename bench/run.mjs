@@ -115,6 +115,15 @@ try {
     goal: "serial <= TCP",
     met: yes(s8.cpu.median <= serial.tcp.cpu.median),
   });
+  rows.push({ row: "9", what: `bridge wake-ups per sync (voluntary context switches), ${count(serial.nodes)} nodes: serial / TCP`, result: `${count(s8.wakes.median)} / ${count(serial.tcp.wakes.median)}`, goal: "", met: "" });
+  const { transport, worker } = serial.floors;
+  rows.push({
+    row: "9",
+    what: "CPU floor for the same serial dump: the bridge's transport + framing alone / blocking reads in a worker thread",
+    result: `${ms(transport.cpu.median)} / ${ms(worker.cpu.median)} (wake-ups ${count(transport.wakes.median)} / ${count(worker.wakes.median)})`,
+    goal: "",
+    met: "",
+  });
 
   const columns = [
     { key: "row", title: "#" },
@@ -131,7 +140,7 @@ try {
     "Row 8: bytes = wchar of the store's process (every byte handed to write(2)); each change made durable on its own (one batch each: the worst case). Amortised adds the journal's compaction into the snapshot, spread over the changes between two compactions. Before = the store of ace0e57, flushed per change, when BENCH_STORE_BEFORE names its dist/.",
     "Home Assistant discovery is on (the shipped default) everywhere but row 7's second figure.",
     "Row 5: with the embedded broker (the default) its retained copy of every nodes/<id> is in the bridge process too; 'the bridge alone' runs the same bridge against a broker in the bench process.",
-    "Row 8: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB.",
+    "Row 9: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB. Floors: the same dump received in a process of its own by the bridge's serial transport and FrameDecoder (no protobuf decode), and by a worker thread in a blocking read() loop (node:fs only): what receiving the bytes alone costs, in as many wake-ups as the line hands them over.",
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);

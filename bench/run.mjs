@@ -119,6 +119,15 @@ try {
     goal: "serial <= TCP",
     met: yes(s8.cpu.median <= serial.tcp.cpu.median),
   });
+  rows.push({ row: "9", what: `bridge wake-ups per sync (voluntary context switches), ${count(serial.nodes)} nodes: serial / TCP`, result: `${count(s8.wakes.median)} / ${count(serial.tcp.wakes.median)}`, goal: "", met: "" });
+  const { transport, worker } = serial.floors;
+  rows.push({
+    row: "9",
+    what: "CPU floor for the same serial dump: the bridge's transport + framing alone / blocking reads in a worker thread",
+    result: `${ms(transport.cpu.median)} / ${ms(worker.cpu.median)} (wake-ups ${count(transport.wakes.median)} / ${count(worker.wakes.median)})`,
+    goal: "",
+    met: "",
+  });
 
   rows.push(...nodeListRows(nodeList, NODE_LIST_PLAN));
 
@@ -147,7 +156,7 @@ try {
     "Row 5: with the embedded broker (the default) its retained copy of every nodes/<id> is in the bridge process too; 'the bridge alone' runs the same bridge against a broker in the bench process.",
     `Row 10: messages on bridge/nodes and bridge/alerts (topic + payload bytes) from a forced sync after keys changed in the radio (status changed: both lists change) until both topics were quiet for ${NODE_LIST_PLAN.quietMs} ms (the lists go out at most once a second).`,
     "Row 11: the bridge (api_server on) against one simulator, a second simulator with the same NodeDB for the straight figures; handshakes alternate round by round on one connection each, after the bridge's first sync is out; latency = the monotonic time a simulator handed the packet to its socket to the time a client in the bench process decoded it (added = through minus straight, at the same percentile); memory = the bridge process after two full collections, before and after 50 clients handshook.",
-    "Row 9: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB.",
+    "Row 9: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB. Floors: the same dump received in a process of its own by the bridge's serial transport and FrameDecoder (no protobuf decode), and by a worker thread in a blocking read() loop (node:fs only): what receiving the bytes alone costs, in as many wake-ups as the line hands them over.",
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);

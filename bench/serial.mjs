@@ -4,9 +4,13 @@
 // - the time from the dump's last byte leaving the simulated line to the bridge's response
 //   arriving at an MQTT subscriber (both stamped on CLOCK_MONOTONIC, shared by the processes),
 // - the wire time of the dump (bytes x 10 / baud) for scale: the sync itself is that long.
-// Beside it the same CPU figure for a TCP sync of the same NodeDB.
+// Beside it the same CPU figure for a TCP sync of the same NodeDB, each with the bridge's
+// wake-ups (voluntary context switches) during the sync, and the floors of the serial figure:
+// the same dump received by the bridge's transport and framing alone, and by a blocking-read
+// loop in a worker thread (lib/serial-floor.mjs), each in a process of its own.
 import { ptyPair } from "./lib/pty.mjs";
-import { BASE, startBridge, startSim } from "./lib/setup.mjs";
+import { BASE, logFile, startBridge, startSim } from "./lib/setup.mjs";
+import { startChild } from "./lib/children.mjs";
 import { json, watch } from "./lib/mqtt-watch.mjs";
 import { summary } from "./lib/stats.mjs";
 import { nowMs } from "./lib/time.mjs";
@@ -25,7 +29,7 @@ async function syncOnce(bridge, requester, transaction) {
   const after = await bridge.request("cpu");
   const answer = json(got);
   if (answer.status !== "ok") throw new Error(`sync ${transaction} failed: ${answer.error}`);
-  return { at: got.at, wallMs: got.at - sentAt, cpuMs: after.ms - before.ms, checked: answer.data.checked };
+  return { at: got.at, wallMs: got.at - sentAt, cpuMs: after.ms - before.ms, wakes: after.wakes - before.wakes, checked: answer.data.checked };
 }
 
 async function run(name, nodes, radio, sim, { reps, warmup, baud }) {
@@ -36,6 +40,8 @@ async function run(name, nodes, radio, sim, { reps, warmup, baud }) {
       await requester.current(isStats(1), 120_000, `${name}: first sync (handshake)`);
       if (radio.serial) await sim.request("serialDumps");
       const cpu = [];
+      const wakes = [];
+      const bytes = [];
       const afterLastByte = [];
       const wire = [];
       const wall = [];
@@ -45,15 +51,24 @@ async function run(name, nodes, radio, sim, { reps, warmup, baud }) {
         const dumps = radio.serial ? await sim.request("serialDumps") : [];
         if (i < warmup) continue;
         cpu.push(sync.cpuMs);
+        wakes.push(sync.wakes);
         wall.push(sync.wallMs);
         if (radio.serial) {
           const dump = dumps.at(-1);
           if (!dump) throw new Error(`${name}: the simulator saw no end of the dump`);
           afterLastByte.push(sync.at - dump.lastByteAt);
           wire.push((dump.bytes * 10 * 1000) / baud);
+          bytes.push(dump.bytes);
         }
       }
-      return { cpu: summary(cpu), wall: summary(wall), afterLastByte: radio.serial ? summary(afterLastByte) : null, wire: radio.serial ? summary(wire, 0) : null };
+      return {
+        cpu: summary(cpu),
+        wakes: summary(wakes, 0),
+        wall: summary(wall),
+        afterLastByte: radio.serial ? summary(afterLastByte) : null,
+        wire: radio.serial ? summary(wire, 0) : null,
+        bytes: radio.serial ? summary(bytes, 0) : null,
+      };
     } finally {
       await requester.close();
     }
@@ -62,14 +77,32 @@ async function run(name, nodes, radio, sim, { reps, warmup, baud }) {
   }
 }
 
+/** The same dump received with nothing of the bridge after the bytes: see lib/serial-floor.mjs. */
+async function measureFloors(name, path, bytes, { baud, reps, warmup }) {
+  const child = await startChild(new URL("./lib/serial-floor.mjs", import.meta.url).pathname, [], { logFile: logFile(`${name}-floor`) });
+  try {
+    const floors = {};
+    for (const mode of ["transport", "worker"]) {
+      const runs = await child.request(mode, { path, baud, bytes, reps: warmup + reps }, 120_000 * (warmup + reps));
+      const measured = runs.slice(warmup);
+      floors[mode] = { cpu: summary(measured.map((r) => r.cpuMs)), wakes: summary(measured.map((r) => r.wakes), 0) };
+    }
+    return floors;
+  } finally {
+    await child.stop();
+  }
+}
+
 export async function measureSerial(plan) {
   const { nodes, baud } = plan;
   const pair = await ptyPair("serial");
   let serial;
+  let floors;
   try {
     const sim = await startSim(`serial-${nodes}`, nodes, { serial: { path: pair.radio, baud } });
     try {
       serial = await run(`serial-${nodes}`, nodes, { serial: pair.bridge, baud }, sim, plan);
+      floors = await measureFloors(`serial-${nodes}`, pair.bridge, serial.bytes.median, plan);
     } finally {
       await sim.stop();
     }
@@ -83,5 +116,5 @@ export async function measureSerial(plan) {
   } finally {
     await tcpSim.stop();
   }
-  return { nodes, baud, reps: plan.reps, serial, tcp };
+  return { nodes, baud, reps: plan.reps, serial, tcp, floors };
 }

@@ -14,10 +14,10 @@ const app = await startApp(config, { logger, demo: false, configPath, sources })
 
 serveRequests(
   {
-    /** CPU time this process has used so far (user + system), in ms. */
+    /** CPU time this process has used so far (user + system), in ms, and its wake-ups (voluntary context switches). */
     cpu: () => {
       const { user, system } = process.cpuUsage();
-      return { ms: (user + system) / 1000 };
+      return { ms: (user + system) / 1000, wakes: process.resourceUsage().voluntaryContextSwitches };
     },
     /** Memory after full collections (two, with a pause, so finalizers and weak maps settle). */
     memory: async () => {

@@ -70,8 +70,12 @@ export function nodeStatus(
   // After accept_key of a re-flashed node's new key, the radio still holds the old one
   // (firmware keeps the first key, NodeDB::updateUser) and DMs to the node fail.
   if (radioStale(node)) return "radio_stale";
-  if (node.key === null) return "missing";
-  return "ok";
+  return plainStatus(node);
+}
+
+/** The status of a node that raises no alert: missing without a key, else ok. */
+export function plainStatus(node: Pick<HealthNode, "key">): NodeStatus {
+  return node.key === null ? "missing" : "ok";
 }
 
 /**

@@ -10,9 +10,9 @@ import { EventEmitter } from "node:events";
 import { AnnouncementQueue, type Announcement, type NodeState } from "./announcements.js";
 import type { KeyEvent } from "./events.js";
 import { KeyIndex } from "./key-index.js";
-import { needsAttention, nodeStatus, statusEvents } from "./health.js";
+import { needsAttention, nodeStatus, plainStatus, statusEvents } from "./health.js";
 import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
-import { sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
+import { recordOf, sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
 import { shareableKey, type Shareable, type ShareFacts } from "./shareable.js";
 import { acceptRecord, leftRadio, noteRadioStale, rejectRecord } from "./trust.js";
 
@@ -66,8 +66,13 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
   private readonly records = new Map<number, KeyRecord>();
   /** keyHash → node numbers holding that key: duplicates are found without a full scan. */
   private readonly byHash = new KeyIndex();
-  /** Every record's status. A node's view is toView(record, status), built when asked for. */
-  private readonly statuses = new Map<number, NodeStatus>();
+  /**
+   * The statuses that differ from a record's plain one (plainStatus: missing or ok). Those are
+   * the alerts, a few nodes of thousands, so the usual node costs no entry here (a map entry
+   * for every node was ~60 bytes a node). A node's view is toView(record, statusOf(record)),
+   * built when asked for.
+   */
+  private readonly alerts = new Map<number, NodeStatus>();
   private readonly keyTotals: KeyTotals = { added: 0, updated: 0 };
   private journal: ChangeJournal | null = null;
   private readonly announcements = new AnnouncementQueue((announcement) => this.announce(announcement));
@@ -117,7 +122,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     const out: [KeyRecord, NodeStatus][] = [];
     for (const record of this.records.values()) {
       if (this.announcements.heldState(record.num)) continue;
-      out.push([record, this.statuses.get(record.num) ?? "missing"]);
+      out.push([record, this.statusOf(record)]);
     }
     for (const held of this.announcements.heldStates()) if (held.record && held.status) out.push([held.record, held.status]);
     return out.sort((a, b) => a[0].num - b[0].num);
@@ -135,8 +140,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     for (const record of this.records.values()) {
       if (record.key !== null) withKey++;
       if (!record.inRadio) notInRadio++;
-      const status = this.statuses.get(record.num);
-      if (status !== undefined && needsAttention(status)) alerts++;
+      if (needsAttention(this.statusOf(record))) alerts++;
     }
     const total = this.records.size;
     return { nodes_total: total, nodes_with_key: withKey, nodes_missing_key: total - withKey, alerts, nodes_only_in_directory: notInRadio };
@@ -151,7 +155,8 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
    * raised when they arose, and their retained state is published from list().
    */
   load(records: Iterable<KeyRecord>): void {
-    const updates = [...records].map((record) => ({ num: record.num, next: record }));
+    // recordOf: the store's records get the layout of the ones merge builds.
+    const updates = [...records].map((record) => ({ num: record.num, next: recordOf(record) }));
     this.commit(updates, [], false);
   }
 
@@ -228,14 +233,24 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
       // The held key's duplicates are already in its status; another key's are looked up.
       duplicated: (record, keyHash) =>
         keyHash === record.keyHash
-          ? this.statuses.get(record.num) === "duplicate"
+          ? this.statusOf(record) === "duplicate"
           : this.byHash.holders(keyHash).some((peer) => peer !== record.num),
     };
     return shareableKey(this.records.get(num >>> 0), facts, trust);
   }
 
   private viewOf(record: Readonly<KeyRecord>): NodeView {
-    return toView(record, this.statuses.get(record.num) ?? "missing");
+    return toView(record, this.statusOf(record));
+  }
+
+  /** A committed record's status. */
+  private statusOf(record: Readonly<KeyRecord>): NodeStatus {
+    return this.alerts.get(record.num) ?? plainStatus(record);
+  }
+
+  private setStatus(record: Readonly<KeyRecord>, status: NodeStatus): void {
+    if (status === plainStatus(record)) this.alerts.delete(record.num);
+    else this.alerts.set(record.num, status);
   }
 
   private group(keyHash: string | null): KeyRecord[] {
@@ -252,7 +267,11 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     const oldStatuses = new Map<number, NodeStatus | null>();
     for (const { num, next } of updates) {
       const prev = this.records.get(num);
-      if (!was.has(num)) was.set(num, prev ?? null);
+      if (!was.has(num)) {
+        was.set(num, prev ?? null);
+        // Before its record is replaced: statusOf reads the status against the record it was set for.
+        oldStatuses.set(num, prev ? this.statusOf(prev) : null);
+      }
       if (prev) this.byHash.remove(prev, affected);
       if (next) {
         this.records.set(num, next);
@@ -260,8 +279,9 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
         affected.add(num);
       } else if (prev) {
         this.records.delete(num);
-        if (!oldStatuses.has(num)) oldStatuses.set(num, this.statuses.get(num) ?? null);
-        if (this.statuses.delete(num)) removed.push(prev);
+        this.alerts.delete(num);
+        // Only a node committed before this change was announced, so only its removal is.
+        if (was.get(num) !== null) removed.push(prev);
       }
     }
     const events = [...leading];
@@ -271,10 +291,12 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
       if (!record) continue;
       const sameKey = this.group(record.keyHash);
       const status = nodeStatus(record, sameKey, this.options.weakHashes);
-      const oldStatus = this.statuses.get(num) ?? null;
+      // A node of this commit's updates had its old status taken above; any other (a holder
+      // of the same key) still has its record, so its status is read as it stands.
+      const oldStatus = oldStatuses.has(num) ? (oldStatuses.get(num) ?? null) : this.statusOf(record);
       if (!oldStatuses.has(num)) oldStatuses.set(num, oldStatus);
       events.push(...statusEvents(record, oldStatus, status, sameKey));
-      this.statuses.set(num, status);
+      this.setStatus(record, status);
       const view = toView(record, status);
       const oldRecord = was.has(num) ? was.get(num) : record;
       if (oldRecord && oldStatus !== null && sameView(toView(oldRecord, oldStatus), view)) continue;
@@ -291,7 +313,10 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
       return;
     }
     const before = (num: number): NodeState => ({ record: was.has(num) ? (was.get(num) ?? null) : (this.records.get(num) ?? null), status: oldStatuses.get(num) ?? null });
-    const after = (num: number): NodeState => ({ record: this.records.get(num) ?? null, status: this.statuses.get(num) ?? null });
+    const after = (num: number): NodeState => {
+      const record = this.records.get(num) ?? null;
+      return { record, status: record && this.statusOf(record) };
+    };
     this.announcements.after(durable, announcement, before, after);
   }
 

@@ -13,7 +13,7 @@
 // - names, flags and last-heard update silently, without counting as key changes.
 import { nodeId } from "../node-id.js";
 import type { KeyEvent } from "./events.js";
-import { isKey, keyFields, NO_NOTES, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
+import { isKey, keyFields, NO_NOTES, recordOf, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
 import { isConflict, noteConflict, noteRadioStale, relationOf, withRadio } from "./trust.js";
 
 /** One node as a source describes it; absent fields leave ours as they are. */
@@ -101,12 +101,13 @@ export function mergeObservations(
 function create(obs: Observation, source: KeySource, now: number, counts: MergeCounts, events: KeyEvent[]): KeyRecord {
   const key = isKey(obs.key) ? obs.key : null;
   const heard = heardAt(obs, now);
-  let record: KeyRecord = {
+  const fields = keyFields(key);
+  let record: KeyRecord = recordOf({
     num: obs.num >>> 0,
     id: nodeId(obs.num),
     longName: obs.longName ?? "",
     shortName: obs.shortName ?? "",
-    ...keyFields(key),
+    ...fields,
     source: key ? source : null,
     origin: key ? source : null,
     // The radio may have heard the node long before we first learned of it.
@@ -118,13 +119,13 @@ function create(obs: Observation, source: KeySource, now: number, counts: MergeC
     pendingKey: null,
     pendingSource: null,
     changed: false,
-    confirmedKey: null,
+    // The same bytes, not a copy: the confirmed key is the held one until a key change.
+    confirmedKey: fields.key,
     confirmedOrigin: key ? source : null,
     radioKey: null,
     inRadio: false,
     notes: NO_NOTES,
-  };
-  record.confirmedKey = record.key;
+  });
   counts.nodesAdded++;
   if (record.fingerprint !== null) {
     counts.added++;

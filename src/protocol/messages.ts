@@ -165,20 +165,24 @@ export function decodeTelemetry(bytes: Uint8Array): TelemetryMessage {
 
 /**
  * AdminMessage.add_contact for our own radio (admin.proto SharedContact). Refuses anything
- * but a 32-byte key: an empty key makes the firmware clear the key it holds.
+ * but a 32-byte key: an empty key makes the firmware clear the key it holds. The firmware
+ * stores the whole User, so `traits` (what the radio held of the node) go in too; without
+ * them the User says UNSET hardware and role CLIENT.
  */
 export function addContactPacket(
   myNodeNum: number,
   id: number,
   contact: { num: number; longName: string; shortName: string; publicKey: Uint8Array; manuallyVerified: boolean },
+  traits: Pick<UserInit, "hwModel" | "role" | "isLicensed" | "isUnmessagable"> | null = null,
 ): Uint8Array {
   if (contact.publicKey.length !== PUBLIC_KEY_LENGTH) throw new RangeError("add_contact needs a 32-byte public key");
+  const { longName, shortName, publicKey } = contact;
   const admin = encodeAdmin({
     payloadVariant: {
       case: "addContact",
       value: {
         nodeNum: contact.num,
-        user: { id: `!${(contact.num >>> 0).toString(16).padStart(8, "0")}`, longName: contact.longName, shortName: contact.shortName, publicKey: contact.publicKey },
+        user: { ...traits, id: `!${(contact.num >>> 0).toString(16).padStart(8, "0")}`, longName, shortName, publicKey },
         shouldIgnore: false,
         manuallyVerified: contact.manuallyVerified,
       },

@@ -126,7 +126,9 @@ export interface Radio extends EventEmitter<RadioEvents> {
   sendText(to: number, text: string, timeoutMs: number): Promise<SendResult>;
   /**
    * Gives the radio a node's key (AdminMessage.add_contact). The firmware overwrites the
-   * stored user and marks the node favourite; resolves with the radio's routing result. The
+   * stored user and marks the node favourite; the link puts in what the radio last reported
+   * of the node's User besides names and key (hardware model, role, licensed, unmessagable),
+   * so that only names and key change. Resolves with the radio's routing result. The
    * ACK only says the radio took the message: it ACKs a contact it refused too (over a key it
    * holds as verified), so only a NodeDB read shows what it stored.
    */

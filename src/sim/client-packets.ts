@@ -80,7 +80,7 @@ function applyAdmin(packet: MeshPacket, db: SimNodeDb, now: number): AdminEffect
     const contact = variant.value;
     const user = contact.user;
     const publicKey = user?.publicKey ?? new Uint8Array(0);
-    const stored = user ? { longName: user.longName, shortName: user.shortName, publicKey, hwModel: user.hwModel, role: user.role } : null;
+    const stored = user ? { longName: user.longName, shortName: user.shortName, publicKey, hwModel: user.hwModel, role: user.role, isLicensed: user.isLicensed, isUnmessagable: user.isUnmessagable } : null;
     const flags = { manuallyVerified: contact.manuallyVerified, shouldIgnore: contact.shouldIgnore };
     const outcome = db.addContact(contact.nodeNum, stored, now, flags);
     return { kind: "addContact", num: contact.nodeNum, hasKey: publicKey.length > 0, manuallyVerified: contact.manuallyVerified, outcome };

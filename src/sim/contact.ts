@@ -15,6 +15,10 @@ export interface ContactUser {
   hwModel?: number;
   /** Absent: 0 (CLIENT). */
   role?: number;
+  /** Absent: false. */
+  isLicensed?: boolean;
+  /** Absent: the optional field unset, and so it is stored. */
+  isUnmessagable?: boolean;
 }
 
 export interface SharedContactFlags {
@@ -28,7 +32,8 @@ export type ContactOutcome = "stored" | "verified_kept";
 /**
  * Applies a contact to `entry` (mutated). A node the radio holds as manually verified keeps
  * its key unless the contact is marked verified too, or brings that very key; then nothing
- * at all changes. Otherwise the user (names, hardware, role, key) is overwritten, and the
+ * at all changes. Otherwise the whole user (names, hardware, role, licensed, unmessagable,
+ * key) is overwritten with the contact's, what it leaves out reset to defaults, and the
  * node becomes a favourite so it is not evicted (a CLIENT_BASE radio stamps last_heard
  * instead); `manually_verified` sets the verified flag, which nothing here clears.
  * `should_ignore` marks the node ignored, not favourite, without position or metrics, and
@@ -41,6 +46,8 @@ export function applyContact(entry: SimNode, user: ContactUser, flags: SharedCon
   entry.shortName = user.shortName;
   entry.hwModel = user.hwModel ?? 0;
   entry.role = user.role ?? 0;
+  entry.isLicensed = user.isLicensed ?? false;
+  entry.isUnmessagable = user.isUnmessagable ?? null;
   entry.publicKey = key;
   if (flags.shouldIgnore === true) {
     entry.isIgnored = true;
@@ -71,6 +78,8 @@ export function freshEntry(num: number, device: SimNode | undefined): SimNode {
     shortName: "",
     hwModel: 0,
     role: 0,
+    isLicensed: false,
+    isUnmessagable: null,
     publicKey: null,
     lastHeard: 0,
     snr: 0,

@@ -27,6 +27,8 @@ export function userOf(node: SimNode): UserInit {
     shortName: node.shortName,
     hwModel: node.hwModel,
     role: node.role,
+    isLicensed: node.isLicensed,
+    ...(node.isUnmessagable === null ? {} : { isUnmessagable: node.isUnmessagable }),
     publicKey: node.publicKey ?? new Uint8Array(0),
   };
 }

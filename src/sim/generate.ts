@@ -24,13 +24,21 @@ const BASE_LON_I = 163_738_000;
 export function makeNode(p: Prng, num: number, withKey: boolean, now: number): SimNode {
   const id = nodeId(num);
   const hasPosition = p.next() < 0.7;
+  // Drawn in the order they always were: the same seed gives the same mesh.
+  const longName = `${p.pick(PLACES)} ${p.pick(KINDS)} ${id.slice(-4)}`;
+  const hwModel = p.pick(MODELS);
+  const role = p.next() < 0.1 ? DeviceRole.ROUTER : DeviceRole.CLIENT;
   return {
     num,
     id,
-    longName: `${p.pick(PLACES)} ${p.pick(KINDS)} ${id.slice(-4)}`,
+    longName,
     shortName: id.slice(-4).toUpperCase(),
-    hwModel: p.pick(MODELS),
-    role: p.next() < 0.1 ? DeviceRole.ROUTER : DeviceRole.CLIENT,
+    hwModel,
+    role,
+    // Not drawn from the stream. The firmware's role defaults (NodeDB installRoleDefaults)
+    // mark a router unmessagable.
+    isLicensed: false,
+    isUnmessagable: role === DeviceRole.ROUTER ? true : null,
     publicKey: withKey ? p.bytes(PUBLIC_KEY_LENGTH) : null,
     lastHeard: now - p.int(30, 3 * 24 * 3600),
     snr: Math.round((p.next() * 20 - 10) * 4) / 4,

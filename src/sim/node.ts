@@ -14,6 +14,10 @@ export interface SimNode {
   shortName: string;
   hwModel: number;
   role: number;
+  /** User.is_licensed (licensed amateur mode). */
+  isLicensed: boolean;
+  /** User.is_unmessagable; null when the User leaves the optional field unset. */
+  isUnmessagable: boolean | null;
   /** 32 bytes, or null for a keyless node (firmware before 2.5, PKI off, licensed mode). */
   publicKey: Uint8Array | null;
   /** Unix seconds. */

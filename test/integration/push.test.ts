@@ -3,6 +3,7 @@
 // refusal answered with an error while the radio sees no add_contact.
 import { afterEach, describe, expect, it } from "vitest";
 import { fingerprintOf } from "../../src/directory/record.js";
+import { DeviceRole, HardwareModel } from "../../src/protocol/messages.js";
 import type { AdminEffect } from "../../src/sim/index.js";
 import { startBridge, type RunningBridge } from "../helpers/app.js";
 import { Observer, json, publishOnce } from "../helpers/mqtt.js";
@@ -67,6 +68,20 @@ describe("push repairs and verifies a key in the radio", () => {
     expect(await request("push", { id: node.id, verify: true })).toEqual({ status: "ok", data: { id: node.id, fingerprint: fingerprintOf(fresh), sent: false, verified: true, confirmed: true } });
     expect(await request("push", node.id)).toMatchObject({ status: "ok", data: { sent: false, verified: true } });
     expect(admins).toHaveLength(1);
+  });
+
+  it("the repair keeps the hardware model, role and is_unmessagable the radio held for the node", async () => {
+    const { bridge, keyed, request, reflash } = await rig();
+    const node = keyed.find((n) => n.role === (DeviceRole.ROUTER as number))!;
+    const identity = (n: { hwModel: number; role: number; isUnmessagable: boolean | null }) => ({ hw: n.hwModel, role: n.role, unmessagable: n.isUnmessagable });
+    const before = identity(bridge.sim.nodes.get(node.num)!);
+    expect(before).toEqual({ hw: node.hwModel, role: DeviceRole.ROUTER, unmessagable: true });
+    expect(before.hw).not.toBe(HardwareModel.UNSET);
+    const fresh = await reflash(node.num);
+    expect(await request("accept_key", node.id)).toMatchObject({ status: "ok", data: { status: "radio_stale" } });
+    expect(await request("push", node.id)).toMatchObject({ status: "ok", data: { sent: true, confirmed: true } });
+    const entry = bridge.sim.nodes.get(node.num)!;
+    expect({ key: hex(entry.publicKey), ...identity(entry) }).toEqual({ key: hex(fresh), ...before });
   });
 
   it("refuses, with nothing sent to the radio: a changed node, a duplicated key, a radio-verified key without verify", async () => {

@@ -3,6 +3,7 @@
 // key; and on the wire: one routing ACK whatever was stored, the flags in the NodeDB dump.
 import { describe, expect, it } from "vitest";
 import { DeviceRole, NONCE_ONLY_NODES, PortNum, RoutingError, addContactPacket, decodeRouting, wantConfig, type FromRadio } from "../../src/protocol/messages.js";
+import { userOf } from "../../src/sim/encode.js";
 import { SimNodeDb } from "../../src/sim/nodedb.js";
 import { hex, type TestClient } from "./client.js";
 import { keyed, packetOf, payloadOf, portOf, simHarness } from "./harness.js";
@@ -34,6 +35,17 @@ describe("SimNodeDb.addContact (NodeDB::addFromContact)", () => {
     // The User is copied whole: a contact without hw_model leaves UNSET.
     d.addContact(num, user(KEY_A), NOW);
     expect(d.get(num)!.hwModel).toBe(0);
+  });
+
+  it("copies role, is_licensed and is_unmessagable (its absence too), and the next dump shows them", () => {
+    const { db: d, num } = db();
+    d.addContact(num, { ...user(KEY_A), hwModel: 9, role: DeviceRole.ROUTER, isLicensed: true, isUnmessagable: true }, NOW);
+    const entry = d.get(num)!;
+    expect({ hw: entry.hwModel, role: entry.role, licensed: entry.isLicensed, unmessagable: entry.isUnmessagable }).toEqual({ hw: 9, role: DeviceRole.ROUTER, licensed: true, unmessagable: true });
+    expect(userOf(entry)).toMatchObject({ hwModel: 9, role: DeviceRole.ROUTER, isLicensed: true, isUnmessagable: true });
+    d.addContact(num, user(KEY_A), NOW);
+    expect({ role: entry.role, licensed: entry.isLicensed, unmessagable: entry.isUnmessagable }).toEqual({ role: DeviceRole.CLIENT, licensed: false, unmessagable: null });
+    expect(userOf(entry)).not.toHaveProperty("isUnmessagable");
   });
 
   it("manually_verified marks the key verified; then only a contact marked verified too replaces it", () => {

@@ -3,6 +3,7 @@
 // re-read's time limit.
 import { describe, expect, it } from "vitest";
 import { fingerprintOf } from "../../src/directory/record.js";
+import { DeviceRole, HardwareModel } from "../../src/protocol/messages.js";
 import type { AdminEffect } from "../../src/sim/index.js";
 import { KeyPusher, PushRefused, type PushOptions } from "../../src/sync/push.js";
 import { DmSender } from "../../src/sync/send.js";
@@ -165,6 +166,54 @@ describe("the automatic push (fillIfMissing, the send path)", () => {
     expect(await pusher.fillIfMissing(keyed[0]!.num)).toBe(false);
     await expect(pusher.push(keyed[0]!.num)).rejects.toThrow("push is off (push.enabled)");
     expect(admins).toEqual([]);
+  });
+});
+
+describe("what a push leaves of the node in the radio besides its key", () => {
+  const identity = (n: { hwModel: number; role: number; isLicensed: boolean; isUnmessagable: boolean | null } | undefined) =>
+    n && { hw: n.hwModel, role: n.role, licensed: n.isLicensed, unmessagable: n.isUnmessagable };
+
+  it("a re-flashed router keeps the hardware model, role and is_unmessagable the radio held, with the new key", async () => {
+    const { r, pusher, keyed } = await pushRig();
+    const node = keyed.find((n) => n.role === (DeviceRole.ROUTER as number))!;
+    const before = identity(r.sim.nodes.get(node.num));
+    expect(before).toMatchObject({ hw: expect.any(Number) as unknown, role: DeviceRole.ROUTER, unmessagable: true });
+    expect(before!.hw).not.toBe(HardwareModel.UNSET);
+    const fresh = await staleNode(r, node.num);
+    expect(await pusher.push(node.num)).toMatchObject({ sent: true, confirmed: true });
+    const entry = r.sim.nodes.get(node.num)!;
+    expect({ key: hex(entry.publicKey), ...identity(entry) }).toEqual({ key: hex(fresh), ...before });
+  });
+
+  it("an evicted node filled again gets back what the radio last reported of it", async () => {
+    const { r, sender, keyed } = await pushRig();
+    const node = keyed.find((n) => n.role === (DeviceRole.ROUTER as number))!;
+    const before = identity(r.sim.nodes.get(node.num));
+    r.sim.evictNode(node.num);
+    await r.manager.sync();
+    expect(await sender.send(node.num, "hello")).toEqual({ id: expect.any(Number) as unknown });
+    expect(identity(r.sim.nodes.get(node.num))).toEqual(before);
+  });
+
+  it("a node no dump ever listed gets a contact with just names and key", async () => {
+    const { r, pusher, admins } = await pushRig();
+    const [device] = r.sim.addDevices(1);
+    const learned = nextEvent(r.directory, "nodeChanged", (view: { num: number }) => view.num === device!.num);
+    r.sim.deliverNodeInfo(device!.num);
+    await learned;
+    // The radio stored the device's whole User from its NodeInfo; no dump has shown it yet.
+    expect(identity(r.sim.nodes.get(device!.num))!.hw).toBe(device!.hwModel);
+    expect(await pusher.fillIfMissing(device!.num)).toBe(true);
+    expect(admins).toEqual([expect.objectContaining({ kind: "addContact", num: device!.num, outcome: "stored" })]);
+    const entry = r.sim.nodes.get(device!.num)!;
+    expect({ key: hex(entry.publicKey), long: entry.longName, ...identity(entry) }).toEqual({
+      key: hex(device!.publicKey),
+      long: device!.longName,
+      hw: HardwareModel.UNSET,
+      role: DeviceRole.CLIENT,
+      licensed: false,
+      unmessagable: null,
+    });
   });
 });
 

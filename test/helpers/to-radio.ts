@@ -3,15 +3,18 @@ import { PortNum, decodeRouting, encodeAdmin, encodeToRadio, type FromRadio } fr
 
 type AdminInit = Parameters<typeof encodeAdmin>[0];
 
-/** A text DM the radio must PKI-encrypt; `publicKey`: the key the client believes (only compared by the radio). */
-export function dm(to: number, id: number, text = "hello", publicKey?: Uint8Array): Uint8Array {
+/**
+ * A text DM the radio must PKI-encrypt; `publicKey`: the key the client believes (only
+ * compared by the radio); `wantAck` false: no routing answer unless the radio fails locally.
+ */
+export function dm(to: number, id: number, text = "hello", publicKey?: Uint8Array, wantAck = true): Uint8Array {
   return encodeToRadio({
     payloadVariant: {
       case: "packet",
       value: {
         to,
         id,
-        wantAck: true,
+        wantAck,
         pkiEncrypted: true,
         ...(publicKey ? { publicKey } : {}),
         payloadVariant: { case: "decoded", value: { portnum: PortNum.TEXT_MESSAGE_APP, payload: new TextEncoder().encode(text) } },

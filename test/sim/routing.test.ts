@@ -1,5 +1,6 @@
 // Routing answers to the client's own DMs (FIRMWARE.md "Keys and PKI"): ACK, 39, 34, 35,
 // and a key pushed with add_contact.
+import { dm as clientDm } from "../helpers/to-radio.js";
 import { describe, expect, it } from "vitest";
 import {
   PortNum,
@@ -30,19 +31,7 @@ async function routingAnswer(c: TestClient, payload: Uint8Array, id: number): Pr
 }
 
 function dm(to: number, id: number, extra: { publicKey?: Uint8Array; wantAck?: boolean } = {}): Uint8Array {
-  return encodeToRadio({
-    payloadVariant: {
-      case: "packet",
-      value: {
-        to,
-        id,
-        wantAck: extra.wantAck ?? true,
-        pkiEncrypted: true,
-        publicKey: extra.publicKey ?? new Uint8Array(0),
-        payloadVariant: { case: "decoded", value: { portnum: PortNum.TEXT_MESSAGE_APP, payload: new Uint8Array([104]) } },
-      },
-    },
-  });
+  return clientDm(to, id, "h", extra.publicKey, extra.wantAck ?? true);
 }
 
 describe("routing answers to the client's DMs", () => {

@@ -219,6 +219,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   private onError(error: Error): void {
+    // Our own end() can race a last write ("write after end"): no trouble of the broker's.
+    if (this.stopping) return this.log.debug({ err: error.message }, "MQTT error while stopping");
     this.troubles.error(error, this.connected, this.protocol);
   }
 

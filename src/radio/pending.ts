@@ -20,18 +20,13 @@ export class PendingPackets {
   send(to: number, timeoutMs: number, write: (id: number) => void): Promise<SendResult> {
     let id = randomInt(1, 0x7fffffff);
     while (this.entries.has(id)) id = randomInt(1, 0x7fffffff);
-    return new Promise<SendResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.entries.delete(id);
-        reject(new Error(`no routing result from the radio within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.entries.set(id, { to, resolve, reject, timer });
-      try {
-        write(id);
-      } catch (err) {
-        this.finish(id, null, err as Error);
-      }
-    });
+    const result = this.expect(id, to, timeoutMs);
+    try {
+      write(id);
+    } catch (err) {
+      this.finish(id, null, err as Error);
+    }
+    return result;
   }
 
   /**
@@ -41,6 +36,11 @@ export class PendingPackets {
   track(id: number, to: number, timeoutMs: number): Promise<SendResult> {
     // A second packet with the same id takes the entry over; the first never hears back.
     this.finish(id, null, new Error(`packet id ${id} was sent again`));
+    return this.expect(id, to, timeoutMs);
+  }
+
+  /** An entry for packet `id`, settled by its routing result or rejected after `timeoutMs`. */
+  private expect(id: number, to: number, timeoutMs: number): Promise<SendResult> {
     return new Promise<SendResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.entries.delete(id);

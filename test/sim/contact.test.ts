@@ -2,11 +2,11 @@
 // (NodeDB::addFromContact): overwrite, favourite, manually_verified, refusal over a verified
 // key; and on the wire: one routing ACK whatever was stored, the flags in the NodeDB dump.
 import { describe, expect, it } from "vitest";
-import { DeviceRole, NONCE_ONLY_NODES, PortNum, RoutingError, addContactPacket, decodeRouting, wantConfig, type FromRadio } from "../../src/protocol/messages.js";
+import { DeviceRole, NONCE_ONLY_NODES, RoutingError, addContactPacket, wantConfig } from "../../src/protocol/messages.js";
 import { userOf } from "../../src/sim/encode.js";
 import { SimNodeDb } from "../../src/sim/nodedb.js";
 import { hex, type TestClient } from "./client.js";
-import { keyed, packetOf, payloadOf, portOf, simHarness } from "./harness.js";
+import { keyed, routingAnswer, simHarness } from "./harness.js";
 
 const NOW = 1_780_000_000;
 const KEY_A = new Uint8Array(32).fill(0xa1);
@@ -97,18 +97,6 @@ describe("SimNodeDb.addContact (NodeDB::addFromContact)", () => {
 describe("add_contact on the wire", () => {
   const sim = simHarness();
 
-  async function ack(c: TestClient, payload: Uint8Array, id: number): Promise<[number, number]> {
-    const from = c.frames.length;
-    c.send(payload);
-    const answers = (f: FromRadio): boolean => {
-      const p = packetOf(f);
-      return portOf(p) === PortNum.ROUTING_APP && p?.payloadVariant.case === "decoded" && p.payloadVariant.value.requestId === id;
-    };
-    const packet = packetOf(c.frames[await c.waitFor(answers, from)]);
-    const routing = decodeRouting(payloadOf(packet));
-    return [routing.variant.case === "errorReason" ? routing.variant.value : -1, packet?.from ?? -1];
-  }
-
   async function dumped(c: TestClient, num: number) {
     const from = c.frames.length;
     c.send(wantConfig(NONCE_ONLY_NODES));
@@ -122,11 +110,11 @@ describe("add_contact on the wire", () => {
     const node = keyed(radio);
     const own = radio.ownNode.num;
     const contact = (publicKey: Uint8Array, manuallyVerified: boolean) => ({ num: node.num, longName: node.longName, shortName: node.shortName, publicKey, manuallyVerified });
-    expect(await ack(c, addContactPacket(own, 3001, contact(KEY_A, true)), 3001)).toEqual([RoutingError.NONE, own]);
+    expect(await routingAnswer(c, addContactPacket(own, 3001, contact(KEY_A, true)), 3001)).toEqual([RoutingError.NONE, own]);
     const first = await dumped(c, node.num);
     expect({ favourite: first?.isFavorite, verified: first?.isKeyManuallyVerified, key: hex(first?.user?.publicKey) }).toEqual({ favourite: true, verified: true, key: hex(KEY_A) });
     // Over the verified key without the mark: still one ACK, and the radio keeps its key.
-    expect(await ack(c, addContactPacket(own, 3002, contact(KEY_B, false)), 3002)).toEqual([RoutingError.NONE, own]);
+    expect(await routingAnswer(c, addContactPacket(own, 3002, contact(KEY_B, false)), 3002)).toEqual([RoutingError.NONE, own]);
     const after = await dumped(c, node.num);
     expect(hex(after?.user?.publicKey)).toBe(hex(KEY_A));
     expect(after?.isKeyManuallyVerified).toBe(true);

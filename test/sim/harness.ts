@@ -1,7 +1,7 @@
 // Shared setup of the simulator tests: a radio on a free loopback port, clients that are
 // closed after each test, and small accessors for the frames they receive.
 import { afterEach } from "vitest";
-import { wantConfig, type FromRadio, type MeshPacket } from "../../src/protocol/messages.js";
+import { PortNum, decodeRouting, wantConfig, type FromRadio, type MeshPacket } from "../../src/protocol/messages.js";
 import { SimRadio, type SimNode, type SimRadioOptions } from "../../src/sim/index.js";
 import { TestClient } from "./client.js";
 
@@ -48,6 +48,19 @@ export const packetOf = (f: FromRadio | undefined): MeshPacket | null => (f?.pay
 export const portOf = (p: MeshPacket | null): number | null => (p?.payloadVariant.case === "decoded" ? p.payloadVariant.value.portnum : null);
 export const payloadOf = (p: MeshPacket | null): Uint8Array => (p?.payloadVariant.case === "decoded" ? p.payloadVariant.value.payload : new Uint8Array(0));
 export const isPacketId = (id: number) => (f: FromRadio) => packetOf(f)?.id === id;
+/** Sends `payload`, waits for the routing packet answering packet `id`; returns [error, from]. */
+export async function routingAnswer(c: TestClient, payload: Uint8Array, id: number): Promise<[number, number]> {
+  const from = c.frames.length;
+  c.send(payload);
+  const answers = (f: FromRadio): boolean => {
+    const p = packetOf(f);
+    return portOf(p) === PortNum.ROUTING_APP && p?.payloadVariant.case === "decoded" && p.payloadVariant.value.requestId === id;
+  };
+  const packet = packetOf(c.frames[await c.waitFor(answers, from)]);
+  const routing = decodeRouting(payloadOf(packet));
+  return [routing.variant.case === "errorReason" ? routing.variant.value : -1, packet?.from ?? -1];
+}
+
 export const isQueueStatus = (f: FromRadio): boolean => f.payloadVariant.case === "queueStatus";
 
 export function keyed(radio: SimRadio): SimNode {

@@ -5,30 +5,14 @@ import { describe, expect, it } from "vitest";
 import {
   PortNum,
   RoutingError,
-  decodeRouting,
   encodeAdmin,
   encodeToRadio,
   pkiTextPacket,
-  type FromRadio,
 } from "../../src/protocol/messages.js";
-import type { TestClient } from "./client.js";
 import { hex } from "./client.js";
-import { keyed, keyless, packetOf, payloadOf, portOf, simHarness } from "./harness.js";
+import { keyed, keyless, packetOf, portOf, routingAnswer, simHarness } from "./harness.js";
 
 const sim = simHarness();
-
-/** Sends `payload`, waits for the routing packet answering packet `id`; returns [error, from]. */
-async function routingAnswer(c: TestClient, payload: Uint8Array, id: number): Promise<[number, number]> {
-  const from = c.frames.length;
-  c.send(payload);
-  const answers = (f: FromRadio): boolean => {
-    const p = packetOf(f);
-    return portOf(p) === PortNum.ROUTING_APP && p?.payloadVariant.case === "decoded" && p.payloadVariant.value.requestId === id;
-  };
-  const packet = packetOf(c.frames[await c.waitFor(answers, from)]);
-  const routing = decodeRouting(payloadOf(packet));
-  return [routing.variant.case === "errorReason" ? routing.variant.value : -1, packet?.from ?? -1];
-}
 
 function dm(to: number, id: number, extra: { publicKey?: Uint8Array; wantAck?: boolean } = {}): Uint8Array {
   return clientDm(to, id, "h", extra.publicKey, extra.wantAck ?? true);

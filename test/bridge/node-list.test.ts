@@ -3,7 +3,7 @@
 // and a real MQTT.js subscriber counting what arrives. Time for the once-a-second limit is
 // the injected clock, moved by hand; the sockets run on real time. Then the whole app.
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { NODE_LIST_GAP_MS, NodeList } from "../../src/bridge/node-list.js";
+import { NODE_LIST_GAP_MS, NodeList, type NodeListOptions } from "../../src/bridge/node-list.js";
 import { KeyDirectory, type ChangeJournal } from "../../src/directory/keys.js";
 import { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { BridgeMqttClient } from "../../src/mqtt/client.js";
@@ -29,13 +29,13 @@ function expected(r: KeySyncRig): CompactNode[] {
 }
 const attention = (nodes: CompactNode[]) => nodes.filter((n) => n.status !== "ok" && n.status !== "missing");
 
-async function setup() {
-  const r = await startKeySync({ sim: { nodes: 20, seed: 11 }, weakKeys: [WEAK] });
+/** A NodeList over `directory` on a real broker and client, with an observer of `topics`; stopped after the test. */
+async function publishing(directory: NodeListOptions["directory"], clock: NodeListOptions["clock"], topics: string[]) {
   const broker = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
   await broker.start();
   const client = new BridgeMqttClient({ url: broker.url, baseTopic: BASE, reconnect: { minMs: 20, maxMs: 50 } });
-  const observer = await Observer.connect(broker.url, [NODES, ALERTS]);
-  const nodeList = new NodeList({ client, topics: client.topics, directory: r.directory, clock: r.clock });
+  const observer = await Observer.connect(broker.url, topics);
+  const nodeList = new NodeList({ client, topics: client.topics, directory, clock });
   onTestFinished(async () => {
     await nodeList.stop();
     await observer.close();
@@ -45,6 +45,12 @@ async function setup() {
   client.start();
   nodeList.start();
   await client.whenConnected();
+  return { client, observer };
+}
+
+async function setup() {
+  const r = await startKeySync({ sim: { nodes: 20, seed: 11 }, weakKeys: [WEAK] });
+  const { client, observer } = await publishing(r.directory, r.clock, [NODES, ALERTS]);
   /** The next list on `topic` (after `since`) that `match` accepts, letting the once-a-second gap pass. */
   const next = async (topic: string, match: (nodes: CompactNode[]) => boolean, since = 0): Promise<CompactNode[]> => {
     await r.clock.advance(NODE_LIST_GAP_MS);
@@ -169,20 +175,7 @@ describe("durable before announced", () => {
     const directory = new KeyDirectory({ now: () => 1_800_000_000, weakHashes: new Set() });
     const journal = new HeldJournal();
     directory.useJournal(journal);
-    const broker = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
-    await broker.start();
-    const client = new BridgeMqttClient({ url: broker.url, baseTopic: BASE, reconnect: { minMs: 20, maxMs: 50 } });
-    const observer = await Observer.connect(broker.url, [NODES]);
-    const nodeList = new NodeList({ client, topics: client.topics, directory, clock });
-    onTestFinished(async () => {
-      await nodeList.stop();
-      await observer.close();
-      await client.stop();
-      await broker.stop();
-    });
-    client.start();
-    nodeList.start();
-    await client.whenConnected();
+    const { client, observer } = await publishing(directory, clock, [NODES]);
     ingestDump(directory, dump(null, [remote(1, key(1)), remote(2, null)]), "alert");
     journal.batches.shift()!();
     await directory.lastChangeAnnounced();

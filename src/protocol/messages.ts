@@ -32,6 +32,8 @@ export const PortNum = {
   ADMIN_APP: Portnums.PortNum.ADMIN_APP,
   TELEMETRY_APP: Portnums.PortNum.TELEMETRY_APP,
   TRACEROUTE_APP: Portnums.PortNum.TRACEROUTE_APP,
+  WAYPOINT_APP: Portnums.PortNum.WAYPOINT_APP,
+  ALERT_APP: Portnums.PortNum.ALERT_APP,
 } as const;
 
 export const RoutingError = {
@@ -43,6 +45,9 @@ export const RoutingError = {
   PKI_UNKNOWN_PUBKEY: Mesh.Routing_Error.PKI_UNKNOWN_PUBKEY,
   PKI_SEND_FAIL_PUBLIC_KEY: Mesh.Routing_Error.PKI_SEND_FAIL_PUBLIC_KEY,
   NOT_AUTHORIZED: Mesh.Routing_Error.NOT_AUTHORIZED,
+  NO_CHANNEL: Mesh.Routing_Error.NO_CHANNEL,
+  RATE_LIMIT_EXCEEDED: Mesh.Routing_Error.RATE_LIMIT_EXCEEDED,
+  BAD_REQUEST: Mesh.Routing_Error.BAD_REQUEST,
 } as const;
 
 /** The name protobufs give a routing error, e.g. "PKI_FAILED"; numbers we don't know stay numbers. */

@@ -72,6 +72,8 @@ export interface RoutingErrorEvent {
   requestId: number;
   /** The node our packet was addressed to, when we sent it on this connection. */
   to: number | null;
+  /** The packet was a PKI DM (ours always are): NO_CHANNEL then means its destination could not decrypt it. */
+  pki: boolean;
   error: RoutingErrorName;
   code: number;
 }
@@ -90,9 +92,13 @@ export interface Contact {
   manuallyVerified: boolean;
 }
 
-export type SendResult =
+export type SendResult = (
   | { ok: true; id: number }
-  | { ok: false; id: number; error: RoutingErrorName; code: number };
+  | { ok: false; id: number; error: RoutingErrorName; code: number }
+) & {
+  /** How long the packet waited for the radio's per-port send limits before it was written. */
+  waitedMs?: number;
+};
 
 /** The radio kept closing our connection right after we got it: another client holds its single TCP slot. */
 export interface SlotTaken {
@@ -110,19 +116,27 @@ export interface RadioEvents {
   keySeen: [KeySeen];
   routingError: [RoutingErrorEvent];
   slotTaken: [SlotTaken];
+  /** The number of packets waiting for the radio's per-port send limits changed. */
+  sendQueue: [number];
 }
 
 export interface Radio extends EventEmitter<RadioEvents> {
   readonly status: RadioStatus;
   /** Known once the handshake has completed; kept across reconnects. */
   readonly info: RadioInfo | null;
+  /** Packets waiting for the firmware's per-port send limits (the link's pacer); `sendQueue` events follow it. */
+  readonly sendQueue: number;
   /** Connects, and keeps reconnecting with capped backoff after any drop, until stop(). */
   start(): void;
   /** Closes the connection and every timer; resolves when nothing is left open. */
   stop(): Promise<void>;
   /** Re-reads the whole NodeDB on the current connection (nonce 69421). */
   requestNodeDb(signal?: AbortSignal): Promise<NodeDbDump>;
-  /** Asks the radio for a PKI-encrypted DM; resolves with the radio's routing result. */
+  /**
+   * Asks the radio for a PKI-encrypted DM; resolves with the radio's routing result. It waits
+   * its turn for the firmware's per-connection text limit first (the pacer); `timeoutMs`
+   * counts from the moment it is written. Rejects with PacketRefused when the queue is full.
+   */
   sendText(to: number, text: string, timeoutMs: number): Promise<SendResult>;
   /**
    * Gives the radio a node's key (AdminMessage.add_contact). The firmware overwrites the

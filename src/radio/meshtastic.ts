@@ -13,7 +13,7 @@
 //   refresh, heartbeats and DMs are all single frames we write ourselves, so what would be
 //   left of MeshDevice is decoding, which protocol/messages.ts does with current protobufs.
 import { EventEmitter } from "node:events";
-import { BROADCAST_NUM, addContactPacket, pkiTextPacket, type FromRadio } from "../protocol/messages.js";
+import { BROADCAST_NUM, PortNum, RoutingError, addContactPacket, pkiTextPacket, type FromRadio } from "../protocol/messages.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import { backoff } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
@@ -22,9 +22,11 @@ import { RadioConnection, emptyStats, type ConnectionOptions, type ConnectionSta
 import { Downloads, type DownloadDone } from "./downloads.js";
 import { isDumpContent } from "./dump.js";
 import type { HandshakeCache } from "./handshake-cache.js";
+import { BRIDGE_OWNER, NotSent, Pacer, PacketRefused } from "./pacer.js";
 import { PendingPackets } from "./pending.js";
 import { packetFacts } from "./packets.js";
 import { RADIO_DEFAULTS, type MeshtasticRadioOptions } from "./radio-options.js";
+import { refusedOutright } from "./send-limits.js";
 import type { ForwardedPacket, SharedRadio, TapEvents } from "./shared.js";
 import { SlotGuard } from "./slot.js";
 import { tcpEndpoint } from "./tcp.js";
@@ -38,7 +40,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
   status: RadioStatus = { state: "disconnected", reason: "not started" };
   info: RadioInfo | null = null;
   readonly tap = new EventEmitter<TapEvents>();
-  private readonly opts: Required<Omit<MeshtasticRadioOptions, "log" | "clock" | "endpoint" | "host" | "port" | "dumpIdleTimeoutMs">>;
+  private readonly opts: Required<Omit<MeshtasticRadioOptions, "log" | "clock" | "endpoint" | "host" | "port" | "dumpIdleTimeoutMs" | "pacer">>;
   private readonly log: LogPort;
   private readonly clock: Clock;
   private readonly endpoint: Endpoint;
@@ -52,10 +54,12 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
   private readonly closedStats: ConnectionStats = emptyStats();
   /** What the radio's dumps said of each node's User besides names and key, for addContact. */
   private readonly traits = new TraitsTable();
+  /** Everything written to the mesh waits here for the firmware's per-connection send limits. */
+  private readonly pacer: Pacer;
 
   constructor(options: MeshtasticRadioOptions) {
     super();
-    const { log, clock, endpoint, host, port, dumpIdleTimeoutMs, ...rest } = options;
+    const { log, clock, endpoint, host, port, dumpIdleTimeoutMs, pacer, ...rest } = options;
     this.opts = { ...RADIO_DEFAULTS, ...rest };
     this.log = log ?? silentLog;
     this.clock = clock ?? systemClock;
@@ -71,6 +75,12 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     });
     const { slotCloseThreshold: threshold, slotWindowMs: windowMs, slotBackoffMs: backoffMs } = this.opts;
     this.slot = new SlotGuard({ threshold, windowMs, backoffMs });
+    this.pacer = new Pacer({ clock: this.clock, ...pacer, onLength: (length) => this.emit("sendQueue", length) });
+  }
+
+  /** Packets waiting for the radio's per-port send limits (stats `send_queue`). */
+  get sendQueue(): number {
+    return this.pacer.length;
   }
 
   /** Frames read and dropped (undecodable, oversized, bytes skipped between frames) since start, over every connection. */
@@ -82,11 +92,14 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
   }
 
   start(): void {
+    this.pacer.start();
     this.loop.start((signal) => this.run(signal));
   }
 
   async stop(): Promise<void> {
-    if (await this.loop.stop(() => this.conn?.close("stopped"))) this.setStatus({ state: "disconnected", reason: "stopped" });
+    const stopped = await this.loop.stop(() => this.conn?.close("stopped"));
+    await this.pacer.stop();
+    if (stopped) this.setStatus({ state: "disconnected", reason: "stopped" });
   }
 
   get cache(): HandshakeCache | null {
@@ -103,26 +116,53 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     return this.downloads.config(() => this.requireConnected());
   }
 
-  forward(payload: Uint8Array, packet: ForwardedPacket | null): Promise<SendResult | null> {
-    this.requireConnected().write(payload);
+  async forward(payload: Uint8Array, owner: string, packet: ForwardedPacket | null): Promise<SendResult | null> {
+    if (this.status.state !== "connected") throw new NotSent(`radio not connected (${describe(this.status)})`);
+    const refused = packet && refusedOutright(packet);
+    if (refused) throw new PacketRefused(refused, RoutingError.BAD_REQUEST);
     // Broadcasts and id 0 (the firmware then picks the id) get no routing result we could match.
-    if (!packet || packet.id === 0 || packet.to === BROADCAST_NUM) return Promise.resolve(null);
-    return this.packets.track(packet.id, packet.to, packet.timeoutMs);
+    const tracked = packet && packet.id !== 0 && packet.to !== BROADCAST_NUM ? packet : null;
+    // Each awaited result is held for up to send.timeout: a client's share of them is bounded like its queue.
+    if (tracked && this.packets.countOf(owner) >= this.opts.maxAwaitedPerClient) {
+      throw new PacketRefused(`this client already has ${this.opts.maxAwaitedPerClient} packets awaiting their routing result`);
+    }
+    const routing: { result?: Promise<SendResult> } = {};
+    const paced = packet ? { id: packet.id, port: packet.port } : null;
+    const waitedMs = await this.pacer.submit(owner, paced, () => {
+      this.requireConnected().write(payload);
+      if (tracked) routing.result = this.packets.track(tracked.id, tracked.to, tracked.timeoutMs, { owner, pki: tracked.pki });
+    });
+    return routing.result ? { ...(await routing.result), waitedMs } : null;
   }
 
-  async sendText(to: number, text: string, timeoutMs: number): Promise<SendResult> {
-    const conn = this.requireConnected();
-    return this.packets.send(to, timeoutMs, (id) => conn.write(pkiTextPacket(to, id, text)));
+  dropClient(owner: string): void {
+    this.pacer.dropOwner(owner, "the client left");
   }
 
-  async addContact(contact: Contact, timeoutMs: number): Promise<SendResult> {
-    const conn = this.requireConnected();
+  sendText(to: number, text: string, timeoutMs: number): Promise<SendResult> {
+    return this.paced({ to, port: PortNum.TEXT_MESSAGE_APP, pki: true }, timeoutMs, (id) => pkiTextPacket(to, id, text));
+  }
+
+  addContact(contact: Contact, timeoutMs: number): Promise<SendResult> {
     const myNodeNum = this.info?.myNodeNum ?? 0;
     // The firmware stores the contact's whole User: what it held besides names and key goes
     // back in, or the push would reset the node's hardware model and role.
     const traits = this.traits.get(contact.num);
     // Admin messages for our own radio go to its own node number (AdminModule, local client).
-    return this.packets.send(myNodeNum, timeoutMs, (id) => conn.write(addContactPacket(myNodeNum, id, contact, traits)));
+    return this.paced({ to: myNodeNum, port: PortNum.ADMIN_APP, pki: false }, timeoutMs, (id) => addContactPacket(myNodeNum, id, contact, traits));
+  }
+
+  /** One packet of the bridge's own through the pacer; its routing result is awaited from when it is written. */
+  private async paced(packet: { to: number; port: number; pki: boolean }, timeoutMs: number, frame: (id: number) => Uint8Array): Promise<SendResult> {
+    this.requireConnected();
+    const id = this.packets.freshId();
+    const routing: { result?: Promise<SendResult> } = {};
+    const waitedMs = await this.pacer.submit(BRIDGE_OWNER, { id, port: packet.port }, () => {
+      this.requireConnected().write(frame(id));
+      routing.result = this.packets.track(id, packet.to, timeoutMs, { owner: BRIDGE_OWNER, pki: packet.pki });
+    });
+    // Submit resolves only after the write, which set the result.
+    return { ...(await (routing.result as Promise<SendResult>)), waitedMs };
   }
 
   private requireConnected(): RadioConnection {
@@ -174,6 +214,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     return closed.then((reason) => {
       this.conn = null;
       this.downloads.fail(`connection lost during the NodeDB download: ${reason}`);
+      this.pacer.clear(reason);
       this.packets.failAll(reason);
       return reason;
     });
@@ -188,6 +229,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     if (!conn) return;
     this.log.warn({ radio: this.endpoint.label }, "the radio restarted: running the handshake again");
     this.downloads.fail("the radio restarted during the NodeDB download");
+    this.pacer.clear("the radio restarted");
     this.packets.failAll("the radio restarted");
     this.lastCompleteAt = 0;
     this.setStatus({ state: "connecting", reason: "the radio restarted" });
@@ -220,6 +262,8 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
       case "queueStatus":
         // Packet id 0: the answer to our heartbeat (PhoneAPI.cpp), the link's own business.
         if (variant.value.meshPacketId === 0) return;
+        // Any other: the radio took a packet written through the pacer, which may write the next.
+        this.pacer.answered(variant.value.meshPacketId);
         break;
       default:
         break;

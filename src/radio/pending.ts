@@ -6,6 +6,10 @@ import type { RoutingErrorEvent, SendResult } from "./link.js";
 
 interface Entry {
   to: number;
+  /** Who sent it: the bridge, or an API client (its share of the link is bounded). */
+  owner: string;
+  /** A PKI DM: a NO_CHANNEL for it means a key is stale, not a missing channel. */
+  pki: boolean;
   resolve: (result: SendResult) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -16,45 +20,42 @@ export class PendingPackets {
 
   constructor(private readonly onRoutingError: (event: RoutingErrorEvent) => void) {}
 
-  /** Writes a packet with a fresh id and resolves with its routing result. */
-  send(to: number, timeoutMs: number, write: (id: number) => void): Promise<SendResult> {
+  /** An id for a packet of ours, not in use by any packet awaiting its result. */
+  freshId(): number {
     let id = randomInt(1, 0x7fffffff);
     while (this.entries.has(id)) id = randomInt(1, 0x7fffffff);
-    const result = this.expect(id, to, timeoutMs);
-    try {
-      write(id);
-    } catch (err) {
-      this.finish(id, null, err as Error);
-    }
-    return result;
+    return id;
+  }
+
+  /** Packets of `owner` awaiting their routing result. */
+  countOf(owner: string): number {
+    let n = 0;
+    for (const entry of this.entries.values()) if (entry.owner === owner) n += 1;
+    return n;
   }
 
   /**
-   * A packet written by someone else with an id of its own (an API server client's): its
-   * destination is remembered, so that its routing errors carry `to` like ours do.
+   * A packet just written (ours, or an API client's with an id of its own): its destination
+   * is remembered, so that its routing errors carry `to`, and its result settles the promise
+   * or it is rejected after `timeoutMs`.
    */
-  track(id: number, to: number, timeoutMs: number): Promise<SendResult> {
+  track(id: number, to: number, timeoutMs: number, meta: { owner: string; pki: boolean }): Promise<SendResult> {
     // A second packet with the same id takes the entry over; the first never hears back.
     this.finish(id, null, new Error(`packet id ${id} was sent again`));
-    return this.expect(id, to, timeoutMs);
-  }
-
-  /** An entry for packet `id`, settled by its routing result or rejected after `timeoutMs`. */
-  private expect(id: number, to: number, timeoutMs: number): Promise<SendResult> {
     return new Promise<SendResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.entries.delete(id);
         reject(new Error(`no routing result from the radio within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.entries.set(id, { to, resolve, reject, timer });
+      this.entries.set(id, { to, ...meta, resolve, reject, timer });
     });
   }
 
   /** A routing packet answering `requestId`: code 0 is an ACK. */
   settle(requestId: number, routing: { code: number; error: string }): void {
     if (routing.code !== 0) {
-      const to = this.entries.get(requestId)?.to ?? null;
-      this.onRoutingError({ requestId, to, error: routing.error, code: routing.code });
+      const entry = this.entries.get(requestId);
+      this.onRoutingError({ requestId, to: entry?.to ?? null, pki: entry?.pki ?? false, error: routing.error, code: routing.code });
     }
     this.finish(requestId, routing, null);
   }

@@ -1,6 +1,7 @@
 // The options of the radio link (meshtastic.ts) and their defaults.
 import type { LogPort } from "../log-port.js";
 import type { Clock } from "../timing/clock.js";
+import type { PacerOptions } from "./pacer.js";
 import { SLOT_DEFAULTS } from "./slot.js";
 import type { Endpoint } from "./transport.js";
 
@@ -30,6 +31,10 @@ export interface MeshtasticRadioOptions {
    * for a consumer that serves it again: the API server. Off, only the nodes are read.
    */
   cacheHandshake?: boolean;
+  /** Packets one API client may have awaiting their routing result (each is held up to send.timeout). */
+  maxAwaitedPerClient?: number;
+  /** The pacer's bounds and windows; the limits default to the firmware's. Tests scale the limits down. */
+  pacer?: Partial<Omit<PacerOptions, "clock" | "onLength">>;
   log?: LogPort;
   /** The reconnect waits and the slot guard's window run on it. Default: the system clock. */
   clock?: Clock;
@@ -47,4 +52,5 @@ export const RADIO_DEFAULTS = {
   slotWindowMs: SLOT_DEFAULTS.windowMs,
   slotBackoffMs: SLOT_DEFAULTS.backoffMs,
   cacheHandshake: false,
+  maxAwaitedPerClient: 64,
 };

@@ -43,6 +43,11 @@ function dmPayload(to: number, id: number): Uint8Array {
   return encodeToRadio({ payloadVariant: { case: "packet", value: { to, id, wantAck: true, pkiEncrypted: true, payloadVariant: { case: "decoded", value: { portnum: PortNum.TEXT_MESSAGE_APP, payload: text } } } } });
 }
 
+/** What the API server tells the link of such a DM. */
+function dmFacts(to: number) {
+  return { to, port: PortNum.TEXT_MESSAGE_APP, hopLimit: 3, pki: true, timeoutMs: 10_000 };
+}
+
 describe("the radio's shared surface", () => {
   it("caches the handshake byte for byte, in the radio's order, config_complete_id left out", async () => {
     const sim = await startSim();
@@ -89,10 +94,11 @@ describe("the radio's shared surface", () => {
     sim.setKey(keyless, null);
     const errors: RoutingErrorEvent[] = [];
     radio.on("routingError", (e) => errors.push(e));
-    const failed = await radio.forward(dmPayload(keyless, 0x1234567), { id: 0x1234567, to: keyless, timeoutMs: 10_000 });
+    const failed = await radio.forward(dmPayload(keyless, 0x1234567), "client", { ...dmFacts(keyless), id: 0x1234567 });
     expect(failed).toMatchObject({ ok: false, id: 0x1234567, error: "PKI_SEND_FAIL_PUBLIC_KEY" });
-    expect(errors).toEqual([expect.objectContaining({ requestId: 0x1234567, to: keyless, error: "PKI_SEND_FAIL_PUBLIC_KEY" })]);
-    expect(await radio.forward(dmPayload(keyed, 77), { id: 77, to: keyed, timeoutMs: 10_000 })).toEqual({ ok: true, id: 77 });
+    expect(errors).toEqual([expect.objectContaining({ requestId: 0x1234567, to: keyless, pki: true, error: "PKI_SEND_FAIL_PUBLIC_KEY" })]);
+    // A second text from the same connection waits for the firmware's 2 s text window.
+    expect(await radio.forward(dmPayload(keyed, 77), "client", { ...dmFacts(keyed), id: 77 })).toMatchObject({ ok: true, id: 77, waitedMs: expect.any(Number) });
     expect(sim.clientPackets.map((r) => r.packet.id)).toEqual([0x1234567, 77]);
   });
 

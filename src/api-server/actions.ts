@@ -5,6 +5,7 @@ import { RoutingError, NONCE_ONLY_CONFIG } from "../protocol/messages.js";
 import type { LogPort } from "../log-port.js";
 import { nodeId } from "../node-id.js";
 import type { Radio } from "../radio/link.js";
+import { NotSent, PacketRefused } from "../radio/pacer.js";
 import type { SharedRadio } from "../radio/shared.js";
 import type { ClientRequest } from "./requests.js";
 import { queueStatus, routingAnswer, type QueueFigures } from "./replies.js";
@@ -71,16 +72,16 @@ export class ClientActions {
     const { radio } = this.opts;
     // A PKI DM goes out only with the destination's key in the radio (Router.cpp): give the push policy its chance first.
     if (request.dmTo !== null && !this.radioHasKey(request.dmTo)) await this.fill(request.dmTo, session);
-    let result;
-    try {
-      result = radio.forward(payload, request.track ? { ...request.track, timeoutMs: this.opts.timeoutMs } : null);
-    } catch (err) {
-      this.opts.log.debug({ client: session.address, err: String(err) }, "client packet not passed on");
-      if (request.track) session.send(routingAnswer(ownNum, request.track.id, NO_INTERFACE));
-      return;
-    }
-    const settled = result.catch((err: unknown) => {
-      this.opts.log.debug({ client: session.address, err: String(err) }, "no routing result for a client packet");
+    const packet = request.packet ? { ...request.packet, pki: request.dmTo !== null, timeoutMs: this.opts.timeoutMs } : null;
+    const settled = radio.forward(payload, session.address, packet).catch((err: unknown) => {
+      if (!(err instanceof NotSent)) {
+        this.opts.log.debug({ client: session.address, err: String(err) }, "no routing result for a client packet");
+        return null;
+      }
+      // Never written: the client hears it at once, so its library does not wait for an answer that cannot come.
+      const refused = err instanceof PacketRefused;
+      this.opts.log[refused ? "warn" : "debug"]({ client: session.address, err: err.message }, `client packet not passed on: ${err.message}`);
+      if (packet && packet.id !== 0) session.send(routingAnswer(ownNum, packet.id, refused ? err.code : NO_INTERFACE));
       return null;
     });
     // The radio applies an admin write before it answers it: re-read the configuration then.

@@ -10,16 +10,26 @@ export type ClientRequest =
   /** The client leaves: that client's connection closes, nothing else. */
   | { kind: "disconnect" }
   /**
-   * Passed to the radio unchanged. `track`: its routing result can be matched (id and
-   * destination). `dmTo`: a PKI DM, which the radio can only send with the destination's key.
-   * `adminWrite`: the cache is re-read once the radio has answered.
+   * Passed to the radio unchanged. `packet`: a MeshPacket's facts, for the pacer (its port)
+   * and for matching its routing result (id and destination). `dmTo`: a PKI DM, which the
+   * radio can only send with the destination's key. `adminWrite`: the cache is re-read once
+   * the radio has answered.
    */
-  | { kind: "forward"; track: { id: number; to: number } | null; dmTo: number | null; adminWrite: boolean }
+  | { kind: "forward"; packet: ForwardFacts | null; dmTo: number | null; adminWrite: boolean }
   /** add_contact without admin rights: answered as the radio would; the push policy decides what reaches the radio. */
   | { kind: "contact"; num: number; requestId: number; wantAck: boolean }
   /** Refused, with a routing error to that client when it was a packet. */
   | { kind: "refuse"; what: string; requestId: number | null }
   | { kind: "ignore" };
+
+/** What the pacer and the routing-result match need of a forwarded MeshPacket. */
+export interface ForwardFacts {
+  id: number;
+  to: number;
+  /** Data.portnum; null for a packet the client encrypted itself. */
+  port: number | null;
+  hopLimit: number;
+}
 
 /** Ports the firmware never PKI-encrypts (Router.cpp perhapsEncode). */
 const NOT_PKI = new Set<number>([PortNum.TRACEROUTE_APP, PortNum.NODEINFO_APP, PortNum.ROUTING_APP, PortNum.POSITION_APP]);
@@ -38,9 +48,9 @@ function pkiDestination(packet: MeshPacket, myNodeNum: number): number | null {
 }
 
 function classifyPacket(packet: MeshPacket, myNodeNum: number, admin: boolean): ClientRequest {
-  const track = packet.id !== 0 && packet.to !== BROADCAST_NUM ? { id: packet.id, to: packet.to } : null;
   const decoded = packet.payloadVariant.case === "decoded" ? packet.payloadVariant.value : null;
-  if (decoded?.portnum !== PortNum.ADMIN_APP) return { kind: "forward", track, dmTo: pkiDestination(packet, myNodeNum), adminWrite: false };
+  const facts: ForwardFacts = { id: packet.id, to: packet.to, port: decoded?.portnum ?? null, hopLimit: packet.hopLimit };
+  if (decoded?.portnum !== PortNum.ADMIN_APP) return { kind: "forward", packet: facts, dmTo: pkiDestination(packet, myNodeNum), adminWrite: false };
   let adminCase: string;
   let contactNum = 0;
   try {
@@ -50,8 +60,8 @@ function classifyPacket(packet: MeshPacket, myNodeNum: number, admin: boolean): 
   } catch {
     adminCase = "undecodable";
   }
-  if (isReadOnly(adminCase)) return { kind: "forward", track, dmTo: null, adminWrite: false };
-  if (admin) return { kind: "forward", track, dmTo: null, adminWrite: true };
+  if (isReadOnly(adminCase)) return { kind: "forward", packet: facts, dmTo: null, adminWrite: false };
+  if (admin) return { kind: "forward", packet: facts, dmTo: null, adminWrite: true };
   // The official apps send add_contact before every DM: refusing it would break them.
   if (adminCase === "addContact" && (packet.to === myNodeNum || packet.to === 0)) {
     return { kind: "contact", num: contactNum, requestId: packet.id, wantAck: packet.wantAck };
@@ -71,10 +81,10 @@ export function classifyRequest(message: ToRadio, myNodeNum: number, admin: bool
     case "packet":
       return classifyPacket(variant.value, myNodeNum, admin);
     case "mqttClientProxyMessage":
-      return { kind: "forward", track: null, dmTo: null, adminWrite: false };
+      return { kind: "forward", packet: null, dmTo: null, adminWrite: false };
     case "xmodemPacket":
       // File transfers read and write the radio's files, the preferences with the private key among them.
-      return admin ? { kind: "forward", track: null, dmTo: null, adminWrite: false } : { kind: "refuse", what: "xmodem file transfer", requestId: null };
+      return admin ? { kind: "forward", packet: null, dmTo: null, adminWrite: false } : { kind: "refuse", what: "xmodem file transfer", requestId: null };
     default:
       return { kind: "ignore" };
   }

@@ -173,6 +173,7 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
 
   private onClosed(session: ApiSession, reason: string): void {
     if (!this.sessions.delete(session)) return;
+    this.opts.radio.dropClient(session.address);
     this.log.info({ client: session.address, reason, clients: this.sessions.size }, `API client ${session.address} left: ${reason}`);
     this.emit("clients", this.clients);
   }

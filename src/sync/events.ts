@@ -2,6 +2,7 @@
 // the directory raises, and those the sync engine raises about signals, the radio and syncs.
 // Already in the published shape {type, data}.
 import type { KeyEvent } from "../directory/events.js";
+import type { NodeStatus } from "../directory/record.js";
 
 
 
@@ -11,10 +12,14 @@ export interface KeyMissingEvent {
   data: { id: string; reason: "unknown_sender" | "encrypted_from_unknown" | "radio_lacks_key" };
 }
 
-/** The radio's key for a node differs from the one our send carried (routing error PKI_FAILED). */
+/**
+ * A PKI DM failed on a key: the radio's key for the node differs from the one the send carried
+ * (PKI_FAILED), or the destination could not decrypt it (NO_CHANNEL on real firmware). `status`
+ * is the node's, which names the cure (radio_stale: push; changed: accept_key or reject_key).
+ */
 export interface KeyMismatchEvent {
   type: "key_mismatch";
-  data: { id: string; fingerprint: string | null };
+  data: { id: string; fingerprint: string | null; status: NodeStatus | null; error: string };
 }
 
 /** The far node answered PKI_UNKNOWN_PUBKEY: it lacks our key (its problem; the radio re-sends our NodeInfo). */

@@ -10,6 +10,7 @@ import { listen } from "../lifecycle.js";
 import type { NodeDbDump, Radio, RadioEvents, RadioStatus } from "../radio/link.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { Clock } from "../timing/clock.js";
+import { Coalescer } from "../timing/coalesce.js";
 import { RadioNotReadyError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { observeDump } from "./observe.js";
@@ -78,6 +79,8 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   /** Settles when the last dump's changes are durable and announced: a sync answers after that. */
   private lastAnnounced: Promise<void> = Promise.resolve();
   private radioNodes: RadioNodes = NO_RADIO_NODES;
+  /** The send queue's length changes with every packet: its figure goes out at most once a second. */
+  private readonly queueFigure: Coalescer;
 
   constructor(private readonly opts: KeySyncOptions) {
     super();
@@ -89,6 +92,12 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       initialDelaySec: opts.initialDelay,
       onDemandMaxPerMinute: opts.onDemandMaxPerMinute,
       run: (reason, signal) => this.runSync(reason, signal),
+    });
+    this.queueFigure = new Coalescer({
+      clock: opts.clock,
+      gapMs: 1_000,
+      run: () => this.publishStats(),
+      onError: (err) => this.log.warn({ err: String(err) }, "publishing the send queue's length failed"),
     });
     this.watch = new RadioWatch({
       ...opts,
@@ -108,18 +117,24 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     if (this.started) return;
     this.started = true;
     this.unlisten = [
-      listen<RadioEvents>(this.opts.radio, { dump: (dump) => this.onDump(dump), status: (status) => this.onStatus(status) }),
+      listen<RadioEvents>(this.opts.radio, {
+        dump: (dump) => this.onDump(dump),
+        status: (status) => this.onStatus(status),
+        sendQueue: () => this.queueFigure.poke(),
+      }),
       // Keys learned between syncs (live packets, other gateways) change the figures too.
       listen<DirectoryEvents>(this.opts.directory, { dirty: () => this.quiet || this.publishStats() }),
       this.watch.start(),
     ];
     this.scheduler.start();
+    this.queueFigure.start();
     this.publishStats();
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     for (const off of this.unlisten.splice(0)) off();
+    await this.queueFigure.stop();
     await this.scheduler.stop();
     this.started = false;
   }
@@ -128,7 +143,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const s = this.scheduler;
     const view = { running: this.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
     const { directory } = this.opts;
-    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), radioNodeFigures(this.radioNodes), this.opts.apiClients?.() ?? 0);
+    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), radioNodeFigures(this.radioNodes), this.opts.apiClients?.() ?? 0, this.opts.radio.sendQueue);
   }
 
   /** A figure kept outside the engine changed (the API server's clients): stats go out again. */

@@ -59,8 +59,9 @@ export class RadioWatch {
       return;
     }
     if (verdict.kind === "mismatch") {
-      const fingerprint = this.opts.directory.get(verdict.num)?.fingerprint ?? null;
-      this.opts.event({ type: "key_mismatch", data: { id, fingerprint } });
+      const view = this.opts.directory.view(verdict.num);
+      const data = { id, fingerprint: view?.key_fingerprint ?? null, status: view?.status ?? null, error: verdict.error };
+      this.opts.event({ type: "key_mismatch", data });
       return;
     }
     // One key_missing and one on-demand request per node per interval.

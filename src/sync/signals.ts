@@ -9,7 +9,7 @@ export type SignalVerdict =
   | { kind: "none" }
   | { kind: "missing"; num: number; reason: MissingReason }
   | { kind: "remote_lacks_our_key"; num: number }
-  | { kind: "mismatch"; num: number };
+  | { kind: "mismatch"; num: number; error: string };
 
 export interface DirectoryLookup {
   /** null: never seen; otherwise whether we hold a key for it. */
@@ -37,7 +37,12 @@ export function judgeRoutingError(error: RoutingErrorEvent): SignalVerdict {
     case "PKI_UNKNOWN_PUBKEY":
       return { kind: "remote_lacks_our_key", num: error.to };
     case "PKI_FAILED":
-      return { kind: "mismatch", num: error.to };
+      return { kind: "mismatch", num: error.to, error: error.error };
+    // Real firmware's answer when the destination cannot decrypt a PKI DM (ReliableRouter.cpp,
+    // "PKC decrypt attempted but failed"; FIRMWARE.md, measured): one of the two keys is stale.
+    // On a channel packet it means what it says, a channel the destination lacks.
+    case "NO_CHANNEL":
+      return error.pki ? { kind: "mismatch", num: error.to, error: error.error } : { kind: "none" };
     default:
       return { kind: "none" };
   }

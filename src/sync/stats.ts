@@ -33,6 +33,8 @@ export interface SyncStats extends DirectorySummary, RadioNodeFigures {
   next_sync: number | null;
   /** Clients of the API server connected now (0 with api_server off). */
   api_clients: number;
+  /** Packets waiting for the radio's per-port send limits (the bridge's and the API clients'). */
+  send_queue: number;
 }
 
 export interface SchedulerView {
@@ -43,7 +45,7 @@ export interface SchedulerView {
 }
 
 /** `keys`: the directory counts every source's keys (dumps, packets, other gateways). */
-export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals, radio: RadioNodeFigures, apiClients = 0): SyncStats {
+export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals, radio: RadioNodeFigures, apiClients = 0, sendQueue = 0): SyncStats {
   return {
     sync_count: counters.syncCount,
     keys_added: keys.added,
@@ -61,6 +63,7 @@ export function buildStats(counters: SyncCounters, scheduler: SchedulerView, sta
     radio_nodes: radio.radio_nodes,
     nodes_evicted: radio.nodes_evicted,
     api_clients: apiClients,
+    send_queue: sendQueue,
   };
 }
 

@@ -130,7 +130,9 @@ describe("the automatic push (fillIfMissing, the send path)", () => {
     r.sim.evictNode(node.num);
     // The directory still has the last dump: only the radio's answer says the key is gone.
     expect(pusher.radioLacksKey(node.num)).toBe(false);
-    expect(await sender.send(node.num, "hello")).toEqual({ id: expect.any(Number) as unknown });
+    const sent = await sender.send(node.num, "hello");
+    // The retry waited for the firmware's 2 s text window after the first attempt.
+    expect(sent.waited_ms).toBeGreaterThanOrEqual(2_000);
     expect(admins).toEqual([expect.objectContaining({ kind: "addContact", num: node.num, outcome: "stored" })]);
     expect(hex(r.sim.nodes.get(node.num)!.publicKey)).toBe(hex(node.publicKey));
     // Filled and acknowledged: not pushed again before the next dump.
@@ -191,7 +193,9 @@ describe("what a push leaves of the node in the radio besides its key", () => {
     const before = identity(r.sim.nodes.get(node.num));
     r.sim.evictNode(node.num);
     await r.manager.sync();
-    expect(await sender.send(node.num, "hello")).toEqual({ id: expect.any(Number) as unknown });
+    const sent = await sender.send(node.num, "hello");
+    // The retry waited for the firmware's 2 s text window after the first attempt.
+    expect(sent.waited_ms).toBeGreaterThanOrEqual(2_000);
     expect(identity(r.sim.nodes.get(node.num))).toEqual(before);
   });
 

@@ -32,6 +32,9 @@ export const PortNum = {
   ADMIN_APP: Portnums.PortNum.ADMIN_APP,
   TELEMETRY_APP: Portnums.PortNum.TELEMETRY_APP,
   TRACEROUTE_APP: Portnums.PortNum.TRACEROUTE_APP,
+  WAYPOINT_APP: Portnums.PortNum.WAYPOINT_APP,
+  ALERT_APP: Portnums.PortNum.ALERT_APP,
+  SIMULATOR_APP: Portnums.PortNum.SIMULATOR_APP,
 } as const;
 
 export const RoutingError = {
@@ -43,6 +46,8 @@ export const RoutingError = {
   PKI_UNKNOWN_PUBKEY: Mesh.Routing_Error.PKI_UNKNOWN_PUBKEY,
   PKI_SEND_FAIL_PUBLIC_KEY: Mesh.Routing_Error.PKI_SEND_FAIL_PUBLIC_KEY,
   NOT_AUTHORIZED: Mesh.Routing_Error.NOT_AUTHORIZED,
+  NO_CHANNEL: Mesh.Routing_Error.NO_CHANNEL,
+  RATE_LIMIT_EXCEEDED: Mesh.Routing_Error.RATE_LIMIT_EXCEEDED,
 } as const;
 
 /** The name protobufs give a routing error, e.g. "PKI_FAILED"; numbers we don't know stay numbers. */
@@ -100,6 +105,16 @@ export function encodeRoutingError(code: number): Uint8Array {
     Mesh.RoutingSchema,
     create(Mesh.RoutingSchema, { variant: { case: "errorReason", value: code } }),
   );
+}
+
+/** mesh.proto Compressed {portnum, data}: what the firmware's Linux build puts in a SIMULATOR_APP packet. */
+export function encodeCompressed(portnum: number, data: Uint8Array): Uint8Array {
+  return toBinary(Mesh.CompressedSchema, create(Mesh.CompressedSchema, { portnum, data }));
+}
+
+export function decodeCompressed(bytes: Uint8Array): { portnum: number; data: Uint8Array } {
+  const message = fromBinary(Mesh.CompressedSchema, bytes);
+  return { portnum: message.portnum, data: message.data };
 }
 
 export function decodeAdmin(bytes: Uint8Array): AdminMessage {

@@ -19,6 +19,8 @@ export interface SessionHooks {
   /** Cached packets to replay after config_complete_id (2.8); empty when the mode is off. */
   replayPayloads(): Uint8Array[];
   queueStatus(): Uint8Array;
+  /** Ms before the radio starts answering (latency.ts); 0 when realistic latency is off. */
+  delayMs(what: DumpKind | "heartbeat"): number;
   onDumpStart(session: SimSession, nonce: number, kind: DumpKind): void;
   onDumpComplete(session: SimSession, nonce: number, kind: DumpKind): void;
   onHeartbeat(session: SimSession, nonce: number): void;
@@ -27,7 +29,8 @@ export interface SessionHooks {
   onHeldDropped(session: SimSession): void;
   /** Every socket write, so batching can be checked: a dump must be few writes, not one per frame. */
   onWrite(session: SimSession, bytes: number): void;
-  onClose(session: SimSession, reason: string): void;
+  /** `unsent`: live packets held for this client and never written; they stay in the radio's queue. */
+  onClose(session: SimSession, reason: string, unsent: Uint8Array[]): void;
 }
 
 export interface SessionOptions {
@@ -177,7 +180,7 @@ export class SimSession {
       case "heartbeat":
         this.hooks.onHeartbeat(this, variant.value.nonce);
         // Nonce 1 makes the radio broadcast its NodeInfo instead of answering (PhoneAPI.cpp).
-        if (variant.value.nonce !== 1) this.writeOut(encodeFrame(this.hooks.queueStatus()));
+        if (variant.value.nonce !== 1) this.answerHeartbeat();
         break;
       case "packet":
         this.hooks.onPacket(this, variant.value);
@@ -195,6 +198,11 @@ export class SimSession {
     const kind = dumpKind(nonce);
     this.state = "dumping";
     this.hooks.onDumpStart(this, nonce, kind);
+    const delay = this.hooks.delayMs(kind);
+    if (delay > 0) {
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      if (generation !== this.dumpGeneration || this.closed) return;
+    }
     let batch: Buffer[] = [];
     let size = 0;
     for (const payload of dumpPayloads(nonce, this.hooks.dumpContext())) {
@@ -217,6 +225,15 @@ export class SimSession {
     if (kind !== "configOnly") after.push(...this.hooks.replayPayloads().map((p) => encodeFrame(p)));
     this.writeOut(Buffer.concat([...batch, ...after]));
     this.hooks.onDumpComplete(this, nonce, kind);
+  }
+
+  private answerHeartbeat(): void {
+    const delay = this.hooks.delayMs("heartbeat");
+    if (delay <= 0) {
+      this.writeOut(encodeFrame(this.hooks.queueStatus()));
+      return;
+    }
+    setTimeout(() => this.writeOut(encodeFrame(this.hooks.queueStatus())), delay).unref();
   }
 
   /** Returns false when the caller should wait (backpressure, or hung). */
@@ -256,10 +273,11 @@ export class SimSession {
     this.dumpGeneration += 1;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
+    const unsent = this.held;
     this.held = [];
     this.hungWrites = [];
     this.hungFrames = [];
     this.wakeWaiters();
-    this.hooks.onClose(this, this.closeReason);
+    this.hooks.onClose(this, this.closeReason, unsent);
   }
 }

@@ -1,49 +1,15 @@
 // One client connection of the simulated radio: the PhoneAPI state machine (PhoneAPI.cpp),
 // live packets held back until config_complete_id, batched writes that respect backpressure,
 // and the "hung radio" mode. What to answer is decided by the server through SessionHooks.
-import type { Duplex } from "node:stream";
 import { FrameDecoder, encodeFrame } from "../protocol/frames.js";
-import { decodeToRadio, type MeshPacket, type ToRadio } from "../protocol/messages.js";
-import { dumpKind, dumpPayloads, type DumpContext, type DumpKind } from "./dump.js";
+import { decodeToRadio, type ToRadio } from "../protocol/messages.js";
+import { dumpKind, dumpPayloads } from "./dump.js";
+import type { SessionHooks, SessionOptions, SessionSocket, SessionState } from "./session-hooks.js";
+
+export type { SessionHooks, SessionOptions, SessionSocket, SessionState } from "./session-hooks.js";
 
 /** Dump frames are gathered into writes of about this size: few syscalls, bounded memory. */
 const BATCH_BYTES = 32 * 1024;
-
-export type SessionState = "idle" | "dumping" | "ready" | "closed";
-
-/** What a session needs of its line: a TCP socket, or the simulated serial port (serial-line.ts). */
-export type SessionSocket = Duplex & { setNoDelay(noDelay?: boolean): unknown };
-
-export interface SessionHooks {
-  dumpContext(): DumpContext;
-  /** Cached packets to replay after config_complete_id (2.8); empty when the mode is off. */
-  replayPayloads(): Uint8Array[];
-  queueStatus(): Uint8Array;
-  /** Ms before the radio starts answering (latency.ts); 0 when realistic latency is off. */
-  delayMs(what: DumpKind | "heartbeat"): number;
-  onDumpStart(session: SimSession, nonce: number, kind: DumpKind): void;
-  onDumpComplete(session: SimSession, nonce: number, kind: DumpKind): void;
-  onHeartbeat(session: SimSession, nonce: number): void;
-  onPacket(session: SimSession, packet: MeshPacket): void;
-  onRefused(session: SimSession, reason: "oversized" | "undecodable", count: number): void;
-  onHeldDropped(session: SimSession): void;
-  /** Every socket write, so batching can be checked: a dump must be few writes, not one per frame. */
-  onWrite(session: SimSession, bytes: number): void;
-  /** `unsent`: live packets held for this client and never written; they stay in the radio's queue. */
-  onClose(session: SimSession, reason: string, unsent: Uint8Array[]): void;
-}
-
-export interface SessionOptions {
-  /** TCP_IDLE_TIMEOUT_MS in ServerAPI.cpp: no data from the client for this long closes it. 0: never. */
-  idleTimeoutMs: number;
-  /** The firmware's to-phone queue is bounded and discards the oldest packet when full. */
-  maxHeldPackets: number;
-  /**
-   * A serial port cannot be closed by the radio: an idle timeout or a `disconnect` only makes
-   * PhoneAPI forget the client (state back to idle), and the line stays.
-   */
-  keepLine?: boolean;
-}
 
 export class SimSession {
   state: SessionState = "idle";

@@ -34,6 +34,7 @@ export const PortNum = {
   TRACEROUTE_APP: Portnums.PortNum.TRACEROUTE_APP,
   WAYPOINT_APP: Portnums.PortNum.WAYPOINT_APP,
   ALERT_APP: Portnums.PortNum.ALERT_APP,
+  SIMULATOR_APP: Portnums.PortNum.SIMULATOR_APP,
 } as const;
 
 export const RoutingError = {
@@ -105,6 +106,16 @@ export function encodeRoutingError(code: number): Uint8Array {
     Mesh.RoutingSchema,
     create(Mesh.RoutingSchema, { variant: { case: "errorReason", value: code } }),
   );
+}
+
+/** mesh.proto Compressed {portnum, data}: what the firmware's Linux build puts in a SIMULATOR_APP packet. */
+export function encodeCompressed(portnum: number, data: Uint8Array): Uint8Array {
+  return toBinary(Mesh.CompressedSchema, create(Mesh.CompressedSchema, { portnum, data }));
+}
+
+export function decodeCompressed(bytes: Uint8Array): { portnum: number; data: Uint8Array } {
+  const message = fromBinary(Mesh.CompressedSchema, bytes);
+  return { portnum: message.portnum, data: message.data };
 }
 
 export function decodeAdmin(bytes: Uint8Array): AdminMessage {

@@ -53,11 +53,13 @@ function directMessageAnswer(packet: MeshPacket, db: SimNodeDb): RoutingAnswer |
     if (packet.publicKey.length > 0 && !sameBytes(packet.publicKey, stored)) {
       return { error: RoutingError.PKI_FAILED, from: own };
     }
-    // The far node cannot decrypt and NAKs whether or not we asked for an ACK: it lacks our
-    // key, or it was re-flashed and the radio encrypted to the old key it kept.
+    // The far node cannot decrypt and NAKs whether or not we asked for an ACK. Re-flashed,
+    // with the radio encrypting to the old key it kept: "PKC decrypt attempted but failed"
+    // (ReliableRouter.cpp), NO_CHANNEL. Lacking our key: PKI_UNKNOWN_PUBKEY.
     const device = db.device(packet.to);
     const reflashed = device?.publicKey != null && !sameBytes(device.publicKey, stored);
-    if (dest?.lacksOurKey || reflashed) return { error: RoutingError.PKI_UNKNOWN_PUBKEY, from: packet.to };
+    if (reflashed) return { error: RoutingError.NO_CHANNEL, from: packet.to };
+    if (dest?.lacksOurKey) return { error: RoutingError.PKI_UNKNOWN_PUBKEY, from: packet.to };
   }
   return packet.wantAck ? { error: RoutingError.NONE, from: packet.to } : null;
 }

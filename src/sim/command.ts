@@ -40,6 +40,8 @@ const OPTIONS = {
     type: "boolean",
     help: ["firmware 2.8 behaviour: replay cached position/telemetry packets", "after config_complete_id (default off)"],
   },
+  latency: { type: "boolean", help: "answer after the delays measured on a real radio (default off)" },
+  "no-time-source": { type: "boolean", help: "a radio without GPS, NTP or phone time: last_heard and rx_time 0 (default off)" },
   "firmware-version": { type: "string", value: "V", help: `firmware version reported in metadata (default ${SIM_DEFAULTS.firmwareVersion})` },
   demo: {
     type: "boolean",
@@ -106,6 +108,8 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs {
     multiClient: values["multi-client"] ?? false,
     replayAfterComplete: values["firmware-2.8"] ?? false,
     firmwareVersion: values["firmware-version"] ?? SIM_DEFAULTS.firmwareVersion,
+    latency: values.latency ?? false,
+    noTimeSource: values["no-time-source"] ?? false,
   };
   if (values.serial === "") throw new UsageError("--serial needs a path");
   const serial = values.serial === undefined

@@ -137,6 +137,11 @@ function moduleConfigs(): FromRadioInit[] {
     { case: "moduleConfig", value: { payloadVariant: { case: "ambientLighting", value: {} } } },
     { case: "moduleConfig", value: { payloadVariant: { case: "detectionSensor", value: {} } } },
     { case: "moduleConfig", value: { payloadVariant: { case: "paxcounter", value: {} } } },
+    // 2.7.26 walks three more module tags than it fills (the capture has three empty
+    // moduleConfig frames after paxcounter): 16 in all.
+    { case: "moduleConfig", value: {} },
+    { case: "moduleConfig", value: {} },
+    { case: "moduleConfig", value: {} },
   ];
   return sections.map((payloadVariant) => ({ payloadVariant }));
 }

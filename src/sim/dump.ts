@@ -17,17 +17,19 @@ export function dumpKind(nonce: number): DumpKind {
 export interface DumpContext extends ConfigContext {
   /** 2.8 sends other nodes' NodeInfos thin (no position, no metrics). */
   thinNodeInfos: boolean;
+  /** No time source (no GPS, NTP or phone time): every last_heard is 0. */
+  noTime?: boolean;
 }
 
 export function* dumpPayloads(nonce: number, ctx: DumpContext): Generator<Uint8Array> {
   const kind = dumpKind(nonce);
   // 69421 jumps straight to our own node_info and, after the other nodes, to complete.
   if (kind !== "nodesOnly") yield* leadingSections(ctx).map(encodeFromRadio);
-  yield nodeInfoFrame(ctx.db.own, false);
+  yield nodeInfoFrame(ctx.db.own, false, ctx.noTime);
   if (kind !== "nodesOnly") yield* trailingSections(ctx).map(encodeFromRadio);
   // 69420 skips the other node infos: configuration only.
   if (kind !== "configOnly") {
-    for (const node of ctx.db.list()) yield nodeInfoFrame(node, ctx.thinNodeInfos);
+    for (const node of ctx.db.list()) yield nodeInfoFrame(node, ctx.thinNodeInfos, ctx.noTime);
   }
   if (kind !== "nodesOnly") yield* fileManifest().map(encodeFromRadio);
   yield encodeFromRadio({ payloadVariant: { case: "configCompleteId", value: nonce } });

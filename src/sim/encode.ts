@@ -8,6 +8,8 @@ import {
   encodeRoutingError,
   encodeTelemetry,
   encodeUser,
+  encodeCompressed,
+  type MeshPacket,
   type MeshPacketInit,
   type NodeInfoInit,
   type UserInit,
@@ -36,13 +38,15 @@ export function userOf(node: SimNode): UserInit {
 /**
  * A NodeInfo for the dump. `thin` leaves out position and device metrics, as 2.8 does for
  * other nodes (PhoneAPI.cpp prefetchNodeInfos: "Other-node NodeInfos always go out thin").
+ * `noTime`: a radio without a time source stamps every last_heard (and position time) 0.
  */
-export function nodeInfoInit(node: SimNode, thin: boolean): NodeInfoInit {
+export function nodeInfoInit(node: SimNode, thin: boolean, noTime = false): NodeInfoInit {
+  const lastHeard = noTime ? 0 : node.lastHeard;
   const info: NodeInfoInit = {
     num: node.num,
     user: userOf(node),
     snr: node.snr,
-    lastHeard: node.lastHeard,
+    lastHeard,
     channel: 0,
     viaMqtt: node.viaMqtt,
     hopsAway: node.hopsAway,
@@ -51,7 +55,7 @@ export function nodeInfoInit(node: SimNode, thin: boolean): NodeInfoInit {
     isKeyManuallyVerified: node.verified,
   };
   if (!thin) {
-    if (node.position) info.position = { ...node.position, time: node.lastHeard };
+    if (node.position) info.position = { ...node.position, time: lastHeard };
     info.deviceMetrics = { batteryLevel: node.batteryLevel, voltage: node.voltage };
   }
   return info;
@@ -60,16 +64,17 @@ export function nodeInfoInit(node: SimNode, thin: boolean): NodeInfoInit {
 interface CachedInfo {
   rev: number;
   thin: boolean;
+  noTime: boolean;
   bytes: Uint8Array;
 }
 const nodeInfoCache = new WeakMap<SimNode, CachedInfo>();
 
 /** FromRadio.node_info bytes, cached per node revision: a 10,000-node dump re-encodes nothing. */
-export function nodeInfoFrame(node: SimNode, thin: boolean): Uint8Array {
+export function nodeInfoFrame(node: SimNode, thin: boolean, noTime = false): Uint8Array {
   const cached = nodeInfoCache.get(node);
-  if (cached && cached.rev === node.rev && cached.thin === thin) return cached.bytes;
-  const bytes = encodeFromRadio({ payloadVariant: { case: "nodeInfo", value: nodeInfoInit(node, thin) } });
-  nodeInfoCache.set(node, { rev: node.rev, thin, bytes });
+  if (cached && cached.rev === node.rev && cached.thin === thin && cached.noTime === noTime) return cached.bytes;
+  const bytes = encodeFromRadio({ payloadVariant: { case: "nodeInfo", value: nodeInfoInit(node, thin, noTime) } });
+  nodeInfoCache.set(node, { rev: node.rev, thin, noTime, bytes });
   return bytes;
 }
 
@@ -80,9 +85,15 @@ export function packetFrame(packet: MeshPacketInit): Uint8Array {
 /** LogRecord.Level WARNING, the level NodeDB::updateUser gives its client notification. */
 const LEVEL_WARNING = 30;
 
-/** FromRadio.clientNotification: a warning the firmware shows in the client's UI. */
-export function warningFrame(message: string, time: number): Uint8Array {
-  return encodeFromRadio({ payloadVariant: { case: "clientNotification", value: { level: LEVEL_WARNING, message, time } } });
+/** FromRadio.clientNotification: a warning the firmware shows in the client's UI; `replyId`: the client packet it is about. */
+export function warningFrame(message: string, time: number, replyId?: number): Uint8Array {
+  const value = { level: LEVEL_WARNING, message, time, ...(replyId === undefined ? {} : { replyId }) };
+  return encodeFromRadio({ payloadVariant: { case: "clientNotification", value } });
+}
+
+/** FromRadio.queueStatus, the answer to a heartbeat (id 0) and to every packet the client sends (its id). */
+export function queueStatusFrame(meshPacketId: number): Uint8Array {
+  return encodeFromRadio({ payloadVariant: { case: "queueStatus", value: { res: 0, free: 16, maxlen: 16, meshPacketId } } });
 }
 
 interface LiveOptions {
@@ -191,4 +202,24 @@ export function routingPacket(from: number, ownNum: number, requestId: number, e
       value: { portnum: PortNum.ROUTING_APP, payload: encodeRoutingError(error), requestId },
     },
   };
+}
+
+/**
+ * The firmware's Linux build (its simulated LoRa, SimRadio::startSend) hands a copy of each
+ * packet it transmits to the client: port SIMULATOR_APP, the original port and payload
+ * wrapped in a Compressed. A build artefact, but a client must not take it for mesh traffic.
+ */
+export function simulatorEcho(sent: MeshPacket, ownNum: number, rxTime: number): Uint8Array {
+  const decoded = sent.payloadVariant.case === "decoded" ? sent.payloadVariant.value : null;
+  const payload = encodeCompressed(decoded?.portnum ?? 0, decoded?.payload ?? new Uint8Array(0));
+  return packetFrame({
+    from: ownNum,
+    to: sent.to,
+    id: sent.id,
+    channel: sent.channel,
+    rxTime,
+    hopLimit: sent.hopLimit,
+    wantAck: sent.wantAck,
+    payloadVariant: { case: "decoded", value: { portnum: PortNum.SIMULATOR_APP, payload } },
+  });
 }

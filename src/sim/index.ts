@@ -1,6 +1,6 @@
 // The simulated radio's public surface: the product's demo mode and the project's test bench.
 export { SimRadio } from "./radio.js";
-export type { SimStats, SimRadioEvents, DumpInfo, ClientPacketRecord } from "./server.js";
+export type { SimStats, SimRadioEvents, DumpInfo, ClientPacketRecord } from "./server-types.js";
 export type { SimRadioOptions } from "./options.js";
 export { SIM_DEFAULTS } from "./options.js";
 export type { SimNode, SimPosition } from "./nodedb.js";

@@ -1,5 +1,6 @@
 // Options of the simulated radio, with the defaults a real radio has.
 import { defaultCapacity } from "./nodedb.js";
+import type { SendLimits } from "./phone-gate.js";
 
 export interface SimRadioOptions {
   /** Default 127.0.0.1: the simulator is a loopback test bench. */
@@ -31,8 +32,20 @@ export interface SimRadioOptions {
   idleTimeoutMs?: number;
   /** Bound of the to-phone queue; the oldest packet is discarded when full. Default 32. */
   maxHeldPackets?: number;
-  /** Epoch milliseconds; injectable for deterministic rxTime and lastHeard. */
+  /** Epoch milliseconds; injectable for deterministic rxTime and lastHeard, and the send limits' clock. */
   now?: () => number;
+  /**
+   * Per-connection minimum gap in ms between two accepted client packets of a port (portnum
+   * → ms; 0 turns a port's limit off), over the firmware's: text 2,000; position, waypoint,
+   * alert, telemetry 10,000; traceroute 30,000. Always on; scale down for tests that send many.
+   */
+  sendLimitsMs?: SendLimits;
+  /** No GPS, NTP or phone time: last_heard 0 in every dump, rx_time 0 on live packets. Default off. */
+  noTimeSource?: boolean;
+  /** Answer after the delays measured on a real radio (latency.ts), seeded. Default off. */
+  latency?: boolean;
+  /** Copy each packet the radio transmits to the client as SIMULATOR_APP, as the Linux build does. Default off. */
+  echoTransmitted?: boolean;
 }
 
 export type ResolvedOptions = Required<SimRadioOptions>;
@@ -66,5 +79,9 @@ export function resolveOptions(options: SimRadioOptions): ResolvedOptions {
     idleTimeoutMs: options.idleTimeoutMs ?? 15 * 60 * 1000,
     maxHeldPackets: options.maxHeldPackets ?? 32,
     now: options.now ?? Date.now,
+    sendLimitsMs: options.sendLimitsMs ?? {},
+    noTimeSource: options.noTimeSource ?? false,
+    latency: options.latency ?? false,
+    echoTransmitted: options.echoTransmitted ?? false,
   };
 }

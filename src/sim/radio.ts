@@ -168,6 +168,7 @@ export class SimRadio extends SimServer {
     for (const session of this.sessions.values()) {
       const line = this.serial.get(session);
       if (!line) {
+        session.reset(); // a reboot empties the to-phone queue too
         session.close("radio restarted");
         continue;
       }
@@ -236,9 +237,9 @@ export class SimRadio extends SimServer {
    */
   private live(num: number, build: (node: SimNode, o: { id: number; rxTime: number }) => MeshPacketInit): number {
     const id = this.db.packetId();
-    const rxTime = this.nowSeconds();
-    const device = this.db.heardFrom(num, rxTime);
-    this.deliverLive(build(device, { id, rxTime }));
+    // The NodeDB keeps its own clock for eviction order; what the client sees is radio time.
+    const device = this.db.heardFrom(num, this.nowSeconds());
+    this.deliverLive(build(device, { id, rxTime: this.radioTime() }));
     return id;
   }
 }

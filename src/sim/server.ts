@@ -3,70 +3,20 @@
 // The controls that make the mesh do things live in radio.ts.
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
-import { encodeFromRadio, type MeshPacket, type MeshPacketInit } from "../protocol/messages.js";
-import { handleClientPacket, type AdminEffect, type RoutingAnswer } from "./client-packets.js";
+import type { MeshPacket, MeshPacketInit } from "../protocol/messages.js";
 import type { DumpKind } from "./dump.js";
-import { packetFrame, routingPacket } from "./encode.js";
+import { packetFrame, queueStatusFrame } from "./encode.js";
+import { Latency } from "./latency.js";
 import { SimNodeDb } from "./nodedb.js";
 import { resolveOptions, type ResolvedOptions, type SimRadioOptions } from "./options.js";
+import { PhoneGate, resolveLimits } from "./phone-gate.js";
+import { answerPhonePacket } from "./phone-packets.js";
 import { replayPayloads } from "./replay.js";
+import type { ClientPacketRecord, DumpInfo, SimRadioEvents, SimStats } from "./server-types.js";
 import { SimSession, type SessionHooks, type SessionSocket } from "./session.js";
 
 /** Long-running demos must not grow these lists without bound. */
 const MAX_RECORDS = 1000;
-
-export interface SimStats {
-  /** Accepted TCP connections since start. */
-  connections: number;
-  /** Previous clients closed because a new one connected (ServerAPI.cpp "Force close previous TCP connection"). */
-  forceCloses: number;
-  dumps: { full: number; nodesOnly: number; configOnly: number };
-  heartbeats: number;
-  /** Nonce of each heartbeat, oldest first (last 1000). */
-  heartbeatNonces: number[];
-  packetsFromClient: number;
-  /** Client frames refused: a length over 512, or a payload that is no ToRadio. */
-  framesRefused: number;
-  /** PKI DMs the radio dropped because it lacks the sender's key (or holds an older one). */
-  pkiDropped: number;
-  /** Received NodeInfos the NodeDB did not store (key mismatch, our own key); the client got them. */
-  nodeInfoRefused: number;
-  /** Live packets discarded from a full to-phone queue. */
-  heldDropped: number;
-  /** Socket writes and bytes sent to clients. */
-  socketWrites: number;
-  bytesOut: number;
-}
-
-export interface DumpInfo {
-  session: number;
-  nonce: number;
-  kind: DumpKind;
-  /** Other node infos in the dump. */
-  nodes: number;
-}
-
-export interface ClientPacketRecord {
-  session: number;
-  packet: MeshPacket;
-  /** The routing answer sent back, null when none (no want_ack). */
-  answer: RoutingAnswer | null;
-}
-
-export interface SimRadioEvents {
-  client: [{ session: number; remote: string }];
-  disconnect: [{ session: number; reason: string }];
-  forceClose: [{ session: number }];
-  dumpStart: [DumpInfo];
-  dump: [DumpInfo];
-  heartbeat: [{ session: number; nonce: number }];
-  packetFromClient: [ClientPacketRecord];
-  admin: [AdminEffect & { session: number }];
-  frameRefused: [{ session: number; reason: "oversized" | "undecodable"; count: number }];
-  dropped: [{ from: number; reason: string }];
-  /** NodeDB::updateUser refused a NodeInfo: "key_mismatch" (a stored key is never replaced) or "own_key". */
-  nodeInfoRefused: [{ from: number; reason: "key_mismatch" | "own_key" }];
-}
 
 export class SimServer extends EventEmitter<SimRadioEvents> {
   readonly options: ResolvedOptions;
@@ -78,6 +28,8 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
     heartbeats: 0,
     heartbeatNonces: [],
     packetsFromClient: 0,
+    sendsRefused: 0,
+    duplicatesIgnored: 0,
     framesRefused: 0,
     pkiDropped: 0,
     nodeInfoRefused: 0,
@@ -94,11 +46,17 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
   /** Packets heard while no client was connected: the firmware keeps them for the next phone. */
   private backlog: Uint8Array[] = [];
   private readonly hooks: SessionHooks;
+  /** PhoneAPI's per-connection state: recent ids and each port's last accepted send. */
+  private readonly gates = new Map<number, PhoneGate>();
+  private readonly sendLimits: Readonly<Record<number, number>>;
+  private readonly latency: Latency | null;
 
   constructor(options: SimRadioOptions = {}) {
     super();
     this.options = resolveOptions(options);
     this.db = new SimNodeDb({ seed: this.options.seed, count: this.options.nodes, now: this.nowSeconds(), capacity: this.options.capacity });
+    this.sendLimits = resolveLimits(this.options.sendLimitsMs);
+    this.latency = this.options.latency ? new Latency(this.options.seed) : null;
     this.hooks = this.makeHooks();
   }
 
@@ -145,6 +103,16 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
     return Math.floor(this.options.now() / 1000);
   }
 
+  /** The time the radio stamps on what it sends: 0 without a time source. */
+  protected radioTime(): number {
+    return this.options.noTimeSource ? 0 : this.nowSeconds();
+  }
+
+  /** Packets waiting in the radio for the next client (heard while none was connected). */
+  get backlogSize(): number {
+    return this.backlog.length;
+  }
+
   /** Hands a live packet to every client (held during a dump), or keeps it for the next one. */
   protected deliverLive(packet: MeshPacketInit): void {
     this.deliverFrame(packetFrame(packet));
@@ -153,14 +121,19 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
   /** Any FromRadio payload the radio sends on its own (packets, client notifications). */
   protected deliverFrame(payload: Uint8Array): void {
     if (this.sessions.size === 0) {
-      this.backlog.push(payload);
-      if (this.backlog.length > this.options.maxHeldPackets) {
-        this.backlog.shift();
-        this.stats.heldDropped += 1;
-      }
+      this.keepForNextClient([payload]);
       return;
     }
     for (const session of this.sessions.values()) session.deliver(payload);
+  }
+
+  /** The to-phone queue outlives a client (MeshService owns it): bounded, oldest dropped. */
+  private keepForNextClient(payloads: Uint8Array[]): void {
+    this.backlog.push(...payloads);
+    const excess = this.backlog.length - this.options.maxHeldPackets;
+    if (excess <= 0) return;
+    this.backlog.splice(0, excess);
+    this.stats.heldDropped += excess;
   }
 
   private onConnection(socket: Socket): void {
@@ -186,6 +159,7 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
       keepLine,
     });
     this.sessions.set(session.id, session);
+    this.gates.set(session.id, new PhoneGate(this.sendLimits));
     this.stats.connections += 1;
     const backlog = this.backlog;
     this.backlog = [];
@@ -200,10 +174,11 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
         db: this.db,
         firmwareVersion: this.options.firmwareVersion,
         thinNodeInfos: this.options.replayAfterComplete,
+        noTime: this.options.noTimeSource,
       }),
       replayPayloads: () => (this.options.replayAfterComplete ? replayPayloads(this.db, this.options.replayNodes) : []),
-      queueStatus: () =>
-        encodeFromRadio({ payloadVariant: { case: "queueStatus", value: { res: 0, free: 16, maxlen: 16, meshPacketId: 0 } } }),
+      queueStatus: () => queueStatusFrame(0),
+      delayMs: (what) => this.latency?.delayMs(what, this.db.size) ?? 0,
       onDumpStart: (session, nonce, kind) => this.emit("dumpStart", this.dumpInfo(session, nonce, kind)),
       onDumpComplete: (session, nonce, kind) => {
         this.stats.dumps[kind] += 1;
@@ -226,8 +201,11 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
         this.stats.socketWrites += 1;
         this.stats.bytesOut += bytes;
       },
-      onClose: (session, reason) => {
+      onClose: (session, reason, unsent) => {
         this.sessions.delete(session.id);
+        this.gates.delete(session.id);
+        // What this client never got stays queued for the next one, unless another has it.
+        if (this.sessions.size === 0) this.keepForNextClient(unsent);
         this.emit("disconnect", { session: session.id, reason });
       },
     };
@@ -239,16 +217,18 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
 
   private onClientPacket(session: SimSession, packet: MeshPacket): void {
     this.stats.packetsFromClient += 1;
-    const outcome = handleClientPacket(packet, this.db, this.nowSeconds());
-    const record: ClientPacketRecord = { session: session.id, packet, answer: outcome.answer };
+    const gate = this.gates.get(session.id);
+    if (!gate) return;
+    const verdict = gate.check(packet, this.options.now());
+    if (verdict.kind === "refused") this.stats.sendsRefused += 1;
+    if (verdict.kind === "duplicate") this.stats.duplicatesIgnored += 1;
+    const context = { db: this.db, nowSeconds: this.nowSeconds(), radioTime: this.radioTime(), echoTransmitted: this.options.echoTransmitted };
+    const { outcome, frames } = answerPhonePacket(packet, verdict, context);
+    const record: ClientPacketRecord = { session: session.id, packet, verdict: verdict.kind, answer: outcome?.answer ?? null };
     pushBounded(this.clientPackets, record);
-    if (outcome.admin) this.emit("admin", { ...outcome.admin, session: session.id });
-    if (outcome.answer) {
-      // The answer goes to the client that sent the packet only (a proxy routes it back).
-      const { from, error } = outcome.answer;
-      const answer = routingPacket(from, this.db.own.num, packet.id, error, { id: this.db.packetId(), rxTime: this.nowSeconds() });
-      session.deliver(packetFrame(answer));
-    }
+    if (outcome?.admin) this.emit("admin", { ...outcome.admin, session: session.id });
+    // The answers go to the client that sent the packet only (a proxy routes them back).
+    for (const frame of frames) session.deliver(frame);
     this.emit("packetFromClient", record);
   }
 }

@@ -1,46 +1,15 @@
 // One client connection of the simulated radio: the PhoneAPI state machine (PhoneAPI.cpp),
 // live packets held back until config_complete_id, batched writes that respect backpressure,
 // and the "hung radio" mode. What to answer is decided by the server through SessionHooks.
-import type { Duplex } from "node:stream";
 import { FrameDecoder, encodeFrame } from "../protocol/frames.js";
-import { decodeToRadio, type MeshPacket, type ToRadio } from "../protocol/messages.js";
-import { dumpKind, dumpPayloads, type DumpContext, type DumpKind } from "./dump.js";
+import { decodeToRadio, type ToRadio } from "../protocol/messages.js";
+import { dumpKind, dumpPayloads } from "./dump.js";
+import type { SessionHooks, SessionOptions, SessionSocket, SessionState } from "./session-hooks.js";
+
+export type { SessionHooks, SessionOptions, SessionSocket, SessionState } from "./session-hooks.js";
 
 /** Dump frames are gathered into writes of about this size: few syscalls, bounded memory. */
 const BATCH_BYTES = 32 * 1024;
-
-export type SessionState = "idle" | "dumping" | "ready" | "closed";
-
-/** What a session needs of its line: a TCP socket, or the simulated serial port (serial-line.ts). */
-export type SessionSocket = Duplex & { setNoDelay(noDelay?: boolean): unknown };
-
-export interface SessionHooks {
-  dumpContext(): DumpContext;
-  /** Cached packets to replay after config_complete_id (2.8); empty when the mode is off. */
-  replayPayloads(): Uint8Array[];
-  queueStatus(): Uint8Array;
-  onDumpStart(session: SimSession, nonce: number, kind: DumpKind): void;
-  onDumpComplete(session: SimSession, nonce: number, kind: DumpKind): void;
-  onHeartbeat(session: SimSession, nonce: number): void;
-  onPacket(session: SimSession, packet: MeshPacket): void;
-  onRefused(session: SimSession, reason: "oversized" | "undecodable", count: number): void;
-  onHeldDropped(session: SimSession): void;
-  /** Every socket write, so batching can be checked: a dump must be few writes, not one per frame. */
-  onWrite(session: SimSession, bytes: number): void;
-  onClose(session: SimSession, reason: string): void;
-}
-
-export interface SessionOptions {
-  /** TCP_IDLE_TIMEOUT_MS in ServerAPI.cpp: no data from the client for this long closes it. 0: never. */
-  idleTimeoutMs: number;
-  /** The firmware's to-phone queue is bounded and discards the oldest packet when full. */
-  maxHeldPackets: number;
-  /**
-   * A serial port cannot be closed by the radio: an idle timeout or a `disconnect` only makes
-   * PhoneAPI forget the client (state back to idle), and the line stays.
-   */
-  keepLine?: boolean;
-}
 
 export class SimSession {
   state: SessionState = "idle";
@@ -177,7 +146,7 @@ export class SimSession {
       case "heartbeat":
         this.hooks.onHeartbeat(this, variant.value.nonce);
         // Nonce 1 makes the radio broadcast its NodeInfo instead of answering (PhoneAPI.cpp).
-        if (variant.value.nonce !== 1) this.writeOut(encodeFrame(this.hooks.queueStatus()));
+        if (variant.value.nonce !== 1) this.answerHeartbeat();
         break;
       case "packet":
         this.hooks.onPacket(this, variant.value);
@@ -195,6 +164,11 @@ export class SimSession {
     const kind = dumpKind(nonce);
     this.state = "dumping";
     this.hooks.onDumpStart(this, nonce, kind);
+    const delay = this.hooks.delayMs(kind);
+    if (delay > 0) {
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      if (generation !== this.dumpGeneration || this.closed) return;
+    }
     let batch: Buffer[] = [];
     let size = 0;
     for (const payload of dumpPayloads(nonce, this.hooks.dumpContext())) {
@@ -217,6 +191,15 @@ export class SimSession {
     if (kind !== "configOnly") after.push(...this.hooks.replayPayloads().map((p) => encodeFrame(p)));
     this.writeOut(Buffer.concat([...batch, ...after]));
     this.hooks.onDumpComplete(this, nonce, kind);
+  }
+
+  private answerHeartbeat(): void {
+    const delay = this.hooks.delayMs("heartbeat");
+    if (delay <= 0) {
+      this.writeOut(encodeFrame(this.hooks.queueStatus()));
+      return;
+    }
+    setTimeout(() => this.writeOut(encodeFrame(this.hooks.queueStatus())), delay).unref();
   }
 
   /** Returns false when the caller should wait (backpressure, or hung). */
@@ -256,10 +239,11 @@ export class SimSession {
     this.dumpGeneration += 1;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
+    const unsent = this.held;
     this.held = [];
     this.hungWrites = [];
     this.hungFrames = [];
     this.wakeWaiters();
-    this.hooks.onClose(this, this.closeReason);
+    this.hooks.onClose(this, this.closeReason, unsent);
   }
 }

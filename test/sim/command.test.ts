@@ -2,7 +2,7 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { wantConfig } from "../../src/protocol/messages.js";
-import { SIMULATE_HELP, runSimulate } from "../../src/sim/index.js";
+import { SIMULATE_HELP, parseSimulateArgs, runSimulate } from "../../src/sim/index.js";
 import { TestClient } from "./client.js";
 
 function capture(onStdout?: (line: string) => void): { io: Parameters<typeof runSimulate>[1]; out: string[]; err: string[] } {
@@ -82,5 +82,12 @@ describe("runSimulate", () => {
       expect(SIMULATE_HELP).toContain(option);
     }
     for (const fallback of ["127.0.0.1", "4403", "50", "250"]) expect(SIMULATE_HELP).toContain(`(default ${fallback})`);
+  });
+});
+
+describe("parseSimulateArgs", () => {
+  it("turns --latency and --no-time-source into the radio's options, both off by default", () => {
+    expect(parseSimulateArgs(["--latency", "--no-time-source"]).options).toMatchObject({ latency: true, noTimeSource: true });
+    expect(parseSimulateArgs([]).options).toMatchObject({ latency: false, noTimeSource: false });
   });
 });

@@ -7,7 +7,7 @@ import { hex, kinds, type TestClient } from "./client.js";
 import { simHarness } from "./harness.js";
 
 const CONFIG_HEAD = ["myInfo", "deviceuiConfig", "nodeInfo", "metadata", ...Array<string>(8).fill("channel")];
-const CONFIG_SECTIONS = [...Array<string>(10).fill("config"), ...Array<string>(13).fill("moduleConfig")];
+const CONFIG_SECTIONS = [...Array<string>(10).fill("config"), ...Array<string>(16).fill("moduleConfig")];
 const FILES = Array<string>(5).fill("fileInfo");
 
 const h = simHarness();

@@ -62,6 +62,14 @@ export async function routingAnswer(c: TestClient, payload: Uint8Array, id: numb
 }
 
 export const isQueueStatus = (f: FromRadio): boolean => f.payloadVariant.case === "queueStatus";
+/** The queueStatus answering the client's packet `id`. */
+export const isQueuedFor = (id: number) => (f: FromRadio): boolean => f.payloadVariant.case === "queueStatus" && f.payloadVariant.value.meshPacketId === id;
+/** Sends `payload` and waits for the radio's queueStatus for packet `id`; returns that frame's index. */
+export async function queued(c: TestClient, payload: Uint8Array, id: number): Promise<number> {
+  const from = c.frames.length;
+  c.send(payload);
+  return c.waitFor(isQueuedFor(id), from, `queueStatus for packet ${id}`);
+}
 
 export function keyed(radio: SimRadio): SimNode {
   const node = [...radio.nodes.values()].find((n) => n.publicKey !== null && n.position !== null);

@@ -10,9 +10,13 @@ import {
   pkiTextPacket,
 } from "../../src/protocol/messages.js";
 import { hex } from "./client.js";
-import { keyed, keyless, packetOf, portOf, routingAnswer, simHarness } from "./harness.js";
+import { keyed, keyless, packetOf, portOf, queued, routingAnswer, simHarness } from "./harness.js";
 
 const sim = simHarness();
+// The radio accepts one text per 2 s per connection: the tests move its clock past that.
+let clockMs = 1_800_000_000_000;
+const now = (): number => clockMs;
+const TEXT_GAP_MS = 2_000;
 
 function dm(to: number, id: number, extra: { publicKey?: Uint8Array; wantAck?: boolean } = {}): Uint8Array {
   return clientDm(to, id, "h", extra.publicKey, extra.wantAck ?? true);
@@ -35,10 +39,11 @@ describe("routing answers to the client's DMs", () => {
   });
 
   it("answers PKI_FAILED (34) when the client's public_key differs from the radio's, ACKs a matching one", async () => {
-    const { radio, c } = await sim.configured();
+    const { radio, c } = await sim.configured({ now });
     const node = keyed(radio);
     const wrong = await routingAnswer(c, dm(node.num, 1003, { publicKey: new Uint8Array(32).fill(9) }), 1003);
     expect(wrong).toEqual([RoutingError.PKI_FAILED, radio.ownNode.num]);
+    clockMs += TEXT_GAP_MS;
     const right = await routingAnswer(c, dm(node.num, 1013, { publicKey: node.publicKey ?? undefined }), 1013);
     expect(right).toEqual([RoutingError.NONE, node.num]);
   });
@@ -51,8 +56,9 @@ describe("routing answers to the client's DMs", () => {
   });
 
   it("sends no ACK without want_ack, but still reports a local failure", async () => {
-    const { radio, c } = await sim.configured();
-    c.send(dm(keyed(radio).num, 1005, { wantAck: false }));
+    const { radio, c } = await sim.configured({ now });
+    await queued(c, dm(keyed(radio).num, 1005, { wantAck: false }), 1005);
+    clockMs += TEXT_GAP_MS;
     expect(await routingAnswer(c, dm(keyless(radio).num, 1006, { wantAck: false }), 1006)).toEqual([
       RoutingError.PKI_SEND_FAIL_PUBLIC_KEY,
       radio.ownNode.num,
@@ -81,15 +87,17 @@ describe("routing answers to the client's DMs", () => {
 });
 
 describe("a re-flashed far node (the radio kept its old key)", () => {
-  it("our DM, encrypted to the old key, is NAKed by the far node with 35; its PKI DM to us is dropped", async () => {
-    const { radio, c } = await sim.configured();
+  it("our DM, encrypted to the old key, is NAKed by the far node with NO_CHANNEL (6); its PKI DM to us is dropped", async () => {
+    const { radio, c } = await sim.configured({ now });
     const node = keyed(radio);
     radio.reflashNode(node.num);
-    expect(await routingAnswer(c, dm(node.num, 901), 901)).toEqual([RoutingError.PKI_UNKNOWN_PUBKEY, node.num]);
+    // ReliableRouter.cpp "PKC decrypt attempted but failed": not PKI_UNKNOWN_PUBKEY.
+    expect(await routingAnswer(c, dm(node.num, 901), 901)).toEqual([RoutingError.NO_CHANNEL, node.num]);
     expect(radio.deliverPkiDm(node.num, "hello")).toBeNull();
     expect(radio.stats.pkiDropped).toBe(1);
     // Once the radio's entry holds the new key (add_contact), both work again.
     radio.db.addContact(node.num, { longName: node.longName, shortName: node.shortName, publicKey: radio.db.device(node.num)!.publicKey! }, 1);
+    clockMs += TEXT_GAP_MS;
     expect(await routingAnswer(c, dm(node.num, 902), 902)).toEqual([RoutingError.NONE, node.num]);
     expect(radio.deliverPkiDm(node.num, "hello")).not.toBeNull();
   });

@@ -10,7 +10,8 @@
 //   and a dump still reporting the radio's old key is not a key change (firmware keeps the
 //   first key it learned, NodeDB::updateUser);
 // - the old key heard on the air again after a change is one key_conflict, never a flip;
-// - names, flags and last-heard update silently, without counting as key changes.
+// - names, flags, last-heard and the radio's traits update silently, without counting as
+//   key changes.
 import { nodeId } from "../node-id.js";
 import type { KeyEvent } from "./events.js";
 import { isKey, keyFields, NO_NOTES, recordOf, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
@@ -27,6 +28,8 @@ export interface Observation {
   ignored?: boolean;
   /** Unix seconds the node was heard; 0 or absent when unknown; "now": at this merge (a live packet). */
   heardAt?: number | "now";
+  /** KeyRecord.traits as the radio reported them (opaque here); absent leaves ours. */
+  traits?: number;
 }
 
 /** Read access to the directory; a Map<number, KeyRecord> or KeyDirectory satisfies it. */
@@ -124,6 +127,7 @@ function create(obs: Observation, source: KeySource, now: number, counts: MergeC
     confirmedOrigin: key ? source : null,
     radioKey: null,
     inRadio: false,
+    traits: obs.traits ?? 0,
     notes: NO_NOTES,
   });
   counts.nodesAdded++;
@@ -150,11 +154,17 @@ function update(
   const verified = obs.verified ?? prev.verified;
   const ignored = obs.ignored ?? prev.ignored;
   const lastSeen = Math.max(prev.lastSeen, heardAt(obs, now));
+  const traits = obs.traits ?? prev.traits;
   // Nothing but the key can differ from here on: reuse `prev` rather than copy it, so a sync
   // of a NodeDB that did not change allocates no record at all.
   const same =
-    longName === prev.longName && shortName === prev.shortName && verified === prev.verified && ignored === prev.ignored && lastSeen === prev.lastSeen;
-  let next: KeyRecord = same ? prev : { ...prev, longName, shortName, verified, ignored, lastSeen };
+    longName === prev.longName &&
+    shortName === prev.shortName &&
+    verified === prev.verified &&
+    ignored === prev.ignored &&
+    lastSeen === prev.lastSeen &&
+    traits === prev.traits;
+  let next: KeyRecord = same ? prev : { ...prev, longName, shortName, verified, ignored, lastSeen, traits };
   const key = isKey(obs.key) ? obs.key : null;
   if (source === "nodedb") next = withRadio(next, key);
   if (key === null) return next;

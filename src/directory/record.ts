@@ -59,6 +59,12 @@ export interface KeyRecord {
   radioKey: Uint8Array | null;
   /** The node was in the radio's last complete dump. */
   inRadio: boolean;
+  /**
+   * What our radio last reported of the node's User besides names and key, as the radio edge
+   * packs it (radio/user-traits.ts; opaque here, one small integer a node): a push puts it
+   * back into add_contact, which stores the whole User. 0: nothing known.
+   */
+  traits: number;
   /** What the trust rules remember beyond the keys; NO_NOTES for almost every node. */
   notes: TrustNotes;
 }
@@ -174,6 +180,7 @@ export function recordOf(r: Readonly<KeyRecord>): KeyRecord {
     confirmedOrigin: r.confirmedOrigin,
     radioKey: r.radioKey,
     inRadio: r.inRadio,
+    traits: r.traits,
     notes: r.notes,
   };
 }

@@ -5,7 +5,11 @@
 // dropping what it cannot read (a version-1 bridge would ignore the journal: version 2;
 // version 3 adds each node's trust fields, store-trust.ts, which older nodes lack; version 4
 // adds the runtime settings kept with the directory: `settings` in the snapshot and a
-// journal line of its own, which a version-3 reader would take for a torn line).
+// journal line of its own, which a version-3 reader would take for a torn line; version 5
+// adds each node's `traits`, what the radio last reported of its User besides names and key,
+// which a push writes back into the radio: a version-4 bridge would drop them at its next
+// compaction, and its pushes would then blank the node's hardware model and role again).
+// Older nodes have no traits: unknown (0) until the radio reports the node again.
 import { isPlainObject } from "../json.js";
 import { nodeId } from "../node-id.js";
 import { isKey, keyFields, type KeyRecord, type KeySource } from "./record.js";
@@ -13,7 +17,7 @@ import { readTrust, trustFields, type TrustFileFields } from "./store-trust.js";
 
 export const STORE_FORMAT = "meshtastic-keysync/keys";
 export const JOURNAL_FORMAT = "meshtastic-keysync/journal";
-export const STORE_VERSION = 4;
+export const STORE_VERSION = 5;
 
 /** The file was written by a newer version: refuse it, never overwrite it (CLI: exit 2). */
 export class StoreVersionError extends Error {
@@ -73,6 +77,8 @@ interface FileNode extends TrustFileFields {
   changed: boolean;
   pending_key: string | null;
   pending_source: KeySource | null;
+  /** KeyRecord.traits, an opaque number; absent when 0 (nothing known, or a node of version 4 and older). */
+  traits?: number;
 }
 
 function b64(key: Uint8Array | null): string | null {
@@ -96,6 +102,7 @@ function toFileNode(r: Readonly<KeyRecord>): FileNode {
     changed: r.changed,
     pending_key: b64(r.pendingKey),
     pending_source: r.pendingSource,
+    ...(r.traits === 0 ? {} : { traits: r.traits }),
     ...trustFields(r),
   };
 }
@@ -176,6 +183,7 @@ function parseNode(raw: unknown, at: string): KeyRecord {
     changed: field<boolean>(node, "changed", isBool, at),
     pendingKey: decodeKey(node.pending_key ?? null, "pending_key", at),
     pendingSource: field<KeySource | null>(node, "pending_source", (v) => v === undefined || isSource(v), at) ?? null,
+    traits: field<number | undefined>(node, "traits", (v) => v === undefined || isNum(v), at) ?? 0,
   };
   // A node written before version 3 (snapshot or journal line) has no trust fields: migrated
   // by readTrust (its held key becomes the confirmed one).

@@ -8,14 +8,12 @@ import type { RadioConnection } from "./connection.js";
 import { DumpCollector, type DownloadKind } from "./dump.js";
 import { FrameRecorder, nextCache, type HandshakeCache } from "./handshake-cache.js";
 import type { NodeDbDump } from "./link.js";
-import type { TraitsBatch } from "./user-traits.js";
 
 export interface DownloadDone {
   kind: DownloadKind;
   dump: NodeDbDump;
   myNodeNum: number;
   firmware: string | null;
-  traits: TraitsBatch;
 }
 
 export interface DownloadsOptions {
@@ -87,7 +85,7 @@ export class Downloads {
         this.opts.onCache(cache);
       }
     }
-    if (collector.kind !== "config") this.opts.onDone({ kind: collector.kind, dump, myNodeNum, firmware, traits: collector.traits });
+    if (collector.kind !== "config") this.opts.onDone({ kind: collector.kind, dump, myNodeNum, firmware });
     collector.resolve(dump);
     return true;
   }

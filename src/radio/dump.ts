@@ -5,7 +5,6 @@ import type { FromRadio } from "../protocol/messages.js";
 import { remoteNodeFromInfo } from "./packets.js";
 import type { FramePart, FrameRecorder, RadioFrame } from "./handshake-cache.js";
 import type { NodeDbDump, RemoteNode } from "./link.js";
-import { TraitsBatch } from "./user-traits.js";
 
 /** The NodeDB downloads, and "config": a config-only re-read (69420) that only refreshes the cache. */
 export type DownloadKind = NodeDbDump["kind"] | "config";
@@ -48,8 +47,6 @@ export interface IdleLimit {
 export class DumpCollector {
   private own: RemoteNode | null = null;
   private readonly nodes: RemoteNode[] = [];
-  /** The rest of every other node's User, for the contacts the link builds (user-traits.ts). */
-  readonly traits = new TraitsBatch();
   private firmware: string | null = null;
   private readonly waiters = new Set<Waiter>();
   private readonly startedAt = performance.now();
@@ -105,7 +102,6 @@ export class DumpCollector {
           return "own";
         }
         this.nodes.push(node);
-        this.traits.add(node.num, content.value.user);
         return "node";
       }
       default:

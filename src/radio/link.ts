@@ -17,6 +17,11 @@ export interface RemoteNode {
   ignored: boolean;
   /** Unix seconds the radio last heard the node; 0 when unknown. */
   lastHeard: number;
+  /**
+   * The rest of the node's User (hardware model, role, licensed, unmessagable), packed by
+   * user-traits.ts, for the contacts a push builds; null when the radio holds no User.
+   */
+  traits: number | null;
 }
 
 /** One complete NodeDB download. A dump that did not reach config_complete_id is never reported. */
@@ -52,6 +57,8 @@ export interface KeySeen {
   via: "nodeinfo" | "pki";
   longName?: string;
   shortName?: string;
+  /** A NodeInfo's User besides names and key, packed as RemoteNode.traits. */
+  traits?: number;
 }
 
 /** A live packet from another node. `replayed` marks the 2.8 burst of cached packets after a dump. */
@@ -90,6 +97,8 @@ export interface Contact {
    * Also the only way to replace a key the radio holds as verified (NodeDB::addFromContact).
    */
   manuallyVerified: boolean;
+  /** What the radio last reported of the node's User besides names and key (RemoteNode.traits); 0: nothing known. */
+  traits: number;
 }
 
 export type SendResult = (
@@ -140,9 +149,10 @@ export interface Radio extends EventEmitter<RadioEvents> {
   sendText(to: number, text: string, timeoutMs: number): Promise<SendResult>;
   /**
    * Gives the radio a node's key (AdminMessage.add_contact). The firmware overwrites the
-   * stored user and marks the node favourite; the link puts in what the radio last reported
-   * of the node's User besides names and key (hardware model, role, licensed, unmessagable),
-   * so that only names and key change. Resolves with the radio's routing result. The
+   * stored user and marks the node favourite; the contact's `traits` (what the radio last
+   * reported of the node's User besides names and key: hardware model, role, licensed,
+   * unmessagable, kept by the directory across restarts) go in too, so that only names and
+   * key change. Resolves with the radio's routing result. The
    * ACK only says the radio took the message: it ACKs a contact it refused too (over a key it
    * holds as verified), so only a NodeDB read shows what it stored.
    */

@@ -31,7 +31,7 @@ import type { ForwardedPacket, SharedRadio, TapEvents } from "./shared.js";
 import { SlotGuard } from "./slot.js";
 import { tcpEndpoint } from "./tcp.js";
 import type { Endpoint } from "./transport.js";
-import { TraitsTable } from "./user-traits.js";
+import { unpackTraits } from "./user-traits.js";
 import type { Contact, NodeDbDump, Radio, RadioEvents, RadioInfo, RadioStatus, SendResult } from "./link.js";
 
 export type { MeshtasticRadioOptions } from "./radio-options.js";
@@ -52,8 +52,6 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
   private readonly slot: SlotGuard;
   /** Frame counters of the connections already closed. */
   private readonly closedStats: ConnectionStats = emptyStats();
-  /** What the radio's dumps said of each node's User besides names and key, for addContact. */
-  private readonly traits = new TraitsTable();
   /** Everything written to the mesh waits here for the firmware's per-connection send limits. */
   private readonly pacer: Pacer;
 
@@ -146,8 +144,9 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
   addContact(contact: Contact, timeoutMs: number): Promise<SendResult> {
     const myNodeNum = this.info?.myNodeNum ?? 0;
     // The firmware stores the contact's whole User: what it held besides names and key goes
-    // back in, or the push would reset the node's hardware model and role.
-    const traits = this.traits.get(contact.num);
+    // back in, or the push would reset the node's hardware model and role. The directory
+    // keeps them with the node, across restarts and after the radio lost the node.
+    const traits = unpackTraits(contact.traits);
     // Admin messages for our own radio go to its own node number (AdminModule, local client).
     return this.paced({ to: myNodeNum, port: PortNum.ADMIN_APP, pki: false }, timeoutMs, (id) => addContactPacket(myNodeNum, id, contact, traits));
   }
@@ -271,9 +270,8 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     this.tap.emit("frame", { message, bytes });
   }
 
-  private onDownloaded({ kind, dump, myNodeNum, firmware, traits }: DownloadDone): void {
+  private onDownloaded({ kind, dump, myNodeNum, firmware }: DownloadDone): void {
     this.lastCompleteAt = dump.completedAt;
-    this.traits.merge(traits);
     if (kind === "handshake") {
       this.info = { link: this.endpoint.label, myNodeNum, firmware: firmware ?? this.info?.firmware ?? null };
       this.setStatus({ state: "connected" });

@@ -13,6 +13,7 @@ import {
 } from "../protocol/messages.js";
 import { nodeId } from "../node-id.js";
 import type { KeySeen, NodeSeen, RemoteNode } from "./link.js";
+import { packTraits } from "./user-traits.js";
 
 /** Names are shown in MQTT payloads and Home Assistant; the firmware's own limits are 40/5. */
 const MAX_LONG_NAME = 64;
@@ -47,6 +48,7 @@ export function remoteNodeFromInfo(info: NodeInfo): RemoteNode | null {
     verified: info.isKeyManuallyVerified,
     ignored: info.isIgnored,
     lastHeard: info.lastHeard,
+    traits: user ? packTraits(user) : null,
   };
 }
 
@@ -87,6 +89,9 @@ export function packetFacts(packet: MeshPacket, myNodeNum: number, replayed: boo
         via: "nodeinfo",
         longName: clip(user.longName, MAX_LONG_NAME),
         shortName: clip(user.shortName, MAX_SHORT_NAME),
+        // The radio stores a NodeInfo's whole User (NodeDB::updateUser): its traits are the
+        // radio's from now on.
+        traits: packTraits(user),
       };
     }
   } else if (data.portnum === PortNum.ROUTING_APP && data.requestId !== 0) {

@@ -16,7 +16,7 @@ export function observeDump(dump: NodeDbDump): Observation[] | null {
 }
 
 function observeNode(node: RemoteNode): Observation {
-  return {
+  const obs: Observation = {
     num: node.num,
     longName: node.longName,
     shortName: node.shortName,
@@ -25,6 +25,9 @@ function observeNode(node: RemoteNode): Observation {
     verified: node.verified,
     ignored: node.ignored,
   };
+  // No User in the radio's entry says nothing of the traits: the last ones known stay, as names do.
+  if (node.traits !== null) obs.traits = node.traits;
+  return obs;
 }
 
 /** A key from a live packet: the node was heard just now. */
@@ -32,5 +35,6 @@ export function observeKeySeen(seen: KeySeen): Observation {
   const obs: Observation = { num: seen.num, key: seen.publicKey, heardAt: "now" };
   if (seen.longName !== undefined) obs.longName = seen.longName;
   if (seen.shortName !== undefined) obs.shortName = seen.shortName;
+  if (seen.traits !== undefined) obs.traits = seen.traits;
   return obs;
 }

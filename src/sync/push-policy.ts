@@ -61,7 +61,9 @@ export function decidePush(path: PushPath, facts: PushFacts): PushDecision {
   if (radio.key !== null && !sameKey(radio.key, key) && path === "fill") {
     return { refused: `the radio holds a different key for ${record.id}; only the push command replaces it` };
   }
-  return { send: { num: record.num, longName: record.longName, shortName: record.shortName, publicKey: key, manuallyVerified: verify }, fingerprint };
+  // The firmware stores the contact's whole User: the node's traits go with names and key.
+  const send: Contact = { num: record.num, longName: record.longName, shortName: record.shortName, publicKey: key, manuallyVerified: verify, traits: record.traits };
+  return { send, fingerprint };
 }
 
 /** Whether the radio, as read back after a push, holds what was sent; null when it does, else what it holds instead. */

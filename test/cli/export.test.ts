@@ -22,7 +22,7 @@ function scratch(): string {
   return dir;
 }
 
-/** A store with nodes 1-2 in its snapshot and 3 (and 2's pending key) and the settings in its journal only. */
+/** A store with nodes 1-2 in its snapshot and 3 (with the radio's traits, and 2's pending key) and the settings in its journal only. */
 async function writeStore(path: string): Promise<void> {
   const store = new KeyStore({ path, batchMs: 0 });
   const directory = new KeyDirectory({ now: () => 1_800_000_000, weakHashes: new Set() });
@@ -31,7 +31,7 @@ async function writeStore(path: string): Promise<void> {
   store.start(directory);
   ingestDump(directory, dump(null, [remote(1, key(1)), remote(2, key(2))]), "pin");
   await store.flush(); // the first write after start is a compaction: 1 and 2 in the snapshot
-  ingestDump(directory, dump(null, [remote(2, key(22)), remote(3, key(3))]), "pin");
+  ingestDump(directory, dump(null, [remote(2, key(22)), remote(3, key(3), { traits: 77 })]), "pin");
   await directory.lastChangeAnnounced();
   await store.saveSettings(SETTINGS);
   await store.stop();
@@ -44,7 +44,7 @@ interface Exported {
   version: number;
   journal: unknown;
   settings: unknown;
-  nodes: { num: number; key: string | null; pending_key: string | null }[];
+  nodes: { num: number; key: string | null; pending_key: string | null; traits?: number }[];
 }
 
 describe("meshtastic-keysync export", () => {
@@ -66,6 +66,8 @@ describe("meshtastic-keysync export", () => {
       [2, b64(2), b64(22)],
       [3, b64(3), null],
     ]);
+    // The radio's traits as the store keeps them (an internal number), so a restore keeps them too.
+    expect(doc.nodes.map((n) => n.traits)).toEqual([undefined, undefined, 77]);
     expect(result.stdout).not.toMatch(/private/i);
     expect(doc.settings).toEqual(SETTINGS);
 
@@ -77,6 +79,7 @@ describe("meshtastic-keysync export", () => {
     const loaded = await new KeyStore({ path: restored }).load();
     expect(loaded.records.map((r) => r.num).sort()).toEqual([1, 2, 3]);
     expect(loaded.records.find((r) => r.num === 2)?.pendingKey).toEqual(key(22));
+    expect(loaded.records.find((r) => r.num === 3)?.traits).toBe(77);
     expect(loaded.settings).toEqual(SETTINGS);
   });
 

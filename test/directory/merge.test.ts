@@ -141,6 +141,23 @@ describe("mergeDump", () => {
     expect(second.counts).toEqual({ checked: 3, nodesAdded: 0, added: 0, updated: 0, pinned: 0, unchanged: 3 });
   });
 
+  it("keeps the radio's traits: set by a dump, replaced by a later one, kept when an entry has no User or a source says nothing of them", () => {
+    const first = applyTo(new Map(), mergeDump(new Map(), dump(null, [remote(2, key(2), { traits: 41 }), remote(3, null, { traits: 7 })]), "alert", NOW));
+    expect([first.get(2)?.traits, first.get(3)?.traits]).toEqual([41, 7]);
+    // A changed report alone is a record change, not a key change.
+    const changed = mergeDump(first, dump(null, [remote(2, key(2), { traits: 42 }), remote(3, null, { traits: 7 })]), "alert", NOW);
+    expect(changed.changes.map((c) => [c.next.num, c.next.traits])).toEqual([[2, 42]]);
+    expect(changed.events).toEqual([]);
+    expect(changed.counts).toMatchObject({ added: 0, updated: 0, unchanged: 1 });
+    applyTo(first, changed);
+    // An entry without a User, a gateway's key, a PKI packet: the last report stays.
+    expect(mergeDump(first, dump(null, [remote(2, key(2), { traits: null, lastHeard: NOW })]), "alert", NOW).changes[0]?.next.traits).toBe(42);
+    expect(mergeGateway(first, "attic", [remote(3, key(3), { traits: 9 })], "alert", NOW).changes[0]?.next.traits).toBe(7);
+    expect(mergeKeySeen(first, { num: 3, publicKey: key(3), via: "pki" }, "alert", NOW).changes[0]?.next.traits).toBe(7);
+    // A live NodeInfo brings the User the radio now stores.
+    expect(mergeKeySeen(first, { num: 3, publicKey: key(3), via: "nodeinfo", traits: 8 }, "alert", NOW).changes[0]?.next.traits).toBe(8);
+  });
+
   it("takes first_seen from the radio's last_heard when that is earlier", () => {
     const result = mergeDump(new Map(), dump(null, [remote(5, key(5), { lastHeard: NOW - 3600 })]), "alert", NOW);
     expect(result.changes[0]?.next).toMatchObject({ firstSeen: NOW - 3600, lastSeen: NOW - 3600 });

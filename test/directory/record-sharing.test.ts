@@ -43,7 +43,7 @@ async function filled(): Promise<KeyDirectory> {
   d.load((await store.load()).records);
   d.useJournal(store);
   store.start(d);
-  ingestDump(d, dump(null, [remote(1, key(1)), remote(2, key(2)), remote(3, null), remote(4, key(4))]), "alert");
+  ingestDump(d, dump(null, [remote(1, key(1), { traits: 41 }), remote(2, key(2)), remote(3, null), remote(4, key(4))]), "alert");
   // Node 2 re-flashed: its new key heard on the air and accepted; the radio keeps the old one.
   ingestKeySeen(d, { num: 2, publicKey: key(22), via: "nodeinfo" }, "alert");
   d.acceptKey(2);
@@ -60,6 +60,8 @@ function expectShared(d: KeyDirectory): void {
   expect(one.key).toEqual(key(1));
   expect(one.confirmedKey).toBe(one.key);
   expect(one.radioKey).toBe(one.key);
+  // The radio's traits: a small number in the record's own layout, back from the files too.
+  expect([one.traits, two.traits]).toEqual([41, 0]);
   expect(two.key).toEqual(key(22));
   expect(two.confirmedKey).toBe(two.key);
   expect(two.radioKey).toEqual(key(2));

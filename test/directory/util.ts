@@ -24,6 +24,7 @@ export function remote(num: number, publicKey: Uint8Array | null, extra: Partial
     verified: false,
     ignored: false,
     lastHeard: 0,
+    traits: null,
     ...extra,
   };
 }
@@ -66,6 +67,7 @@ export function record(num: number, k: Uint8Array | null, extra: Partial<KeyReco
     confirmedOrigin: k ? "nodedb" : null,
     radioKey: fields.key,
     inRadio: k !== null,
+    traits: 0,
     notes: NO_NOTES,
     ...extra,
   };

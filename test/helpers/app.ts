@@ -26,8 +26,8 @@ export type Rig = RunningBridge;
 
 export interface RigOptions {
   sim?: SimRadioOptions;
-  /** Runs before the app starts, e.g. to put a store file in place. */
-  prepare?: (paths: { dir: string; storePath: string }) => void;
+  /** Runs before the app starts, e.g. to put a store file in place or change the radio it finds. */
+  prepare?: (paths: { dir: string; storePath: string; sim: SimRadio }) => void;
   /**
    * The folder of config.yaml and keys.json, instead of a fresh one: a restart on the same
    * store (config.yaml is written anew from `config`: an edited file). Kept at stop; the
@@ -53,7 +53,7 @@ async function start(config: Record<string, unknown>, options: RigOptions): Prom
   const address = await sim.start();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "keysync-bridge-"));
   const storePath = join(dir, "keys.json");
-  options.prepare?.({ dir, storePath });
+  options.prepare?.({ dir, storePath, sim });
   const base = { radio: { host: address.host, port: address.port }, embedded_broker: { port: 0 }, store: { path: storePath } };
   const file = join(dir, "config.yaml");
   writeFileSync(file, stringify(merge(base, config)));

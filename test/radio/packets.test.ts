@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { Mesh } from "@meshtastic/protobufs";
-import { PortNum, RoutingError, createNodeInfo, encodeRoutingError, encodeUser } from "../../src/protocol/messages.js";
+import { DeviceRole, HardwareModel, PortNum, RoutingError, createNodeInfo, encodeRoutingError, encodeUser } from "../../src/protocol/messages.js";
 import { packetFacts, remoteNodeFromInfo, validKey } from "../../src/radio/packets.js";
+import { packTraits, unpackTraits } from "../../src/radio/user-traits.js";
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const ME = 0x11112222;
@@ -16,7 +17,14 @@ describe("remoteNodeFromInfo", () => {
     const node = remoteNodeFromInfo(
       createNodeInfo({ num: 0xa76f40da, user: { longName: "Alpha", shortName: "AL", publicKey: KEY }, isKeyManuallyVerified: true, isIgnored: true, lastHeard: 1700000000 }),
     );
-    expect(node).toEqual({ num: 0xa76f40da, id: "!a76f40da", longName: "Alpha", shortName: "AL", publicKey: KEY, verified: true, ignored: true, lastHeard: 1700000000 });
+    expect(node).toEqual({ num: 0xa76f40da, id: "!a76f40da", longName: "Alpha", shortName: "AL", publicKey: KEY, verified: true, ignored: true, lastHeard: 1700000000, traits: 0 });
+  });
+
+  it("packs the rest of the User (hardware, role, licensed, unmessagable) as traits; null without a User", () => {
+    const user = { longName: "R", shortName: "r", publicKey: KEY, hwModel: HardwareModel.RAK4631, role: DeviceRole.ROUTER, isLicensed: true, isUnmessagable: false };
+    const node = remoteNodeFromInfo(createNodeInfo({ num: 5, user }));
+    expect(unpackTraits(node!.traits!)).toEqual({ hwModel: HardwareModel.RAK4631, role: DeviceRole.ROUTER, isLicensed: true, isUnmessagable: false });
+    expect(remoteNodeFromInfo(createNodeInfo({ num: 6 }))?.traits).toBeNull();
   });
 
   it("treats a key of 31 or 33 bytes, or all zeros, as no key", () => {
@@ -38,9 +46,14 @@ describe("packetFacts", () => {
       ME,
       false,
     );
-    expect(facts.key).toMatchObject({ num: 42, via: "nodeinfo", publicKey: KEY });
+    expect(facts.key).toMatchObject({ num: 42, via: "nodeinfo", publicKey: KEY, traits: 0 });
     // The packet brings the key: not a sign that the directory lacks it.
     expect(facts.seen).toEqual({ num: 42, replayed: false, encrypted: false, withKey: true });
+    // The radio stores the NodeInfo's whole User: its traits come along.
+    const router = { hwModel: HardwareModel.TBEAM, role: DeviceRole.ROUTER, isLicensed: false };
+    const payload = encodeUser({ longName: "N", shortName: "n", publicKey: KEY, ...router });
+    const withTraits = packetFacts(packet({ from: 42, to: ME, payloadVariant: { case: "decoded", value: { portnum: PortNum.NODEINFO_APP, payload } } }), ME, false);
+    expect(withTraits.key?.traits).toBe(packTraits(router));
   });
 
   it("reads MeshPacket.public_key of a PKI-decrypted packet", () => {
@@ -50,6 +63,7 @@ describe("packetFacts", () => {
       false,
     );
     expect(facts.key).toMatchObject({ num: 43, via: "pki" });
+    expect(facts.key).not.toHaveProperty("traits");
     expect(facts.seen).toMatchObject({ num: 43, withKey: true });
   });
 

@@ -42,7 +42,7 @@ describe("decidePush: what every path refuses", () => {
 describe("decidePush: the automatic fill", () => {
   it("fills a key the radio lacks, as a full contact, never marked verified", () => {
     expect(decidePush("fill", facts(node(), {}, { verify: true }))).toEqual({
-      send: { num: 0xa76f40da, longName: "Alpha", shortName: "AL", publicKey: OURS, manuallyVerified: false },
+      send: { num: 0xa76f40da, longName: "Alpha", shortName: "AL", publicKey: OURS, manuallyVerified: false, traits: 0 },
       fingerprint: node().fingerprint,
     });
   });
@@ -72,6 +72,11 @@ describe("decidePush: the push command", () => {
     expect(decidePush("command", facts(node(), { key: OURS, verified: true }))).toEqual({ held: true, fingerprint: node().fingerprint, verified: true });
   });
 
+  it("the contact carries the node's traits from the directory record (what the radio last reported), 0 when none are known", () => {
+    expect(decidePush("command", facts(node({ traits: 0x2b | (2 << 12) })))).toMatchObject({ send: { traits: 0x2b | (2 << 12), longName: "Alpha" } });
+    expect(decidePush("fill", facts(node()))).toMatchObject({ send: { traits: 0 } });
+  });
+
   it("pushes a trusted gateway's key", () => {
     const shared = node({ origin: "gateway:cabin", source: "gateway:cabin", confirmedOrigin: "gateway:cabin" });
     expect(decidePush("command", facts(shared, {}, { trust: ["cabin"] }))).toMatchObject({ send: { publicKey: OURS } });
@@ -79,7 +84,7 @@ describe("decidePush: the push command", () => {
 });
 
 describe("confirmation", () => {
-  const sent = { num: 1, longName: "", shortName: "", publicKey: OURS, manuallyVerified: true };
+  const sent = { num: 1, longName: "", shortName: "", publicKey: OURS, manuallyVerified: true, traits: 0 };
   it("says what the re-read shows instead of what was sent", () => {
     expect(confirmation(sent, { key: OURS, verified: true, inRadio: true })).toBeNull();
     expect(confirmation({ ...sent, manuallyVerified: false }, { key: OURS, verified: false, inRadio: true })).toBeNull();

@@ -199,25 +199,20 @@ describe("what a push leaves of the node in the radio besides its key", () => {
     expect(identity(r.sim.nodes.get(node.num))).toEqual(before);
   });
 
-  it("a node no dump ever listed gets a contact with just names and key", async () => {
+  it("a node no dump ever listed, heard in a live NodeInfo, keeps the User the radio stored from that packet", async () => {
     const { r, pusher, admins } = await pushRig();
     const [device] = r.sim.addDevices(1);
     const learned = nextEvent(r.directory, "nodeChanged", (view: { num: number }) => view.num === device!.num);
     r.sim.deliverNodeInfo(device!.num);
     await learned;
     // The radio stored the device's whole User from its NodeInfo; no dump has shown it yet.
-    expect(identity(r.sim.nodes.get(device!.num))!.hw).toBe(device!.hwModel);
+    const held = identity(r.sim.nodes.get(device!.num));
+    expect(held!.hw).toBe(device!.hwModel);
+    expect(held!.hw).not.toBe(HardwareModel.UNSET);
     expect(await pusher.fillIfMissing(device!.num)).toBe(true);
     expect(admins).toEqual([expect.objectContaining({ kind: "addContact", num: device!.num, outcome: "stored" })]);
     const entry = r.sim.nodes.get(device!.num)!;
-    expect({ key: hex(entry.publicKey), long: entry.longName, ...identity(entry) }).toEqual({
-      key: hex(device!.publicKey),
-      long: device!.longName,
-      hw: HardwareModel.UNSET,
-      role: DeviceRole.CLIENT,
-      licensed: false,
-      unmessagable: null,
-    });
+    expect({ key: hex(entry.publicKey), long: entry.longName, ...identity(entry) }).toEqual({ key: hex(device!.publicKey), long: device!.longName, ...held });
   });
 });
 

@@ -4,7 +4,7 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { KeyDirectory } from "../../src/directory/keys.js";
-import type { NodeDbDump, RadioEvents, RadioStatus } from "../../src/radio/link.js";
+import type { NodeDbDump, RadioEvents, RadioInfo, RadioStatus } from "../../src/radio/link.js";
 import { NodeNotFoundError } from "../../src/sync/errors.js";
 import type { BridgeEvent } from "../../src/sync/events.js";
 import { KeyCommands } from "../../src/sync/key-commands.js";
@@ -17,7 +17,7 @@ import { dump, key, remote } from "../directory/util.js";
 /** The radio as the manager sees it; each requested refresh waits for the test to deliver a dump. */
 class ScriptedRadio extends EventEmitter<RadioEvents> {
   status: RadioStatus = { state: "connecting" };
-  info = null;
+  info: RadioInfo | null = null;
   requests = 0;
   private pending: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
@@ -223,5 +223,74 @@ describe("KeySyncManager", () => {
       [600, true, false],
       [600, false, true],
     ]);
+  });
+});
+
+// sync/stats is published while a sync's dump is merged, before the sync's run returns: the
+// next_sync it shows must already be the next one the scheduler runs.
+describe("next_sync in the figures of each sync", () => {
+  const refresh = () => dump(remote(1, key(1)), [remote(2, key(2))]);
+  const secs = (ms: number) => Math.floor(ms / 1000);
+
+  /** The next sync really starts at `at` (ms): not a moment before, and at it. */
+  async function runsAt(clock: ManualClock, radio: ScriptedRadio, at: number): Promise<void> {
+    const before = radio.requests;
+    await clock.advance(at - clock.now() - 1);
+    expect(radio.requests).toBe(before);
+    await clock.advance(1);
+    expect(radio.requests).toBe(before + 1);
+  }
+
+  it("after a periodic, a forced and an on-demand sync: the time of the periodic sync that follows", async () => {
+    const { radio, manager, stats, clock } = setup();
+    radio.deliver(handshake());
+    await flush();
+    // Periodic: due one interval after the handshake.
+    await runsAt(clock, radio, clock.now() + 300_000);
+    await clock.advance(7_000); // the download takes a while
+    const published = stats.length;
+    radio.deliver(refresh());
+    await flush();
+    expect(stats.length - published).toBe(1); // one publication per sync, already right
+    const afterPeriodic = stats.at(-1)!;
+    expect(afterPeriodic.sync_count).toBe(2);
+    expect(afterPeriodic.next_sync).toBe(secs(clock.now() + 300_000));
+    // Forced, half way through the interval: the periodic one moves to an interval after it.
+    await clock.advance(100_000);
+    const forced = manager.sync();
+    radio.deliver(refresh());
+    await forced;
+    expect(stats.at(-1)).toMatchObject({ sync_count: 3, next_sync: secs(clock.now() + 300_000) });
+    // On demand (a node never seen): the same.
+    await clock.advance(50_000);
+    radio.emit("nodeSeen", { num: 0x77, replayed: false, encrypted: false });
+    await flush();
+    radio.deliver(refresh());
+    await flush();
+    const afterOnDemand = stats.at(-1)!;
+    expect(afterOnDemand.sync_count).toBe(4);
+    expect(afterOnDemand.next_sync).toBe(secs(clock.now() + 300_000));
+    await runsAt(clock, radio, afterOnDemand.next_sync! * 1000);
+  });
+
+  it("after a failed sync: the retry's time, backing off; a success goes back to the interval", async () => {
+    const { radio, stats, clock, events } = setup();
+    radio.deliver(handshake());
+    await runsAt(clock, radio, clock.now() + 300_000);
+    radio.failRequest("connection lost during the NodeDB download: reset");
+    await flush();
+    expect(events.at(-1)?.type).toBe("sync_failed");
+    const failed = stats.at(-1)!;
+    expect(failed).toMatchObject({ last_error: "connection lost during the NodeDB download: reset", next_sync: secs(clock.now() + 15_000) });
+    // The retry runs then, fails again: 30 s.
+    await runsAt(clock, radio, failed.next_sync! * 1000);
+    radio.failRequest("again");
+    await flush();
+    expect(stats.at(-1)?.next_sync).toBe(secs(clock.now() + 30_000));
+    await runsAt(clock, radio, clock.now() + 30_000);
+    radio.deliver(refresh());
+    await flush();
+    expect(stats.at(-1)).toMatchObject({ last_error: null, next_sync: secs(clock.now() + 300_000) });
+    await runsAt(clock, radio, clock.now() + 300_000);
   });
 });

@@ -294,3 +294,77 @@ describe("next_sync in the figures of each sync", () => {
     await runsAt(clock, radio, clock.now() + 300_000);
   });
 });
+
+// An own-node-only dump: an emptied NodeDB on 2.7, nothing learned on 2.8 (sync/nodedb-emptied.ts).
+describe("a radio whose NodeDB is empty", () => {
+  const firmware = (radio: ScriptedRadio, version: string | null) => (radio.info = { link: "test", myNodeNum: 1, firmware: version });
+  const ownOnly = () => dump(remote(1, key(1)), []);
+  const fakeRefill = () => {
+    const calls: string[] = [];
+    return { calls, port: { begin: () => (calls.push("begin"), true), listed: () => void calls.push("listed"), stop: () => Promise.resolve() } };
+  };
+
+  it("2.7: every node leaves the radio, radio_nodes 1, one radio_nodedb_emptied per emptying, a refill begins", async () => {
+    const refill = fakeRefill();
+    const { radio, manager, directory, stats, events } = setup({ refill: refill.port });
+    firmware(radio, "2.7.26.sim");
+    radio.deliver(handshake([remote(2, key(2)), remote(3, null), remote(4, key(4))]));
+    await flush();
+    let syncing = manager.sync();
+    radio.deliver(ownOnly());
+    await syncing;
+    await flush();
+    expect([2, 3, 4].map((n) => directory.get(n)?.inRadio)).toEqual([false, false, false]);
+    expect(directory.get(1)?.inRadio).toBe(true);
+    expect(stats.at(-1)).toMatchObject({ sync_count: 2, radio_nodes: 1, nodes_only_in_directory: 3, nodes_evicted: 0, nodes_total: 4 });
+    expect(events).toEqual([{ type: "radio_nodedb_emptied", data: { radio_nodes: 1, known: 3, refill: true } }]);
+    // Still empty at the next sync: no second event, no second refill.
+    syncing = manager.sync();
+    radio.deliver(ownOnly());
+    await syncing;
+    await flush();
+    expect(events).toHaveLength(1);
+    // The radio holds nodes again, then loses them again: news again.
+    syncing = manager.sync();
+    radio.deliver(dump(remote(1, key(1)), [remote(2, key(2))]));
+    await syncing;
+    await flush();
+    expect(stats.at(-1)).toMatchObject({ radio_nodes: 2, nodes_only_in_directory: 2 });
+    syncing = manager.sync();
+    radio.deliver(ownOnly());
+    await syncing;
+    await flush();
+    expect(events.map((e) => e.type)).toEqual(["radio_nodedb_emptied", "radio_nodedb_emptied"]);
+    // Every listing dump is told to the refill (it ends once the nodes are back).
+    expect(refill.calls).toEqual(["listed", "begin", "listed", "begin"]);
+  });
+
+  it("2.7 without a refill (push off): refill false", async () => {
+    const { radio, manager, events } = setup();
+    firmware(radio, "2.7.26.abcdef");
+    radio.deliver(handshake());
+    const syncing = manager.sync();
+    radio.deliver(ownOnly());
+    await syncing;
+    await flush();
+    expect(events).toEqual([{ type: "radio_nodedb_emptied", data: { radio_nodes: 1, known: 2, refill: false } }]);
+  });
+
+  it("2.8 (access control) or an unknown version: nothing learned, nothing changed, no event", async () => {
+    for (const version of ["2.8.0.sim", null]) {
+      const refill = fakeRefill();
+      const { radio, manager, directory, stats, events } = setup({ refill: refill.port });
+      firmware(radio, version);
+      radio.deliver(handshake());
+      const syncing = manager.sync();
+      radio.deliver(ownOnly());
+      await syncing;
+      await flush();
+      expect([2, 3].map((n) => directory.get(n)?.inRadio), String(version)).toEqual([true, true]);
+      expect(stats.at(-1)).toMatchObject({ sync_count: 2, radio_nodes: 3, nodes_only_in_directory: 0 });
+      expect(events).toEqual([]);
+      expect(refill.calls).toEqual(["listed"]); // the handshake's; no refill begins
+    }
+  });
+});
+

@@ -12,7 +12,7 @@ import { silentLog, type LogPort } from "../log-port.js";
 import type { Clock } from "../timing/clock.js";
 import { RadioNotReadyError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
-import { emptiedNews, readDump, type DumpReading } from "./nodedb-emptied.js";
+import { emptiedNews, otherNodes, readDump, type DumpReading } from "./nodedb-emptied.js";
 import { observeDump } from "./observe.js";
 import type { RefillPort } from "./refill.js";
 import { afterDump, afterEmptied, NO_RADIO_NODES, radioNodeFigures, type RadioNodes } from "./radio-nodes.js";
@@ -249,7 +249,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     this.syncing = false;
     const reading = readDump(dump, this.opts.radio.info?.firmware ?? null);
     const ownNum = dump.own?.num ?? this.opts.radio.info?.myNodeNum ?? null;
-    const inRadioBefore = reading === "emptied" ? this.othersInRadio(ownNum) : 0;
+    const inRadioBefore = reading === "emptied" ? otherNodes(this.opts.directory.snapshot(), ownNum, true) : 0;
     const observations = observeDump(dump, reading);
     const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange)) : null;
     if (reading === "listed") this.radioNodes = afterDump(this.radioNodes, dump);
@@ -275,13 +275,6 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     return result;
   }
 
-  /** Directory nodes besides the radio's own that the radio held as of its last complete dump. */
-  private othersInRadio(ownNum: number | null): number {
-    let held = 0;
-    for (const record of this.opts.directory.snapshot()) if (record.inRadio && record.num !== ownNum) held++;
-    return held;
-  }
-
   /**
    * What a dump's reading means beyond the merge: a listing dump may end a refill; news of an
    * emptied NodeDB (once per emptying) is raised, and a refill started, once the dump's
@@ -294,7 +287,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       return;
     }
     if (!news) return;
-    const known = directory.snapshot().filter((record) => record.num !== ownNum).length;
+    const known = otherNodes(directory.snapshot(), ownNum, false);
     this.log.warn({ known }, `the radio's NodeDB is empty (its firmware has no per-client access control): it lost the ${known} other nodes we know`);
     void this.lastAnnounced.then(() => {
       if (!this.started) return;

@@ -46,6 +46,13 @@ export function emptiedNews(reading: DumpReading, othersInRadioBefore: number): 
   return reading === "emptied" && othersInRadioBefore > 0;
 }
 
+/** The directory's nodes besides the radio's own; `inRadio`: only those its last complete dump held. */
+export function otherNodes(records: Iterable<Readonly<KeyRecord>>, ownNum: number | null, inRadio: boolean): number {
+  let count = 0;
+  for (const record of records) if (record.num !== ownNum && (record.inRadio || !inRadio)) count++;
+  return count;
+}
+
 /**
  * The order a refill puts keys back: the watched nodes (the ones the user follows) first,
  * then the rest; within each, the most recently heard first (ties by node number, so the

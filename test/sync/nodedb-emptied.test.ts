@@ -1,7 +1,7 @@
 // The pure reading of an own-node-only dump: which firmware can refuse a client its NodeDB,
 // when an emptied NodeDB is news, and the order a refill puts keys back.
 import { describe, expect, it } from "vitest";
-import { emptiedNews, mayHaveAccessControl, readDump, refillOrder } from "../../src/sync/nodedb-emptied.js";
+import { emptiedNews, mayHaveAccessControl, otherNodes, readDump, refillOrder } from "../../src/sync/nodedb-emptied.js";
 import { afterEmptied, afterDump, NO_RADIO_NODES, radioNodeFigures } from "../../src/sync/radio-nodes.js";
 import { observeDump } from "../../src/sync/observe.js";
 import { dump, key, record, remote } from "../directory/util.js";
@@ -44,6 +44,9 @@ describe("reading a dump", () => {
     expect(emptiedNews("emptied", 0)).toBe(false);
     expect(emptiedNews("refused", 12)).toBe(false);
     expect(emptiedNews("listed", 12)).toBe(false);
+    // The figures it is given: the other nodes the directory knows, and those still in the radio.
+    const records = [record(1, key(1)), record(2, key(2)), record(3, key(3), { inRadio: false }), record(4, null)];
+    expect([otherNodes(records, 1, true), otherNodes(records, 1, false), otherNodes(records, null, true)]).toEqual([1, 3, 2]);
   });
 
   it("the figures: the own node alone in the radio; the lost nodes are not evictions", () => {

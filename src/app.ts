@@ -15,7 +15,7 @@ import type { Logger } from "./log.js";
 import { EmbeddedBroker } from "./mqtt/broker.js";
 import { BridgeMqttClient } from "./mqtt/client.js";
 import { bridgeTopics } from "./mqtt/topics.js";
-import { nodeId } from "./node-id.js";
+import { nodeId, parseNodeId } from "./node-id.js";
 import { MeshtasticRadio } from "./radio/meshtastic.js";
 import { fetchNodeDbOnce } from "./radio/oneshot.js";
 import { serialLink } from "./radio/serial-link.js";
@@ -25,6 +25,7 @@ import type { Engine } from "./sync/engine.js";
 import { KeyCommands } from "./sync/key-commands.js";
 import { KeySyncManager } from "./sync/manager.js";
 import { KeyPusher } from "./sync/push.js";
+import { NodeDbRefill } from "./sync/refill.js";
 import { RuntimeSettings } from "./sync/runtime-settings.js";
 import { DmSender } from "./sync/send.js";
 import { HomeAssistantDiscovery } from "./bridge/home-assistant.js";
@@ -205,6 +206,21 @@ function mqttClient(config: Config, url: string, log: Logger): BridgeMqttClient 
 function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, log: Logger, resolve: (host: string, port: number) => Address, settings: RuntimeSettings, apiClients: () => number): Engine {
   const { sync, send, push } = config;
   const source = sync.strategy === "connection" && sync.source.host && sync.source.port ? resolve(sync.source.host, sync.source.port) : null;
+  const pusher = new KeyPusher({
+    enabled: push.enabled,
+    radio,
+    directory,
+    clock: systemClock,
+    maxPerHour: push.max_per_hour,
+    trust: config.share.trust,
+    timeoutSec: send.timeout,
+    // Called only once the engine runs, when the manager below exists.
+    reread: (): Promise<unknown> => manager.syncFresh(),
+    log: log.child({ part: "push" }),
+  });
+  // The watched nodes (homeassistant.watch) are the ones put back first after an emptied NodeDB.
+  const watch = new Set(config.homeassistant.watch.map(parseNodeId).filter((num): num is number => num !== null));
+  const refill = new NodeDbRefill({ pusher, directory, radio, watch, log: log.child({ part: "push" }) });
   const manager = new KeySyncManager({
     radio,
     directory,
@@ -218,18 +234,8 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
     keyChange: sync.key_change,
     ...(source ? { source: (signal: AbortSignal) => fetchNodeDbOnce(source, signal) } : {}),
     apiClients,
+    refill,
     log: log.child({ part: "sync" }),
-  });
-  const pusher = new KeyPusher({
-    enabled: push.enabled,
-    radio,
-    directory,
-    clock: systemClock,
-    maxPerHour: push.max_per_hour,
-    trust: config.share.trust,
-    timeoutSec: send.timeout,
-    reread: () => manager.syncFresh(),
-    log: log.child({ part: "push" }),
   });
   const sender = new DmSender({ radio, directory, clock: systemClock, enabled: send.enabled, maxPerMinute: send.max_per_minute, timeoutSec: send.timeout, pusher });
   return { manager, keys: new KeyCommands(directory, manager), sender, pusher };

@@ -180,6 +180,21 @@ export class SimNodeDb {
     return true;
   }
 
+  /**
+   * The node file is lost (an erase, a failed flash write): the radio boots with its own node
+   * alone, as 2.7.26 was measured to. Not evictions. Every device stays on the air with its
+   * own key, so a node heard again (heardFrom, receiveUser) or given by add_contact comes back
+   * as a fresh entry. Returns how many entries were lost.
+   */
+  clear(): number {
+    const lost = this.others.size;
+    for (const entry of [...this.others.values()]) {
+      this.air.leave(entry);
+      this.others.delete(entry.num);
+    }
+    return lost;
+  }
+
   setKey(num: number, key: Uint8Array | null): void {
     if (key !== null && key.length !== PUBLIC_KEY_LENGTH) {
       throw new RangeError(`a public key has ${PUBLIC_KEY_LENGTH} bytes, not ${key.length}`);

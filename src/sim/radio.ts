@@ -127,6 +127,15 @@ export class SimRadio extends SimServer {
     return this.db.evict(num);
   }
 
+  /**
+   * The radio lost its NodeDB file: it keeps only its own node, and the next dumps hold it
+   * alone; nodes heard afterwards (or added with add_contact) come back as the firmware adds
+   * them. Returns how many nodes it lost.
+   */
+  emptyNodeDb(): number {
+    return this.db.clear();
+  }
+
   setKey(num: number, key: Uint8Array | null): void {
     this.db.setKey(num, key);
   }

@@ -39,6 +39,16 @@ export interface SyncFailedEvent {
   data: { reason: string };
 }
 
+/**
+ * A radio without per-client access control (firmware before 2.8) sent a dump holding only its
+ * own node while the directory knew others in it: its NodeDB is empty. `known`: the directory's
+ * other nodes; `refill`: the keys are being put back (push.enabled).
+ */
+export interface RadioNodeDbEmptiedEvent {
+  type: "radio_nodedb_emptied";
+  data: { radio_nodes: number; known: number; refill: boolean };
+}
+
 /** Another live bridge instance publishes `online` on our base topic (the MQTT client sees it). */
 export interface BridgeConflictEvent {
   type: "bridge_conflict";
@@ -47,7 +57,7 @@ export interface BridgeConflictEvent {
 }
 
 /** The events the sync engine raises; the directory raises the KeyEvents, the MQTT side bridge_conflict. */
-export type EngineEvent = KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent;
+export type EngineEvent = KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent | RadioNodeDbEmptiedEvent;
 export type BridgeEvent = KeyEvent | EngineEvent | BridgeConflictEvent;
 export type BridgeEventType = BridgeEvent["type"];
 
@@ -65,6 +75,7 @@ export const BRIDGE_EVENT_TYPES = [
   "key_conflict",
   "radio_key_stale",
   "bridge_conflict",
+  "radio_nodedb_emptied",
 ] as const satisfies readonly BridgeEventType[];
 
 // Compile-time: an event type missing from the list (Home Assistant would refuse it) does

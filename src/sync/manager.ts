@@ -13,8 +13,10 @@ import type { Clock } from "../timing/clock.js";
 import { Coalescer } from "../timing/coalesce.js";
 import { RadioNotReadyError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
+import { emptiedNews, otherNodes, readDump, type DumpReading } from "./nodedb-emptied.js";
 import { observeDump } from "./observe.js";
-import { afterDump, NO_RADIO_NODES, radioNodeFigures, type RadioNodes } from "./radio-nodes.js";
+import type { RefillPort } from "./refill.js";
+import { afterDump, afterEmptied, NO_RADIO_NODES, radioNodeFigures, type RadioNodes } from "./radio-nodes.js";
 import { RadioWatch } from "./radio-watch.js";
 import type { SettingsSaver } from "./runtime-settings.js";
 import { SyncScheduler, type SyncReason } from "./scheduler.js";
@@ -49,6 +51,8 @@ export interface KeySyncOptions {
   settings?: SettingsSaver;
   /** The API server's clients connected now (stats `api_clients`). */
   apiClients?: () => number;
+  /** Puts the keys back into a radio that lost its NodeDB (refill.ts); without it, nothing is refilled. */
+  refill?: RefillPort;
   log?: LogPort;
 }
 
@@ -135,6 +139,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     if (!this.started) return;
     for (const off of this.unlisten.splice(0)) off();
     await this.queueFigure.stop();
+    await this.opts.refill?.stop();
     await this.scheduler.stop();
     this.started = false;
   }
@@ -232,6 +237,8 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   }
 
   private syncFailed(reason: SyncReason, message: string): void {
+    // A failed run of the scheduler: its retry is set before the figures show it.
+    if (this.scheduler.running) this.scheduler.settle(false);
     this.counters.lastError = message;
     this.log.warn({ reason, err: message }, "sync failed");
     this.emit("event", { type: "sync_failed", data: { reason: message } });
@@ -255,9 +262,13 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   /** Merges one complete dump: this is what counts as a sync. */
   private processDump(dump: NodeDbDump, durationMs: number): SyncResult {
     this.syncing = false;
-    const observations = observeDump(dump);
+    const reading = readDump(dump, this.opts.radio.info?.firmware ?? null);
+    const ownNum = dump.own?.num ?? this.opts.radio.info?.myNodeNum ?? null;
+    const inRadioBefore = reading === "emptied" ? otherNodes(this.opts.directory.snapshot(), ownNum, true) : 0;
+    const observations = observeDump(dump, reading);
     const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange)) : null;
-    if (observations) this.radioNodes = afterDump(this.radioNodes, dump);
+    if (reading === "listed") this.radioNodes = afterDump(this.radioNodes, dump);
+    if (reading === "emptied") this.radioNodes = afterEmptied(this.radioNodes, dump);
     this.lastAnnounced = counts ? this.opts.directory.lastChangeAnnounced() : Promise.resolve();
     const { checked, added, updated } = counts ?? { checked: 0, added: 0, updated: 0 };
     const result: SyncResult = { checked, added, updated, duration_ms: Math.round(durationMs) };
@@ -269,11 +280,35 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       this.log.warn({}, "the radio sent only its own node: nothing learned (is this client authorised on the radio?)");
     }
     this.log.info(result, `sync: checked ${checked}, added ${added}, updated ${updated}, ${result.duration_ms} ms`);
+    this.afterReading(reading, emptiedNews(reading, inRadioBefore), ownNum);
     if (dump.kind === "handshake") this.scheduler.setReady(true);
+    // A sync the scheduler runs ends here: its next one is set before the figures show it.
+    else if (this.scheduler.running) this.scheduler.settle(true);
     // The figures count what was learned: out once the directory has announced it.
     if (counts && this.opts.directory.lastChangePending()) void this.lastAnnounced.then(() => this.publishStats());
     else this.publishStats();
     return result;
+  }
+
+  /**
+   * What a dump's reading means beyond the merge: a listing dump may end a refill; news of an
+   * emptied NodeDB (once per emptying) is raised, and a refill started, once the dump's
+   * changes (every node in_radio false) are durable and announced. The sync answers meanwhile.
+   */
+  private afterReading(reading: DumpReading, news: boolean, ownNum: number | null): void {
+    const { refill, directory } = this.opts;
+    if (reading === "listed") {
+      if (refill) void this.lastAnnounced.then(() => refill.listed());
+      return;
+    }
+    if (!news) return;
+    const known = otherNodes(directory.snapshot(), ownNum, false);
+    this.log.warn({ known }, `the radio's NodeDB is empty (its firmware has no per-client access control): it lost the ${known} other nodes we know`);
+    void this.lastAnnounced.then(() => {
+      if (!this.started) return;
+      const running = refill?.begin() ?? false;
+      this.emit("event", { type: "radio_nodedb_emptied", data: { radio_nodes: this.radioNodes.present?.length ?? 0, known, refill: running } });
+    });
   }
 
   private quietly<T>(change: () => T): T {

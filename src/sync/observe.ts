@@ -2,15 +2,17 @@
 // The one place that knows how a RemoteNode maps onto the key rules' input.
 import type { Observation } from "../directory/merge.js";
 import type { KeySeen, NodeDbDump, RemoteNode } from "../radio/link.js";
+import type { DumpReading } from "./nodedb-emptied.js";
 
 /**
  * A NodeDB dump's nodes. The radio's own node is merged like any other: other nodes DM it,
  * its key can be cloned too, and other gateways need it. A dump with no node but the radio's
- * own (2.8 access control refusing an unauthorised client) means "nothing learned", never
- * "every node vanished": null, and nothing is merged, not even the own node.
+ * own is read by nodedb-emptied.ts: from a radio that may refuse us (2.8 access control) it
+ * means "nothing learned", never "every node vanished": null, and nothing is merged, not even
+ * the own node; from one that cannot (`emptied`), it is the complete, empty NodeDB.
  */
-export function observeDump(dump: NodeDbDump): Observation[] | null {
-  if (dump.nodes.length === 0) return null;
+export function observeDump(dump: NodeDbDump, reading: DumpReading = dump.nodes.length > 0 ? "listed" : "refused"): Observation[] | null {
+  if (reading === "refused") return null;
   const nodes = dump.own ? [dump.own, ...dump.nodes] : dump.nodes;
   return nodes.map(observeNode);
 }

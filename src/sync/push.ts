@@ -16,6 +16,7 @@ import { nodeId } from "../node-id.js";
 import type { Clock } from "../timing/clock.js";
 import { SlidingLimit } from "../timing/limit.js";
 import { CommandRefused } from "./errors.js";
+import { readDump } from "./nodedb-emptied.js";
 import { confirmation, decidePush, type PushDecision, type PushPath, type RadioHolding } from "./push-policy.js";
 
 export class PushRefused extends CommandRefused {}
@@ -61,8 +62,9 @@ export class KeyPusher {
   private unlisten: (() => void) | null = null;
   private readonly on = {
     dump: (dump: NodeDbDump): void => {
-      // A dump with only the radio's own node (2.8 access control) says nothing about the rest.
-      if (dump.nodes.length > 0) this.sinceDump.clear();
+      // A dump with only the radio's own node from a radio that may refuse us (2.8 access
+      // control) says nothing about the rest; from one that cannot (2.7), its NodeDB is empty.
+      if (readDump(dump, this.opts.radio.info?.firmware ?? null) !== "refused") this.sinceDump.clear();
     },
     routingError: (event: RoutingErrorEvent): void => {
       if (event.error === "PKI_SEND_FAIL_PUBLIC_KEY" && event.to !== null) this.sinceDump.set(event.to >>> 0, null);
@@ -85,6 +87,12 @@ export class KeyPusher {
   stop(): void {
     this.unlisten?.();
     this.unlisten = null;
+  }
+
+  /** push.max_per_hour allows no push now: a caller going through many nodes (a refill) stops. */
+  get atLimit(): boolean {
+    const now = this.opts.clock.now();
+    return this.limit.allowedAt(now) > now;
   }
 
   /** The radio holds no key for the node, as far as we know. */

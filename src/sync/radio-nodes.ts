@@ -19,8 +19,9 @@ export const NO_RADIO_NODES: RadioNodes = Object.freeze({ present: null, evicted
 
 /**
  * The state after a complete dump. The caller passes only dumps that list the NodeDB: one
- * with nothing but the radio's own node (2.8 access control, sync/observe.ts) says nothing
- * about the others and must change nothing.
+ * with nothing but the radio's own node from a radio that may refuse us (2.8 access control,
+ * sync/nodedb-emptied.ts) says nothing about the others and must change nothing. An emptied
+ * NodeDB (2.7) goes to afterEmptied.
  */
 export function afterDump(previous: RadioNodes, dump: Pick<NodeDbDump, "own" | "nodes">): RadioNodes {
   const nums = dump.nodes.map((node) => node.num >>> 0);
@@ -28,6 +29,14 @@ export function afterDump(previous: RadioNodes, dump: Pick<NodeDbDump, "own" | "
   const present = uniqueSorted(nums);
   const left = previous.present === null ? 0 : countMissing(previous.present, present);
   return { present, evicted: previous.evicted + left };
+}
+
+/**
+ * The radio lost its NodeDB file (sync/nodedb-emptied.ts): it holds its own node alone. The
+ * nodes it lost were not evicted (no entry was given up for another), so nodes_evicted stays.
+ */
+export function afterEmptied(previous: RadioNodes, dump: Pick<NodeDbDump, "own">): RadioNodes {
+  return { present: dump.own ? Uint32Array.of(dump.own.num >>> 0) : new Uint32Array(0), evicted: previous.evicted };
 }
 
 /** How many numbers of `before` are not in `after` (both sorted ascending, no repeats). */

@@ -22,6 +22,8 @@ export class SyncScheduler<T> {
   private readonly state: PlanState;
   private readonly onDemandLimit: SlidingLimit;
   private current: Promise<T> | null = null;
+  /** The outcome of the sync under way, once settle() set the next sync by it; null before. */
+  private settled: boolean | null = null;
   private poke: (() => void) | null = null;
   private readonly loop = new Loop();
 
@@ -105,6 +107,16 @@ export class SyncScheduler<T> {
     return this.execute("forced");
   }
 
+  /**
+   * The sync under way is over as far as its figures go (its dump is merged, or it failed),
+   * though its run has not returned yet: the next sync is set now, so the figures published at
+   * this moment show it (`next_sync`). Counts once per sync; the run's end does not set it again.
+   */
+  settle(ok: boolean): void {
+    if (!this.state.running || this.settled !== null) return;
+    this.applyOutcome(ok);
+  }
+
   /** Settles once the sync under way now (if any) has ended; never rejects. */
   async idle(): Promise<void> {
     await this.current?.catch(() => undefined);
@@ -130,6 +142,7 @@ export class SyncScheduler<T> {
   private execute(reason: SyncReason): Promise<T> {
     const now = this.opts.clock.now();
     this.state.running = true;
+    this.settled = null;
     if (reason === "on_demand" || this.state.onDemandPending) {
       this.state.onDemandPending = false;
       // Also when a forced or periodic sync served the pending request: it counts.
@@ -140,13 +153,11 @@ export class SyncScheduler<T> {
       .run(reason, signal)
       .then(
         (result) => {
-          this.state.failures = 0;
-          this.state.nextPeriodicAt = this.opts.clock.now() + this.state.intervalMs;
+          if (this.settled !== true) this.applyOutcome(true);
           return result;
         },
         (err: unknown) => {
-          this.state.failures += 1;
-          this.state.nextPeriodicAt = this.opts.clock.now() + retryDelay(this.state.failures, this.state.intervalMs);
+          if (this.settled !== false) this.applyOutcome(false);
           throw err;
         },
       )
@@ -157,6 +168,14 @@ export class SyncScheduler<T> {
       });
     this.current = promise;
     return promise;
+  }
+
+  /** After a sync: the next one an interval later, or after a failure sooner, backing off. */
+  private applyOutcome(ok: boolean): void {
+    this.settled = ok;
+    this.state.failures = ok ? 0 : this.state.failures + 1;
+    const delay = ok ? this.state.intervalMs : retryDelay(this.state.failures, this.state.intervalMs);
+    this.state.nextPeriodicAt = this.opts.clock.now() + delay;
   }
 
   private async waitUntil(until: number | null, signal: AbortSignal): Promise<void> {

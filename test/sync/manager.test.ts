@@ -4,7 +4,7 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { KeyDirectory } from "../../src/directory/keys.js";
-import type { NodeDbDump, RadioEvents, RadioStatus } from "../../src/radio/link.js";
+import type { NodeDbDump, RadioEvents, RadioInfo, RadioStatus } from "../../src/radio/link.js";
 import { NodeNotFoundError } from "../../src/sync/errors.js";
 import type { BridgeEvent } from "../../src/sync/events.js";
 import { KeyCommands } from "../../src/sync/key-commands.js";
@@ -17,7 +17,7 @@ import { dump, key, remote } from "../directory/util.js";
 /** The radio as the manager sees it; each requested refresh waits for the test to deliver a dump. */
 class ScriptedRadio extends EventEmitter<RadioEvents> {
   status: RadioStatus = { state: "connecting" };
-  info = null;
+  info: RadioInfo | null = null;
   requests = 0;
   private pending: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
@@ -225,3 +225,146 @@ describe("KeySyncManager", () => {
     ]);
   });
 });
+
+// sync/stats is published while a sync's dump is merged, before the sync's run returns: the
+// next_sync it shows must already be the next one the scheduler runs.
+describe("next_sync in the figures of each sync", () => {
+  const refresh = () => dump(remote(1, key(1)), [remote(2, key(2))]);
+  const secs = (ms: number) => Math.floor(ms / 1000);
+
+  /** The next sync really starts at `at` (ms): not a moment before, and at it. */
+  async function runsAt(clock: ManualClock, radio: ScriptedRadio, at: number): Promise<void> {
+    const before = radio.requests;
+    await clock.advance(at - clock.now() - 1);
+    expect(radio.requests).toBe(before);
+    await clock.advance(1);
+    expect(radio.requests).toBe(before + 1);
+  }
+
+  it("after a periodic, a forced and an on-demand sync: the time of the periodic sync that follows", async () => {
+    const { radio, manager, stats, clock } = setup();
+    radio.deliver(handshake());
+    await flush();
+    // Periodic: due one interval after the handshake.
+    await runsAt(clock, radio, clock.now() + 300_000);
+    await clock.advance(7_000); // the download takes a while
+    const published = stats.length;
+    radio.deliver(refresh());
+    await flush();
+    expect(stats.length - published).toBe(1); // one publication per sync, already right
+    const afterPeriodic = stats.at(-1)!;
+    expect(afterPeriodic.sync_count).toBe(2);
+    expect(afterPeriodic.next_sync).toBe(secs(clock.now() + 300_000));
+    // Forced, half way through the interval: the periodic one moves to an interval after it.
+    await clock.advance(100_000);
+    const forced = manager.sync();
+    radio.deliver(refresh());
+    await forced;
+    expect(stats.at(-1)).toMatchObject({ sync_count: 3, next_sync: secs(clock.now() + 300_000) });
+    // On demand (a node never seen): the same.
+    await clock.advance(50_000);
+    radio.emit("nodeSeen", { num: 0x77, replayed: false, encrypted: false });
+    await flush();
+    radio.deliver(refresh());
+    await flush();
+    const afterOnDemand = stats.at(-1)!;
+    expect(afterOnDemand.sync_count).toBe(4);
+    expect(afterOnDemand.next_sync).toBe(secs(clock.now() + 300_000));
+    await runsAt(clock, radio, afterOnDemand.next_sync! * 1000);
+  });
+
+  it("after a failed sync: the retry's time, backing off; a success goes back to the interval", async () => {
+    const { radio, stats, clock, events } = setup();
+    radio.deliver(handshake());
+    await runsAt(clock, radio, clock.now() + 300_000);
+    radio.failRequest("connection lost during the NodeDB download: reset");
+    await flush();
+    expect(events.at(-1)?.type).toBe("sync_failed");
+    const failed = stats.at(-1)!;
+    expect(failed).toMatchObject({ last_error: "connection lost during the NodeDB download: reset", next_sync: secs(clock.now() + 15_000) });
+    // The retry runs then, fails again: 30 s.
+    await runsAt(clock, radio, failed.next_sync! * 1000);
+    radio.failRequest("again");
+    await flush();
+    expect(stats.at(-1)?.next_sync).toBe(secs(clock.now() + 30_000));
+    await runsAt(clock, radio, clock.now() + 30_000);
+    radio.deliver(refresh());
+    await flush();
+    expect(stats.at(-1)).toMatchObject({ last_error: null, next_sync: secs(clock.now() + 300_000) });
+    await runsAt(clock, radio, clock.now() + 300_000);
+  });
+});
+
+// An own-node-only dump: an emptied NodeDB on 2.7, nothing learned on 2.8 (sync/nodedb-emptied.ts).
+describe("a radio whose NodeDB is empty", () => {
+  const firmware = (radio: ScriptedRadio, version: string | null) => (radio.info = { link: "test", myNodeNum: 1, firmware: version });
+  const ownOnly = () => dump(remote(1, key(1)), []);
+  const fakeRefill = () => {
+    const calls: string[] = [];
+    return { calls, port: { begin: () => (calls.push("begin"), true), listed: () => void calls.push("listed"), stop: () => Promise.resolve() } };
+  };
+
+  it("2.7: every node leaves the radio, radio_nodes 1, one radio_nodedb_emptied per emptying, a refill begins", async () => {
+    const refill = fakeRefill();
+    const { radio, manager, directory, stats, events } = setup({ refill: refill.port });
+    firmware(radio, "2.7.26.sim");
+    radio.deliver(handshake([remote(2, key(2)), remote(3, null), remote(4, key(4))]));
+    await flush();
+    let syncing = manager.sync();
+    radio.deliver(ownOnly());
+    await syncing;
+    await flush();
+    expect([2, 3, 4].map((n) => directory.get(n)?.inRadio)).toEqual([false, false, false]);
+    expect(directory.get(1)?.inRadio).toBe(true);
+    expect(stats.at(-1)).toMatchObject({ sync_count: 2, radio_nodes: 1, nodes_only_in_directory: 3, nodes_evicted: 0, nodes_total: 4 });
+    expect(events).toEqual([{ type: "radio_nodedb_emptied", data: { radio_nodes: 1, known: 3, refill: true } }]);
+    // Still empty at the next sync: no second event, no second refill.
+    syncing = manager.sync();
+    radio.deliver(ownOnly());
+    await syncing;
+    await flush();
+    expect(events).toHaveLength(1);
+    // The radio holds nodes again, then loses them again: news again.
+    syncing = manager.sync();
+    radio.deliver(dump(remote(1, key(1)), [remote(2, key(2))]));
+    await syncing;
+    await flush();
+    expect(stats.at(-1)).toMatchObject({ radio_nodes: 2, nodes_only_in_directory: 2 });
+    syncing = manager.sync();
+    radio.deliver(ownOnly());
+    await syncing;
+    await flush();
+    expect(events.map((e) => e.type)).toEqual(["radio_nodedb_emptied", "radio_nodedb_emptied"]);
+    // Every listing dump is told to the refill (it ends once the nodes are back).
+    expect(refill.calls).toEqual(["listed", "begin", "listed", "begin"]);
+  });
+
+  it("2.7 without a refill (push off): refill false", async () => {
+    const { radio, manager, events } = setup();
+    firmware(radio, "2.7.26.abcdef");
+    radio.deliver(handshake());
+    const syncing = manager.sync();
+    radio.deliver(ownOnly());
+    await syncing;
+    await flush();
+    expect(events).toEqual([{ type: "radio_nodedb_emptied", data: { radio_nodes: 1, known: 2, refill: false } }]);
+  });
+
+  it("2.8 (access control) or an unknown version: nothing learned, nothing changed, no event", async () => {
+    for (const version of ["2.8.0.sim", null]) {
+      const refill = fakeRefill();
+      const { radio, manager, directory, stats, events } = setup({ refill: refill.port });
+      firmware(radio, version);
+      radio.deliver(handshake());
+      const syncing = manager.sync();
+      radio.deliver(ownOnly());
+      await syncing;
+      await flush();
+      expect([2, 3].map((n) => directory.get(n)?.inRadio), String(version)).toEqual([true, true]);
+      expect(stats.at(-1)).toMatchObject({ sync_count: 2, radio_nodes: 3, nodes_only_in_directory: 0 });
+      expect(events).toEqual([]);
+      expect(refill.calls).toEqual(["listed"]); // the handshake's; no refill begins
+    }
+  });
+});
+

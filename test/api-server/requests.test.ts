@@ -17,18 +17,18 @@ describe("a client's requests", () => {
   });
 
   it("forwards packets with their id and destination; a PKI DM names the node whose key the radio needs", () => {
-    expect(classify(dm(0xabc, 9))).toEqual({ kind: "forward", packet: { id: 9, to: 0xabc, port: PortNum.TEXT_MESSAGE_APP, hopLimit: expect.any(Number) }, dmTo: 0xabc, adminWrite: false });
+    expect(classify(dm(0xabc, 9))).toEqual({ kind: "forward", packet: { id: 9, to: 0xabc, port: PortNum.TEXT_MESSAGE_APP, hopLimit: 0 }, dmTo: 0xabc, adminWrite: false });
     // A DM on the primary channel is PKI-encrypted by the firmware when it can; a position is not.
     expect(classify(text(0xabc))).toMatchObject({ dmTo: 0xabc });
     expect(classify(packet({ to: 0xabc, id: 6, payloadVariant: { case: "decoded", value: { portnum: PortNum.POSITION_APP } } }))).toMatchObject({ dmTo: null });
     expect(classify(text(0xabc, { channel: 1 }))).toMatchObject({ dmTo: null });
-    expect(classify(text(BROADCAST_NUM))).toEqual({ kind: "forward", packet: expect.objectContaining({ to: BROADCAST_NUM }), dmTo: null, adminWrite: false });
+    expect(classify(text(BROADCAST_NUM))).toEqual({ kind: "forward", packet: { id: 5, to: BROADCAST_NUM, port: PortNum.TEXT_MESSAGE_APP, hopLimit: 0 }, dmTo: null, adminWrite: false });
     expect(classify(text(0xabc, { id: 0 }))).toMatchObject({ packet: { id: 0 } });
   });
 
   it("without admin: absorbs add_contact, forwards admin reads, refuses every other admin message", () => {
     expect(classify(addContact(OWN, 7, 0xabc, new Uint8Array(32)))).toEqual({ kind: "contact", num: 0xabc, requestId: 7, wantAck: true });
-    expect(classify(admin(OWN, 8, { payloadVariant: { case: "getConfigRequest", value: 7 } }))).toEqual({ kind: "forward", packet: expect.objectContaining({ id: 8, to: OWN, port: PortNum.ADMIN_APP }), dmTo: null, adminWrite: false });
+    expect(classify(admin(OWN, 8, { payloadVariant: { case: "getConfigRequest", value: 7 } }))).toEqual({ kind: "forward", packet: { id: 8, to: OWN, port: PortNum.ADMIN_APP, hopLimit: 0 }, dmTo: null, adminWrite: false });
     for (const write of [
       { case: "setOwner", value: { longName: "x" } },
       { case: "rebootSeconds", value: 5 },
@@ -44,7 +44,7 @@ describe("a client's requests", () => {
   });
 
   it("with admin: every admin message passes, and a write asks for a config re-read", () => {
-    expect(classify(addContact(OWN, 7, 0xabc, new Uint8Array(32)), true)).toEqual({ kind: "forward", packet: expect.objectContaining({ id: 7, to: OWN, port: PortNum.ADMIN_APP }), dmTo: null, adminWrite: true });
+    expect(classify(addContact(OWN, 7, 0xabc, new Uint8Array(32)), true)).toEqual({ kind: "forward", packet: { id: 7, to: OWN, port: PortNum.ADMIN_APP, hopLimit: 0 }, dmTo: null, adminWrite: true });
     expect(classify(admin(OWN, 8, { payloadVariant: { case: "getOwnerRequest", value: true } }), true)).toMatchObject({ adminWrite: false });
     expect(classify(encodeToRadio({ payloadVariant: { case: "xmodemPacket", value: {} } }), true)).toMatchObject({ kind: "forward" });
   });

@@ -7,7 +7,7 @@ import { ApiServer, type ApiServerOptions } from "../../src/api-server/server.js
 import { loadLowEntropyHashes } from "../../src/directory/health.js";
 import { KeyDirectory } from "../../src/directory/keys.js";
 import type { BridgeEvent } from "../../src/sync/events.js";
-import { MeshtasticRadio } from "../../src/radio/meshtastic.js";
+import { MeshtasticRadio, type MeshtasticRadioOptions } from "../../src/radio/meshtastic.js";
 import type { NodeDbDump } from "../../src/radio/link.js";
 import { SimRadio, type SimRadioOptions } from "../../src/sim/index.js";
 import { KeySyncManager } from "../../src/sync/manager.js";
@@ -43,6 +43,8 @@ export interface ApiRigOptions {
   trust?: string[];
   /** false: resolve without waiting for the bridge's first handshake (a hung radio). */
   waitForRadio?: boolean;
+  /** More options of the bridge's radio link (e.g. its pacer's limits, scaled down with the simulator's). */
+  radio?: Partial<MeshtasticRadioOptions>;
 }
 
 export async function startApiRig(options: ApiRigOptions = {}): Promise<ApiRig> {
@@ -52,7 +54,7 @@ export async function startApiRig(options: ApiRigOptions = {}): Promise<ApiRig> 
   const clock = new ManualClock(Date.now());
   const directory = new KeyDirectory({ now: () => Math.floor(clock.now() / 1000), weakHashes: loadLowEntropyHashes() });
   const heartbeat = options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs, heartbeatTimeoutMs: Math.floor(options.heartbeatIntervalMs / 2) } : {};
-  const radio = new MeshtasticRadio({ host: "127.0.0.1", port, backoffMinMs: 20, backoffMaxMs: 200, cacheHandshake: true, ...heartbeat });
+  const radio = new MeshtasticRadio({ host: "127.0.0.1", port, backoffMinMs: 20, backoffMaxMs: 200, cacheHandshake: true, ...heartbeat, ...options.radio });
   const manager = new KeySyncManager({ radio, directory, clock, ...SYNC_DEFAULTS });
   const trust = options.trust ?? ["*"];
   const pusher = new KeyPusher({ enabled: options.push ?? false, radio, directory, clock, maxPerHour: 20, trust, timeoutSec: 10, reread: () => manager.syncFresh() });

@@ -118,8 +118,9 @@ describe("the automatic push (fillIfMissing, the send path)", () => {
     await staleNode(r, node.num);
     expect(pusher.radioLacksKey(node.num)).toBe(false);
     expect(await pusher.fillIfMissing(node.num)).toBe(false);
-    // The radio encrypts to the old key it kept; the re-flashed device cannot decrypt.
-    await expect(sender.send(node.num, "hi")).rejects.toThrow(/PKI_UNKNOWN_PUBKEY/);
+    // The radio encrypts to the old key it kept; the re-flashed device cannot decrypt and
+    // answers NO_CHANNEL, as real firmware does: the error names the stale key and the cure.
+    await expect(sender.send(node.num, "hi")).rejects.toThrow(/could not decrypt the DM \(NO_CHANNEL\): the radio holds an old key for .* \(status radio_stale.*push the confirmed key/);
     expect(admins).toEqual([]);
     expect(r.directory.view(node.num)!.status).toBe("radio_stale");
   });

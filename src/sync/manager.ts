@@ -13,7 +13,8 @@ import type { Clock } from "../timing/clock.js";
 import { Coalescer } from "../timing/coalesce.js";
 import { RadioNotReadyError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
-import { emptiedNews, otherNodes, readDump, type DumpReading } from "./nodedb-emptied.js";
+import { EmptiedReaction } from "./emptied-reaction.js";
+import { readDump } from "./nodedb-emptied.js";
 import { observeDump } from "./observe.js";
 import type { RefillPort } from "./refill.js";
 import { afterDump, afterEmptied, NO_RADIO_NODES, radioNodeFigures, type RadioNodes } from "./radio-nodes.js";
@@ -85,6 +86,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private radioNodes: RadioNodes = NO_RADIO_NODES;
   /** The send queue's length changes with every packet: its figure goes out at most once a second. */
   private readonly queueFigure: Coalescer;
+  private readonly emptied: EmptiedReaction;
 
   constructor(private readonly opts: KeySyncOptions) {
     super();
@@ -103,6 +105,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       run: () => this.publishStats(),
       onError: (err) => this.log.warn({ err: String(err) }, "publishing the send queue's length failed"),
     });
+    this.emptied = new EmptiedReaction({ directory: opts.directory, refill: opts.refill, log: this.log, event: (event) => this.emit("event", event) });
     this.watch = new RadioWatch({
       ...opts,
       intervalMs: () => this.scheduler.intervalSec * 1000,
@@ -139,7 +142,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     if (!this.started) return;
     for (const off of this.unlisten.splice(0)) off();
     await this.queueFigure.stop();
-    await this.opts.refill?.stop();
+    await this.emptied.stop();
     await this.scheduler.stop();
     this.started = false;
   }
@@ -264,7 +267,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     this.syncing = false;
     const reading = readDump(dump, this.opts.radio.info?.firmware ?? null);
     const ownNum = dump.own?.num ?? this.opts.radio.info?.myNodeNum ?? null;
-    const inRadioBefore = reading === "emptied" ? otherNodes(this.opts.directory.snapshot(), ownNum, true) : 0;
+    const inRadioBefore = this.emptied.before(reading, ownNum);
     const observations = observeDump(dump, reading);
     const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange)) : null;
     if (reading === "listed") this.radioNodes = afterDump(this.radioNodes, dump);
@@ -280,7 +283,8 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       this.log.warn({}, "the radio sent only its own node: nothing learned (is this client authorised on the radio?)");
     }
     this.log.info(result, `sync: checked ${checked}, added ${added}, updated ${updated}, ${result.duration_ms} ms`);
-    this.afterReading(reading, emptiedNews(reading, inRadioBefore), ownNum);
+    const radioNodes = this.radioNodes.present?.length ?? 0;
+    this.emptied.after(reading, inRadioBefore, ownNum, this.lastAnnounced, radioNodes, () => this.started);
     if (dump.kind === "handshake") this.scheduler.setReady(true);
     // A sync the scheduler runs ends here: its next one is set before the figures show it.
     else if (this.scheduler.running) this.scheduler.settle(true);
@@ -288,27 +292,6 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     if (counts && this.opts.directory.lastChangePending()) void this.lastAnnounced.then(() => this.publishStats());
     else this.publishStats();
     return result;
-  }
-
-  /**
-   * What a dump's reading means beyond the merge: a listing dump may end a refill; news of an
-   * emptied NodeDB (once per emptying) is raised, and a refill started, once the dump's
-   * changes (every node in_radio false) are durable and announced. The sync answers meanwhile.
-   */
-  private afterReading(reading: DumpReading, news: boolean, ownNum: number | null): void {
-    const { refill, directory } = this.opts;
-    if (reading === "listed") {
-      if (refill) void this.lastAnnounced.then(() => refill.listed());
-      return;
-    }
-    if (!news) return;
-    const known = otherNodes(directory.snapshot(), ownNum, false);
-    this.log.warn({ known }, `the radio's NodeDB is empty (its firmware has no per-client access control): it lost the ${known} other nodes we know`);
-    void this.lastAnnounced.then(() => {
-      if (!this.started) return;
-      const running = refill?.begin() ?? false;
-      this.emit("event", { type: "radio_nodedb_emptied", data: { radio_nodes: this.radioNodes.present?.length ?? 0, known, refill: running } });
-    });
   }
 
   private quietly<T>(change: () => T): T {

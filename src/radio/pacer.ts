@@ -43,7 +43,10 @@ export interface PacerOptions {
   maxQueued?: number;
   /** Packets waiting per API client. */
   maxPerOwner?: number;
-  /** The number of waiting packets changed. */
+  /**
+   * The number of packets left waiting changed. Told when the pacer has nothing more to write
+   * for now, so a packet written at once never shows as waiting.
+   */
   onLength?: (length: number) => void;
 }
 
@@ -69,6 +72,7 @@ export class Pacer {
   /** Written, not yet answered: by packet id, or a negative serial for id 0 (the radio picks that id). */
   private readonly unanswered = new Map<number, { port: number | null; until: number }>();
   private serial = 0;
+  private reported = 0;
   private readonly loop = new Loop();
   private poke: (() => void) | null = null;
 
@@ -106,7 +110,6 @@ export class Pacer {
     }
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ owner, port: packet?.port ?? null, packet, queuedAt: this.opts.clock.now(), write, resolve, reject });
-      this.changed();
       this.wake();
     });
   }
@@ -125,7 +128,7 @@ export class Pacer {
   dropOwner(owner: string, reason: string): void {
     const dropped = this.queue.drop(owner);
     for (const entry of dropped) entry.reject(new NotSent(reason));
-    if (dropped.length > 0) this.changed();
+    this.changed();
   }
 
   /** The connection is gone: what waits fails, and nothing written on it is awaited any more. */
@@ -134,7 +137,7 @@ export class Pacer {
     for (const key of [...this.unanswered.keys()]) this.release(key, now);
     const dropped = this.queue.drain();
     for (const entry of dropped) entry.reject(new NotSent(`connection lost: ${reason}`));
-    if (dropped.length > 0) this.changed();
+    this.changed();
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -148,12 +151,12 @@ export class Pacer {
         this.write(pick.entry, now);
         continue;
       }
+      this.changed();
       await this.waitUntil(Math.min(pick.until ?? Infinity, expiry), signal);
     }
   }
 
   private write(entry: Entry, now: number): void {
-    this.changed();
     try {
       entry.write();
     } catch (err) {
@@ -202,6 +205,8 @@ export class Pacer {
   }
 
   private changed(): void {
-    this.options.onLength?.(this.queue.length);
+    if (this.queue.length === this.reported) return;
+    this.reported = this.queue.length;
+    this.options.onLength?.(this.reported);
   }
 }

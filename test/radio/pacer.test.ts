@@ -151,13 +151,21 @@ describe("the pacer", () => {
     await expect(pacer.submit("a", { id: 2, port: 256 }, () => undefined)).resolves.toBe(0);
   });
 
-  it("reports the queue's length as it changes", async () => {
+  it("reports the queue's length when it changes, never for a packet written at once", async () => {
     const lengths: number[] = [];
-    const { send } = rig({ onLength: (n) => lengths.push(n) });
-    void send(BRIDGE_OWNER, "a");
-    void send(BRIDGE_OWNER, "b");
+    const { clock, pacer, send } = rig({ onLength: (n) => lengths.push(n) });
+    void send(BRIDGE_OWNER, "a", TEXT, 1);
     await flush();
-    expect(lengths).toEqual([1, 2, 1]);
+    expect(lengths).toEqual([]);
+    void send(BRIDGE_OWNER, "b", TEXT, 2);
+    void send(BRIDGE_OWNER, "c", TEXT, 3);
+    await flush();
+    expect(lengths).toEqual([2]);
+    pacer.answered(1);
+    await clock.advance(2_100);
+    expect(lengths).toEqual([2, 1]);
+    pacer.clear("gone");
+    expect(lengths).toEqual([2, 1, 0]);
   });
 
   it("knows what the firmware refuses whatever the wait: a multi-hop traceroute to broadcast", () => {

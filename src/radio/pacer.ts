@@ -8,6 +8,7 @@
 import { RoutingError } from "../protocol/messages.js";
 import type { Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
+import { Wake } from "../timing/wake.js";
 import { BRIDGE_OWNER, PacerQueue } from "./pacer-queue.js";
 import { FIRMWARE_SEND_LIMITS_MS, PortWindows } from "./send-limits.js";
 
@@ -74,12 +75,13 @@ export class Pacer {
   private serial = 0;
   private reported = 0;
   private readonly loop = new Loop();
-  private poke: (() => void) | null = null;
+  private readonly wakeup: Wake;
 
   constructor(private readonly options: PacerOptions) {
     const { onLength: _onLength, limitsMs, ...rest } = options;
     this.opts = { ...PACER_DEFAULTS, ...rest };
     this.windows = new PortWindows(limitsMs ?? FIRMWARE_SEND_LIMITS_MS, this.opts.marginMs);
+    this.wakeup = new Wake(options.clock);
   }
 
   get length(): number {
@@ -152,7 +154,7 @@ export class Pacer {
         continue;
       }
       this.changed();
-      await this.waitUntil(Math.min(pick.until ?? Infinity, expiry), signal);
+      await this.wakeup.until(Math.min(pick.until ?? Infinity, expiry), signal);
     }
   }
 
@@ -188,20 +190,8 @@ export class Pacer {
     this.windows.answered(written.port, now);
   }
 
-  private async waitUntil(until: number, signal: AbortSignal): Promise<void> {
-    const sleeper = new AbortController();
-    const onAbort = (): void => sleeper.abort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    const waits: Promise<void>[] = [new Promise<void>((resolve) => (this.poke = resolve))];
-    if (Number.isFinite(until)) waits.push(this.opts.clock.sleep(until - this.opts.clock.now(), sleeper.signal));
-    await Promise.race(waits);
-    sleeper.abort();
-    signal.removeEventListener("abort", onAbort);
-    this.poke = null;
-  }
-
   private wake(): void {
-    this.poke?.();
+    this.wakeup.now();
   }
 
   private changed(): void {

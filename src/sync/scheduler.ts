@@ -1,6 +1,7 @@
 // When syncs run: the periodic loop, forced syncs, rate-limited on-demand syncs, one at a
 // time. Decisions come from plan.ts; this file only waits and acts. Time is injected.
 import { Loop } from "../timing/loop.js";
+import { Wake } from "../timing/wake.js";
 import type { Clock } from "../timing/clock.js";
 import { SlidingLimit } from "../timing/limit.js";
 import { RadioNotReadyError } from "./errors.js";
@@ -24,11 +25,12 @@ export class SyncScheduler<T> {
   private current: Promise<T> | null = null;
   /** The outcome of the sync under way, once settle() set the next sync by it; null before. */
   private settled: boolean | null = null;
-  private poke: (() => void) | null = null;
+  private readonly wakeup: Wake;
   private readonly loop = new Loop();
 
   constructor(private readonly opts: SchedulerOptions<T>) {
     this.onDemandLimit = new SlidingLimit(opts.onDemandMaxPerMinute, MINUTE_MS);
+    this.wakeup = new Wake(opts.clock);
     this.state = {
       enabled: opts.enabled,
       ready: false,
@@ -135,7 +137,7 @@ export class SyncScheduler<T> {
         await this.execute(decision.reason).catch(() => undefined);
         continue;
       }
-      await this.waitUntil(decision.until, signal);
+      await this.wakeup.until(decision.until, signal);
     }
   }
 
@@ -178,20 +180,7 @@ export class SyncScheduler<T> {
     this.state.nextPeriodicAt = this.opts.clock.now() + delay;
   }
 
-  private async waitUntil(until: number | null, signal: AbortSignal): Promise<void> {
-    const sleeper = new AbortController();
-    const onAbort = (): void => sleeper.abort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    const poked = new Promise<void>((resolve) => (this.poke = resolve));
-    const waits: Promise<void>[] = [poked];
-    if (until !== null) waits.push(this.opts.clock.sleep(until - this.opts.clock.now(), sleeper.signal));
-    await Promise.race(waits);
-    sleeper.abort();
-    signal.removeEventListener("abort", onAbort);
-    this.poke = null;
-  }
-
   private wake(): void {
-    this.poke?.();
+    this.wakeup.now();
   }
 }

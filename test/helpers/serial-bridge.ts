@@ -8,7 +8,14 @@ import { stringify } from "yaml";
 import { startApp, type AppHandle } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/log.js";
+import { onTestFinished } from "vitest";
+import { wantConfig } from "../../src/protocol/messages.js";
+import type { SimRadio } from "../../src/sim/index.js";
+import { TestClient } from "../sim/client.js";
+import { Observer, json } from "./mqtt.js";
 import { ptyPair, type PtyPair } from "./pty-pair.js";
+
+const SERIAL_BASE = "meshtastic-keysync";
 
 export interface SerialBridge {
   app: AppHandle;
@@ -60,6 +67,46 @@ export async function startSerialBridge(serve: (path: string) => void, config: R
       await app.stop();
       await pair.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SerialApiBridge {
+  bridge: SerialBridge;
+  observer: Observer;
+  /** The API server's port. */
+  port: number;
+  /** A raw API client with its handshake done (nonce `nonce`). */
+  client(nonce: number): Promise<TestClient>;
+}
+
+/**
+ * `sim` on a pseudo-terminal, the bridge on the other end with the API server on, an observer
+ * under its base topic; resolved once the first sync is out. Everything closes when the test
+ * finishes, clients first.
+ */
+export async function startSerialApiBridge(sim: SimRadio): Promise<SerialApiBridge> {
+  const bridge = await startSerialBridge((path) => sim.serveSerial(path), { api_server: { enabled: true, port: 0 } });
+  const observer = await Observer.connect(bridge.mqttUrl, [`${SERIAL_BASE}/#`]);
+  const clients: TestClient[] = [];
+  onTestFinished(async () => {
+    for (const c of clients) await c.close();
+    await observer.close();
+    await bridge.stop();
+    await sim.stop();
+  });
+  await observer.next(`${SERIAL_BASE}/sync/stats`, (t) => (json(t) as { sync_count: number }).sync_count >= 1);
+  const port = Number(bridge.app.addresses.api?.split(":").at(-1));
+  return {
+    bridge,
+    observer,
+    port,
+    async client(nonce) {
+      const c = await TestClient.connect(port);
+      clients.push(c);
+      c.send(wantConfig(nonce));
+      await c.waitComplete(nonce);
+      return c;
     },
   };
 }

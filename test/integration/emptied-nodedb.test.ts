@@ -1,28 +1,16 @@
 // A radio that lost its NodeDB file, over the whole bridge and MQTT against the simulator: on
 // 2.7 (no per-client access control) its own-node-only dump is believed, said once, and with
 // push on the keys go back into the radio; on 2.8 the same dump changes nothing.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SimRadio, type AdminEffect, type SimNode } from "../../src/sim/index.js";
-import { startBridge, type RunningBridge } from "../helpers/app.js";
-import { Observer, json, publishOnce } from "../helpers/mqtt.js";
+import { BASE, observedBridge } from "../helpers/bridge-rig.js";
+import { json, publishOnce } from "../helpers/mqtt.js";
 
-const BASE = "meshtastic-keysync";
 type Stats = { sync_count: number; radio_nodes: number | null; nodes_only_in_directory: number; nodes_total: number; nodes_evicted: number };
 type Event = { type: string; data: Record<string, unknown> };
 
-const running: { bridge: RunningBridge; observer: Observer }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.observer.close();
-    await r.bridge.stop();
-  }
-});
-
 async function rig(config: Record<string, unknown>, firmwareVersion?: string) {
-  const bridge = await startBridge(config, { nodes: 12, seed: 27, ...(firmwareVersion ? { firmwareVersion } : {}) });
-  const observer = await Observer.connect(bridge.mqttUrl, [`${BASE}/#`]);
-  running.push({ bridge, observer });
-  await observer.next(`${BASE}/sync/stats`, (t) => (json(t) as Stats).sync_count >= 1);
+  const { bridge, observer } = await observedBridge(config, { nodes: 12, seed: 27, ...(firmwareVersion ? { firmwareVersion } : {}) });
   const others = [...bridge.sim.nodes.values()].map((n) => ({ ...n }));
   for (const n of others) await observer.next(`${BASE}/nodes/${n.id}`);
   const admins: AdminEffect[] = [];

@@ -2,39 +2,18 @@
 // measured on 2.7.26): a second text within 2 s is dropped by the radio without a word, a
 // destination that cannot decrypt answers NO_CHANNEL, and a fill is followed by a retry that
 // must wait its turn. Each send here would time out or fail without the pacer.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startBridge, type RunningBridge } from "../helpers/app.js";
-import { Observer, json, publishOnce } from "../helpers/mqtt.js";
+import { BASE, observedBridge } from "../helpers/bridge-rig.js";
+import { json } from "../helpers/mqtt.js";
 
-const BASE = "meshtastic-keysync";
-type Response = { status: string; error?: string; data: Record<string, unknown> };
 type Event = { type: string; data: Record<string, unknown> };
 
-const running: { bridge: RunningBridge; observer: Observer }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    await r.observer.close();
-    await r.bridge.stop();
-  }
-});
-
 async function rig(push = true) {
-  const bridge = await startBridge({ push: { enabled: push } }, { nodes: 12, seed: 22 });
-  const observer = await Observer.connect(bridge.mqttUrl, [`${BASE}/#`]);
-  running.push({ bridge, observer });
-  await observer.next(`${BASE}/sync/stats`, (t) => (json(t) as { sync_count: number }).sync_count >= 1);
-  const keyed = [...bridge.sim.nodes.values()].filter((n) => n.publicKey);
-  for (const n of keyed) await observer.next(`${BASE}/nodes/${n.id}`);
-  /** Publishes a request and resolves with its response (matched by transaction). */
-  const request = async (command: string, payload: Record<string, unknown> | string): Promise<Response> => {
-    const transaction = `t${Math.random()}`;
-    const body = typeof payload === "string" ? { id: payload, transaction } : { ...payload, transaction };
-    const mark = observer.mark();
-    await publishOnce(bridge.mqttUrl, `${BASE}/bridge/request/${command}`, JSON.stringify(body));
-    return json((await observer.next(`${BASE}/bridge/response/${command}`, (t) => (json(t) as { transaction?: string }).transaction === transaction, mark)).text) as Response;
-  };
-  return { bridge, observer, keyed, request };
+  const observed = await observedBridge({ push: { enabled: push } }, { nodes: 12, seed: 22 });
+  const keyed = [...observed.bridge.sim.nodes.values()].filter((n) => n.publicKey);
+  for (const n of keyed) await observed.observer.next(`${BASE}/nodes/${n.id}`);
+  return { ...observed, keyed };
 }
 
 describe("send on the firmware's terms", () => {

@@ -2,20 +2,15 @@
 // pacer writes only as fast as the radio answers (its queueStatus per packet), so what the
 // client sends beyond its share is refused at once instead of piling up in the bridge, and
 // the bridge's own frames (a sync's want_config) still get through during the flood.
-import { afterEach, describe, expect, it } from "vitest";
-import { BROADCAST_NUM, RoutingError, encodeToRadio, wantConfig } from "../../src/protocol/messages.js";
+import { describe, expect, it } from "vitest";
+import { BROADCAST_NUM, RoutingError, encodeToRadio } from "../../src/protocol/messages.js";
 import { SimRadio } from "../../src/sim/index.js";
-import { Observer, json, publishOnce } from "../helpers/mqtt.js";
-import { startSerialBridge } from "../helpers/serial-bridge.js";
+import { json, publishOnce } from "../helpers/mqtt.js";
+import { startSerialApiBridge } from "../helpers/serial-bridge.js";
 import { routingCode } from "../helpers/to-radio.js";
-import { TestClient } from "../sim/client.js";
 
 const BASE = "meshtastic-keysync";
 const FLOOD = 2_000;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 /** A broadcast on a private port (no per-port limit): only the queue's bounds hold it back. */
 function broadcast(id: number): Uint8Array {
@@ -26,17 +21,8 @@ function broadcast(id: number): Uint8Array {
 describe("a client's flood on a serial radio", () => {
   it("is refused beyond the client's share at once, never buffered whole; a sync still goes through meanwhile", async () => {
     const sim = new SimRadio({ nodes: 10, idleTimeoutMs: 0 });
-    const bridge = await startSerialBridge((path) => sim.serveSerial(path), { api_server: { enabled: true, port: 0 } });
-    cleanups.push(() => bridge.stop());
-    cleanups.push(() => sim.stop());
-    const o = await Observer.connect(bridge.mqttUrl, [`${BASE}/#`]);
-    cleanups.push(() => o.close());
-    await o.next(`${BASE}/sync/stats`, (t) => (json(t) as { sync_count: number }).sync_count >= 1);
-    const port = Number(bridge.app.addresses.api?.split(":").at(-1));
-    const client = await TestClient.connect(port);
-    cleanups.push(() => client.close());
-    client.send(wantConfig(5));
-    await client.waitComplete(5);
+    const { bridge, observer: o, client: connect } = await startSerialApiBridge(sim);
+    const client = await connect(5);
 
     let received = 0;
     let reachedAll: () => void = () => undefined;

@@ -2,41 +2,21 @@
 // line kind), their durability before the caller is answered, and the migration of a store
 // written by the version-3 code (test/fixtures/store/v3).
 import { cpSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KeyDirectory } from "../../src/directory/keys.js";
 import { KeyStore, StoreVersionError } from "../../src/directory/store.js";
 import { parseSnapshot, serializeRecords, STORE_VERSION } from "../../src/directory/store-format.js";
+import { useStoreDir } from "./store-dir.js";
 import { dump, ingestDump, key, remote } from "./util.js";
 
-let dir: string;
-let path: string;
-const stores: KeyStore[] = [];
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "keysync-store-settings-"));
-  path = join(dir, "keys.json");
-});
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.stop().catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
-});
+const files = useStoreDir("keysync-store-settings-");
+const open = files.open;
 
-async function open(options: Partial<ConstructorParameters<typeof KeyStore>[0]> = {}): Promise<{ store: KeyStore; directory: KeyDirectory; settings: object }> {
-  const store = new KeyStore({ path, batchMs: 0, ...options });
-  stores.push(store);
-  const directory = new KeyDirectory({ now: () => 1_800_000_000, weakHashes: new Set() });
-  const loaded = await store.load();
-  directory.load(loaded.records);
-  directory.useJournal(store);
-  store.start(directory);
-  return { store, directory, settings: loaded.settings };
-}
-
-const reload = (): ReturnType<KeyStore["load"]> => new KeyStore({ path }).load();
+const reload = (): ReturnType<KeyStore["load"]> => new KeyStore({ path: files.path }).load();
 const journalLines = async (): Promise<Record<string, unknown>[]> =>
-  (await readFile(`${path}.journal`, "utf8"))
+  (await readFile(`${files.path}.journal`, "utf8"))
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -53,7 +33,7 @@ describe("settings in the key store", () => {
     expect((await reload()).settings).toEqual(SAVED);
     const lines = await journalLines();
     expect(lines.at(-1)).toEqual({ seq: lines.length - 1, settings: SAVED });
-    expect(parseSnapshot(await readFile(path, "utf8"), path).settings).toEqual({});
+    expect(parseSnapshot(await readFile(files.path, "utf8"), files.path).settings).toEqual({});
     await store.stop();
     // A compaction carries them into the snapshot; the nodes stay.
     const again = await open({ compactMinBytes: 0 });
@@ -61,7 +41,7 @@ describe("settings in the key store", () => {
     ingestDump(again.directory, dump(null, [remote(2, key(2))]), "alert");
     await again.directory.lastChangeAnnounced();
     await again.store.flush();
-    const snapshot = parseSnapshot(await readFile(path, "utf8"), path);
+    const snapshot = parseSnapshot(await readFile(files.path, "utf8"), files.path);
     expect(snapshot.settings).toEqual(SAVED);
     expect(snapshot.records.map((r) => r.num)).toEqual([1, 2]);
   });
@@ -95,7 +75,7 @@ describe("settings in the key store", () => {
     const written = new Promise<void>((resolve) => store.once("written", () => resolve()));
     await written;
     expect((await reload()).settings).toEqual(SAVED);
-    expect(parseSnapshot(await readFile(path, "utf8"), path).settings).toEqual(SAVED);
+    expect(parseSnapshot(await readFile(files.path, "utf8"), files.path).settings).toEqual(SAVED);
   });
 
   it("memory only (demo): saved and returned at once, nothing written", async () => {
@@ -104,12 +84,12 @@ describe("settings in the key store", () => {
     store.start(new KeyDirectory({ now: () => 1, weakHashes: new Set() }));
     await store.saveSettings(SAVED);
     await store.stop();
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(files.dir)).toEqual([]);
   });
 
   it("a settings entry that is not an object makes the snapshot unreadable, like any broken field", () => {
     const text = serializeRecords([], 1).replace('"nodes"', '"settings": [1],\n "nodes"');
-    expect(() => parseSnapshot(text, path)).toThrow(/settings is not an object/);
+    expect(() => parseSnapshot(text, files.path)).toThrow(/settings is not an object/);
   });
 });
 
@@ -117,8 +97,8 @@ describe("a store written by the version-3 code", () => {
   const fixture = join(import.meta.dirname, "../fixtures/store/v3");
 
   it("loads the nodes that code loaded, with no settings, and is rewritten once as the current version", async () => {
-    cpSync(fixture, dir, { recursive: true, filter: (src) => !src.endsWith("loaded-nodes.json") });
-    expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject({ version: 3 });
+    cpSync(fixture, files.dir, { recursive: true, filter: (src) => !src.endsWith("loaded-nodes.json") });
+    expect(JSON.parse(await readFile(files.path, "utf8"))).toMatchObject({ version: 3 });
     const expected = JSON.parse(readFileSync(join(fixture, "loaded-nodes.json"), "utf8")) as unknown[];
     const { store, directory, settings } = await open();
     expect(settings).toEqual({});
@@ -128,7 +108,7 @@ describe("a store written by the version-3 code", () => {
     // rather than read a settings line as a torn one.
     const written = new Promise<void>((resolve) => store.once("written", () => resolve()));
     await written;
-    expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject({ version: STORE_VERSION });
+    expect(JSON.parse(await readFile(files.path, "utf8"))).toMatchObject({ version: STORE_VERSION });
     expect((await journalLines())[0]).toMatchObject({ version: STORE_VERSION });
     await store.saveSettings(SAVED);
     await store.stop();
@@ -136,6 +116,6 @@ describe("a store written by the version-3 code", () => {
     expect(nodesOf(loaded.records)).toEqual(expected);
     expect(loaded.settings).toEqual(SAVED);
     expect(STORE_VERSION).toBeGreaterThan(3);
-    expect(new StoreVersionError(path, STORE_VERSION).message).toMatch(/newer than the version/);
+    expect(new StoreVersionError(files.path, STORE_VERSION).message).toMatch(/newer than the version/);
   });
 });

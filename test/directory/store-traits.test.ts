@@ -2,38 +2,17 @@
 // key, an opaque number here) in the snapshot and the journal, and the migration of a store
 // written by the version-4 code (test/fixtures/store/v4): traits unknown, rewritten once.
 import { cpSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { KeyDirectory } from "../../src/directory/keys.js";
+import { describe, expect, it } from "vitest";
 import { journalLine, parseJournalLine, parseStore, serializeRecords, STORE_VERSION } from "../../src/directory/store-format.js";
 import { readStore } from "../../src/directory/store-read.js";
 import { KeyStore, StoreVersionError } from "../../src/directory/store.js";
+import { useStoreDir } from "./store-dir.js";
 import { dump, ingestDump, key, record, remote } from "./util.js";
 
-let dir: string;
-let path: string;
-const stores: KeyStore[] = [];
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "keysync-store-traits-"));
-  path = join(dir, "keys.json");
-});
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.stop().catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function open(options: Partial<ConstructorParameters<typeof KeyStore>[0]> = {}): Promise<{ store: KeyStore; directory: KeyDirectory; settings: object }> {
-  const store = new KeyStore({ path, batchMs: 0, ...options });
-  stores.push(store);
-  const directory = new KeyDirectory({ now: () => 1_800_000_000, weakHashes: new Set() });
-  const loaded = await store.load();
-  directory.load(loaded.records);
-  directory.useJournal(store);
-  store.start(directory);
-  return { store, directory, settings: loaded.settings };
-}
+const files = useStoreDir("keysync-store-traits-");
+const open = files.open;
 
 const traitsOf = (records: { num: number; traits: number }[]): [number, number][] => records.map((r): [number, number] => [r.num, r.traits]).sort((a, b) => a[0] - b[0]);
 
@@ -62,7 +41,7 @@ describe("traits in the store files", () => {
     ingestDump(first.directory, dump(null, [remote(1, key(1), { traits: 41 }), remote(2, key(2), { traits: null })]), "alert");
     await first.directory.lastChangeAnnounced();
     // Announced means on disk: another reader already sees them, from the journal.
-    expect(traitsOf((await new KeyStore({ path }).load()).records)).toEqual([[1, 41], [2, 0]]);
+    expect(traitsOf((await new KeyStore({ path: files.path }).load()).records)).toEqual([[1, 41], [2, 0]]);
     ingestDump(first.directory, dump(null, [remote(1, key(1), { traits: 42 }), remote(2, key(2), { traits: null })]), "alert");
     await first.directory.lastChangeAnnounced();
     await first.store.stop();
@@ -71,7 +50,7 @@ describe("traits in the store files", () => {
     expect(traitsOf(second.directory.snapshot())).toEqual([[1, 42], [2, 0]]);
     await second.store.flush();
     await second.store.stop();
-    const snapshot = JSON.parse(await readFile(path, "utf8")) as { nodes: { num: number; traits?: number }[] };
+    const snapshot = JSON.parse(await readFile(files.path, "utf8")) as { nodes: { num: number; traits?: number }[] };
     expect(snapshot.nodes.map((n) => [n.num, n.traits])).toEqual([[1, 42], [2, undefined]]);
   });
 });
@@ -82,8 +61,8 @@ describe("a store written by the version-4 code", () => {
   const nodesOf = (records: Parameters<typeof serializeRecords>[0]): unknown => (JSON.parse(serializeRecords(records, 0)) as { nodes: unknown }).nodes;
 
   it("loads the nodes that code loaded, with their settings and traits unknown, and is rewritten once as version 5", async () => {
-    cpSync(fixture, dir, { recursive: true, filter: (src) => !src.endsWith("loaded-nodes.json") });
-    expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject({ version: 4 });
+    cpSync(fixture, files.dir, { recursive: true, filter: (src) => !src.endsWith("loaded-nodes.json") });
+    expect(JSON.parse(await readFile(files.path, "utf8"))).toMatchObject({ version: 4 });
     const { store, directory, settings } = await open();
     const written = new Promise<void>((resolve) => store.once("written", () => resolve()));
     expect(nodesOf(directory.snapshot())).toEqual(expected);
@@ -92,23 +71,23 @@ describe("a store written by the version-4 code", () => {
     // The migration is the first write, before any change: a version-4 bridge now refuses
     // the files rather than drop the traits at its next compaction.
     await written;
-    const stored = await readStore(path, path);
+    const stored = await readStore(files.path, files.path);
     expect(stored).toMatchObject({ compact: false, applied: 0, settings });
     expect(nodesOf(stored.records)).toEqual(expected);
-    expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject({ version: STORE_VERSION });
-    expect(JSON.parse((await readFile(`${path}.journal`, "utf8")).split("\n")[0] ?? "")).toMatchObject({ version: STORE_VERSION });
+    expect(JSON.parse(await readFile(files.path, "utf8"))).toMatchObject({ version: STORE_VERSION });
+    expect(JSON.parse((await readFile(`${files.path}.journal`, "utf8")).split("\n")[0] ?? "")).toMatchObject({ version: STORE_VERSION });
 
     // The radio's next dump fills the traits in, durably.
     ingestDump(directory, dump(null, [remote(17, key(17), { traits: 41 })]), "pin");
     await directory.lastChangeAnnounced();
     await store.stop();
-    expect(traitsOf((await new KeyStore({ path }).load()).records)).toEqual([[17, 41], [51, 0], [68, 0]]);
+    expect(traitsOf((await new KeyStore({ path: files.path }).load()).records)).toEqual([[17, 41], [51, 0], [68, 0]]);
   });
 
   it("a file of version 6 is refused and left untouched, as before", async () => {
     const future = JSON.stringify({ format: "meshtastic-keysync/keys", version: STORE_VERSION + 1, nodes: [] });
-    await writeFile(path, future);
-    await expect(new KeyStore({ path }).load()).rejects.toBeInstanceOf(StoreVersionError);
-    expect(await readFile(path, "utf8")).toBe(future);
+    await writeFile(files.path, future);
+    await expect(new KeyStore({ path: files.path }).load()).rejects.toBeInstanceOf(StoreVersionError);
+    expect(await readFile(files.path, "utf8")).toBe(future);
   });
 });

@@ -36,7 +36,7 @@ export function logFile(name) {
  * A config file for the bridge against the simulator at `radio`: embedded broker on a free
  * port, the store in its own temp dir, periodic syncs out of the way (the bench forces them).
  */
-export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = "info", homeAssistant = BENCH_HOME_ASSISTANT, mqttServer = null, apiServer = false } = {}) {
+export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = "info", homeAssistant = BENCH_HOME_ASSISTANT, mqttServer = null, apiServer = false, sendMaxPerMinute = null } = {}) {
   const dir = tempDir(name);
   const file = path.join(dir, "config.yaml");
   const yaml = [
@@ -58,6 +58,8 @@ export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = 
     `log_level: ${logLevel}`,
     // Row 10: the API server on a free port, room for the memory row's clients.
     ...(apiServer ? ["api_server:", "  enabled: true", "  port: 0", "  max_clients: 64"] : []),
+    // Row 12: room for a burst of sends at once (the default, 6 a minute, refuses the 7th).
+    ...(sendMaxPerMinute ? ["send:", `  max_per_minute: ${sendMaxPerMinute}`] : []),
     "",
   ].join("\n");
   writeFileSync(file, yaml);

@@ -59,7 +59,7 @@ serveRequests(
     },
     /** The serial dumps since the last call: [{lastByteAt, bytes}]. */
     serialDumps: () => dumps.splice(0),
-    info: () => ({ nodes: sim.db.size, keyed: sim.db.list().filter((n) => n.publicKey !== null).length, clients: sim.clients, stats: sim.stats }),
+    info: () => ({ ownNum: sim.db.own.num, nodes: sim.db.size, keyed: sim.db.list().filter((n) => n.publicKey !== null).length, clients: sim.clients, stats: sim.stats }),
   },
   () => sim.stop(),
 );

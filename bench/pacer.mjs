@@ -131,8 +131,8 @@ export function pacerRows(r) {
   const w = r.bridgeWaitedMs ?? { median: NaN, max: NaN };
   return [
     { row: "12", what: `one pacer, firmware text limit (2 s), ${count(r.nodes)} nodes: ${who}`, result: `${r.delivered}/${r.total} ACKed, ${r.lost} lost (radio refused ${r.refusedByRadio})`, goal: `${r.total}/${r.total} answered, 0 lost`, met: r.delivered === r.total && r.lost === 0 ? "yes" : "NO" },
-    { row: "12", what: `added wait per DM over the floor (k-th answer - t0 - k x 2 s, n=${r.delivered})`, result: `${ms(a.median)} / ${ms(a.p95)}`, goal: "added wait median < 250 ms", met: a.median < 250 ? "yes" : "NO" },
-    { row: "12", what: "gap between consecutive answers over 2 s (the pacer's margin + the radio's answer)", result: `${ms(g.median)} / ${ms(g.p95)}`, goal: "", met: "" },
+    { row: "12", what: "added wait per DM: gap between consecutive answers over the 2 s floor (the pacer's margin + the radio's answer)", result: `${ms(g.median)} / ${ms(g.p95)}`, goal: "median < 50 ms", met: g.median < 50 ? "yes" : "NO" },
+    { row: "12", what: `added wait per DM, summed over the queue (k-th answer - t0 - k x 2 s, n=${r.delivered})`, result: `${ms(a.median)} / ${ms(a.p95)}`, goal: "", met: "" },
     { row: "12", what: `t0 to the last of the ${r.total} answers / the floor (${r.total - 1} x 2 s)`, result: `${r.totalMs === null ? "n/a" : ms(r.totalMs)} / ${ms(r.floorMs)}`, goal: "", met: "" },
     { row: "12", what: "bridge CPU per DM: all / above the same time at rest (wake-ups per DM above rest)", result: `${r.cpu.perDmMs.toFixed(2)} ms / ${r.cpu.perDmAboveIdleMs.toFixed(2)} ms (${r.cpu.wakesPerDmAboveIdle}); ${ms(r.cpu.totalMs)} in all, at rest ${ms(r.cpu.idleMs)}`, goal: "", met: "" },
     { row: "12", what: "the bridge's send responses: waited_ms, median / max", result: `${ms(w.median)} / ${ms(w.max)}`, goal: "", met: "" },

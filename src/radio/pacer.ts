@@ -51,7 +51,12 @@ export interface PacerOptions {
   onLength?: (length: number) => void;
 }
 
-export const PACER_DEFAULTS = { marginMs: 100, window: 4, answerTimeoutMs: 3_000, maxQueued: 256, maxPerOwner: 32 };
+/**
+ * marginMs: a port's window already starts at the radio's answer, after the firmware stamped
+ * the packet, and the next packet still has to cross the line: the margin only covers timer
+ * rounding (the firmware refuses a gap under 2,000 ms and takes 2,000).
+ */
+export const PACER_DEFAULTS = { marginMs: 25, window: 4, answerTimeoutMs: 3_000, maxQueued: 256, maxPerOwner: 32 };
 
 /** A MeshPacket's facts the pacer needs; null for a ToRadio that is not a packet (no answer, no port). */
 export type PacedPacket = { id: number; port: number | null } | null;

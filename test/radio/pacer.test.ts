@@ -2,12 +2,14 @@
 // answer, the bridge first and clients in turn, a bounded queue, the window of unanswered packets.
 import { afterEach, describe, expect, it } from "vitest";
 import { PortNum } from "../../src/protocol/messages.js";
-import { BRIDGE_OWNER, NotSent, Pacer, PacketRefused, type PacerOptions } from "../../src/radio/pacer.js";
+import { BRIDGE_OWNER, NotSent, PACER_DEFAULTS, Pacer, PacketRefused, type PacerOptions } from "../../src/radio/pacer.js";
 import { FIRMWARE_SEND_LIMITS_MS, refusedOutright } from "../../src/radio/send-limits.js";
 import { ManualClock, flush } from "../helpers/clock.js";
 
 const TEXT = PortNum.TEXT_MESSAGE_APP;
 const ADMIN = PortNum.ADMIN_APP;
+/** The margin added to every port window. */
+const M = PACER_DEFAULTS.marginMs;
 const pacers: Pacer[] = [];
 afterEach(async () => {
   for (const p of pacers.splice(0)) await p.stop();
@@ -43,9 +45,11 @@ describe("the pacer", () => {
     pacer.answered(1); // the radio took it 500 ms later (a slow line)
     await clock.advance(2_000);
     expect(written).toEqual(["a"]);
-    await clock.advance(100); // the margin
+    await clock.advance(M - 1);
+    expect(written).toEqual(["a"]);
+    await clock.advance(1); // the margin
     expect(written).toEqual(["a", "b"]);
-    expect(await second).toEqual({ waited: 2_600, id: 2 });
+    expect(await second).toEqual({ waited: 2_500 + M, id: 2 });
   });
 
   it("counts an unanswered packet as answered after answerTimeoutMs (firmware that sends no queueStatus)", async () => {
@@ -54,7 +58,7 @@ describe("the pacer", () => {
     void send(BRIDGE_OWNER, "b");
     await flush();
     await clock.advance(3_000);
-    await clock.advance(2_099);
+    await clock.advance(2_000 + M - 1);
     expect(written).toEqual(["a"]);
     await clock.advance(1);
     expect(written).toEqual(["a", "b"]);
@@ -69,7 +73,7 @@ describe("the pacer", () => {
     await flush();
     expect(written).toEqual(["text1", "push", "position"]);
     for (const id of [1, 3, 4]) pacer.answered(id);
-    await clock.advance(FIRMWARE_SEND_LIMITS_MS.get(TEXT)! + 100);
+    await clock.advance(FIRMWARE_SEND_LIMITS_MS.get(TEXT)! + M);
     expect(written).toEqual(["text1", "push", "position", "text2"]);
   });
 
@@ -84,7 +88,7 @@ describe("the pacer", () => {
     const ids = new Map([["flood0", 100], ["flood1", 101], ["flood2", 102], ["flood3", 103], ["other0", 200], ["other1", 201], ["bridge0", 300]]);
     while (order.length < 7) {
       pacer.answered(ids.get(order[order.length - 1]!)!);
-      await clock.advance(2_100);
+      await clock.advance(2_000 + M);
       order.push(written[written.length - 1]!);
     }
     expect(written).toEqual(["flood0", "bridge0", "flood1", "other0", "flood2", "other1", "flood3"]);
@@ -162,7 +166,7 @@ describe("the pacer", () => {
     await flush();
     expect(lengths).toEqual([2]);
     pacer.answered(1);
-    await clock.advance(2_100);
+    await clock.advance(2_000 + M);
     expect(lengths).toEqual([2, 1]);
     pacer.clear("gone");
     expect(lengths).toEqual([2, 1, 0]);

@@ -13,7 +13,7 @@
 //   refresh, heartbeats and DMs are all single frames we write ourselves, so what would be
 //   left of MeshDevice is decoding, which protocol/messages.ts does with current protobufs.
 import { EventEmitter } from "node:events";
-import { BROADCAST_NUM, PortNum, RoutingError, addContactPacket, pkiTextPacket, type FromRadio } from "../protocol/messages.js";
+import { PortNum, addContactPacket, pkiTextPacket, type FromRadio } from "../protocol/messages.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import { backoff } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
@@ -22,11 +22,10 @@ import { RadioConnection, emptyStats, type ConnectionOptions, type ConnectionSta
 import { Downloads, type DownloadDone } from "./downloads.js";
 import { isDumpContent } from "./dump.js";
 import type { HandshakeCache } from "./handshake-cache.js";
-import { BRIDGE_OWNER, NotSent, Pacer, PacketRefused } from "./pacer.js";
-import { PendingPackets } from "./pending.js";
+import { Outbox } from "./outbox.js";
+import { NotSent } from "./pacer.js";
 import { packetFacts } from "./packets.js";
 import { RADIO_DEFAULTS, type MeshtasticRadioOptions } from "./radio-options.js";
-import { refusedOutright } from "./send-limits.js";
 import type { ForwardedPacket, SharedRadio, TapEvents } from "./shared.js";
 import { SlotGuard } from "./slot.js";
 import { tcpEndpoint } from "./tcp.js";
@@ -46,14 +45,13 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
   private readonly endpoint: Endpoint;
   private readonly downloads: Downloads;
   private conn: RadioConnection | null = null;
-  private readonly packets = new PendingPackets((event) => this.emit("routingError", event));
   private lastCompleteAt = 0;
   private readonly loop = new Loop();
   private readonly slot: SlotGuard;
   /** Frame counters of the connections already closed. */
   private readonly closedStats: ConnectionStats = emptyStats();
-  /** Everything written to the mesh waits here for the firmware's per-connection send limits. */
-  private readonly pacer: Pacer;
+  /** Everything written to the mesh: through the pacer, with its routing result awaited. */
+  private readonly outbox: Outbox;
 
   constructor(options: MeshtasticRadioOptions) {
     super();
@@ -73,12 +71,19 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     });
     const { slotCloseThreshold: threshold, slotWindowMs: windowMs, slotBackoffMs: backoffMs } = this.opts;
     this.slot = new SlotGuard({ threshold, windowMs, backoffMs });
-    this.pacer = new Pacer({ clock: this.clock, ...pacer, onLength: (length) => this.emit("sendQueue", length) });
+    this.outbox = new Outbox({
+      clock: this.clock,
+      pacer,
+      maxAwaitedPerClient: this.opts.maxAwaitedPerClient,
+      write: (payload) => this.requireConnected().write(payload),
+      onRoutingError: (event) => this.emit("routingError", event),
+      onLength: (length) => this.emit("sendQueue", length),
+    });
   }
 
   /** Packets waiting for the radio's per-port send limits (stats `send_queue`). */
   get sendQueue(): number {
-    return this.pacer.length;
+    return this.outbox.length;
   }
 
   /** Frames read and dropped (undecodable, oversized, bytes skipped between frames) since start, over every connection. */
@@ -90,13 +95,13 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
   }
 
   start(): void {
-    this.pacer.start();
+    this.outbox.start();
     this.loop.start((signal) => this.run(signal));
   }
 
   async stop(): Promise<void> {
     const stopped = await this.loop.stop(() => this.conn?.close("stopped"));
-    await this.pacer.stop();
+    await this.outbox.stop();
     if (stopped) this.setStatus({ state: "disconnected", reason: "stopped" });
   }
 
@@ -116,52 +121,27 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
 
   async forward(payload: Uint8Array, owner: string, packet: ForwardedPacket | null): Promise<SendResult | null> {
     if (this.status.state !== "connected") throw new NotSent(`radio not connected (${describe(this.status)})`);
-    const refused = packet && refusedOutright(packet);
-    if (refused) throw new PacketRefused(refused, RoutingError.BAD_REQUEST);
-    // Broadcasts and id 0 (the firmware then picks the id) get no routing result we could match.
-    const tracked = packet && packet.id !== 0 && packet.to !== BROADCAST_NUM ? packet : null;
-    // Each awaited result is held for up to send.timeout: a client's share of them is bounded like its queue.
-    if (tracked && this.packets.countOf(owner) >= this.opts.maxAwaitedPerClient) {
-      throw new PacketRefused(`this client already has ${this.opts.maxAwaitedPerClient} packets awaiting their routing result`);
-    }
-    const routing: { result?: Promise<SendResult> } = {};
-    const paced = packet ? { id: packet.id, port: packet.port } : null;
-    const waitedMs = await this.pacer.submit(owner, paced, () => {
-      this.requireConnected().write(payload);
-      if (tracked) routing.result = this.packets.track(tracked.id, tracked.to, tracked.timeoutMs, { owner, pki: tracked.pki });
-    });
-    return routing.result ? { ...(await routing.result), waitedMs } : null;
+    return this.outbox.forward(payload, owner, packet);
   }
 
   dropClient(owner: string): void {
-    this.pacer.dropOwner(owner, "the client left");
+    this.outbox.dropClient(owner);
   }
 
-  sendText(to: number, text: string, timeoutMs: number): Promise<SendResult> {
-    return this.paced({ to, port: PortNum.TEXT_MESSAGE_APP, pki: true }, timeoutMs, (id) => pkiTextPacket(to, id, text));
+  async sendText(to: number, text: string, timeoutMs: number): Promise<SendResult> {
+    this.requireConnected();
+    return this.outbox.ours({ to, port: PortNum.TEXT_MESSAGE_APP, pki: true }, timeoutMs, (id) => pkiTextPacket(to, id, text));
   }
 
-  addContact(contact: Contact, timeoutMs: number): Promise<SendResult> {
+  async addContact(contact: Contact, timeoutMs: number): Promise<SendResult> {
+    this.requireConnected();
     const myNodeNum = this.info?.myNodeNum ?? 0;
     // The firmware stores the contact's whole User: what it held besides names and key goes
     // back in, or the push would reset the node's hardware model and role. The directory
     // keeps them with the node, across restarts and after the radio lost the node.
     const traits = unpackTraits(contact.traits);
     // Admin messages for our own radio go to its own node number (AdminModule, local client).
-    return this.paced({ to: myNodeNum, port: PortNum.ADMIN_APP, pki: false }, timeoutMs, (id) => addContactPacket(myNodeNum, id, contact, traits));
-  }
-
-  /** One packet of the bridge's own through the pacer; its routing result is awaited from when it is written. */
-  private async paced(packet: { to: number; port: number; pki: boolean }, timeoutMs: number, frame: (id: number) => Uint8Array): Promise<SendResult> {
-    this.requireConnected();
-    const id = this.packets.freshId();
-    const routing: { result?: Promise<SendResult> } = {};
-    const waitedMs = await this.pacer.submit(BRIDGE_OWNER, { id, port: packet.port }, () => {
-      this.requireConnected().write(frame(id));
-      routing.result = this.packets.track(id, packet.to, timeoutMs, { owner: BRIDGE_OWNER, pki: packet.pki });
-    });
-    // Submit resolves only after the write, which set the result.
-    return { ...(await (routing.result as Promise<SendResult>)), waitedMs };
+    return this.outbox.ours({ to: myNodeNum, port: PortNum.ADMIN_APP, pki: false }, timeoutMs, (id) => addContactPacket(myNodeNum, id, contact, traits));
   }
 
   private requireConnected(): RadioConnection {
@@ -213,8 +193,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     return closed.then((reason) => {
       this.conn = null;
       this.downloads.fail(`connection lost during the NodeDB download: ${reason}`);
-      this.pacer.clear(reason);
-      this.packets.failAll(reason);
+      this.outbox.lost(reason);
       return reason;
     });
   }
@@ -228,8 +207,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
     if (!conn) return;
     this.log.warn({ radio: this.endpoint.label }, "the radio restarted: running the handshake again");
     this.downloads.fail("the radio restarted during the NodeDB download");
-    this.pacer.clear("the radio restarted");
-    this.packets.failAll("the radio restarted");
+    this.outbox.lost("the radio restarted");
     this.lastCompleteAt = 0;
     this.setStatus({ state: "connecting", reason: "the radio restarted" });
     this.downloads.handshake(conn);
@@ -255,14 +233,14 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
         const facts = packetFacts(variant.value, myNum, this.isReplay(variant.value.rxTime));
         if (facts.seen) this.emit("nodeSeen", facts.seen);
         if (facts.key) this.emit("keySeen", facts.key);
-        if (facts.routing) this.packets.settle(facts.routing.requestId, facts.routing);
+        if (facts.routing) this.outbox.settle(facts.routing.requestId, facts.routing);
         return;
       }
       case "queueStatus":
         // Packet id 0: the answer to our heartbeat (PhoneAPI.cpp), the link's own business.
         if (variant.value.meshPacketId === 0) return;
         // Any other: the radio took a packet written through the pacer, which may write the next.
-        this.pacer.answered(variant.value.meshPacketId);
+        this.outbox.answered(variant.value.meshPacketId);
         break;
       default:
         break;

@@ -6,8 +6,6 @@ import type { RoutingErrorEvent, SendResult } from "./link.js";
 
 interface Entry {
   to: number;
-  /** Who sent it: the bridge, or an API client (its share of the link is bounded). */
-  owner: string;
   /** A PKI DM: a NO_CHANNEL for it means a key is stale, not a missing channel. */
   pki: boolean;
   resolve: (result: SendResult) => void;
@@ -27,19 +25,12 @@ export class PendingPackets {
     return id;
   }
 
-  /** Packets of `owner` awaiting their routing result. */
-  countOf(owner: string): number {
-    let n = 0;
-    for (const entry of this.entries.values()) if (entry.owner === owner) n += 1;
-    return n;
-  }
-
   /**
    * A packet just written (ours, or an API client's with an id of its own): its destination
    * is remembered, so that its routing errors carry `to`, and its result settles the promise
    * or it is rejected after `timeoutMs`.
    */
-  track(id: number, to: number, timeoutMs: number, meta: { owner: string; pki: boolean }): Promise<SendResult> {
+  track(id: number, to: number, timeoutMs: number, pki: boolean): Promise<SendResult> {
     // A second packet with the same id takes the entry over; the first never hears back.
     this.finish(id, null, new Error(`packet id ${id} was sent again`));
     return new Promise<SendResult>((resolve, reject) => {
@@ -47,7 +38,7 @@ export class PendingPackets {
         this.entries.delete(id);
         reject(new Error(`no routing result from the radio within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.entries.set(id, { to, ...meta, resolve, reject, timer });
+      this.entries.set(id, { to, pki, resolve, reject, timer });
     });
   }
 

@@ -3,8 +3,9 @@
 // exactly as the firmware does (a queueStatus, never a routing answer), so a DM the pacer let
 // through too early would be lost silently and its ACK below would never come.
 import { describe, expect, it } from "vitest";
-import { PortNum, RoutingError, wantConfig } from "../../../src/protocol/messages.js";
+import { PortNum, RoutingError, encodeToRadio, wantConfig } from "../../../src/protocol/messages.js";
 import { startApiRig } from "../../helpers/api-rig.js";
+import { nextEvent } from "../../helpers/events.js";
 import { dm, routingCode } from "../../helpers/to-radio.js";
 
 /** The text window scaled down on both sides, so 40 DMs take seconds; the mechanism is the one real limits use. */
@@ -52,5 +53,27 @@ describe("one pacer for the bridge and its API clients", () => {
     for (let id = 1; id <= 4; id++) await client.waitFor((f) => routingCode(f, id) === RoutingError.NONE, 0, `the ACK of ${id}`);
     expect(rig.sim.clientPackets.map((p) => p.packet.id)).toEqual([1, 2, 3, 4]);
     expect(rig.log.find("warn", "client packet not passed on: this client already has 3 packets waiting")).toHaveLength(1);
+  });
+});
+
+describe("what one client can hold in the bridge", () => {
+  it("unicasts nobody answers are held at most maxAwaitedPerClient at a time; past that each is refused at once", async () => {
+    const rig = await startApiRig({ radio: { maxAwaitedPerClient: 5 } });
+    const to = [...rig.sim.nodes.values()].find((n) => n.publicKey !== null)!.num;
+    const client = await rig.raw();
+    client.send(wantConfig(7));
+    await client.waitComplete(7);
+    // A private port (no per-port limit) without want_ack: the radio sends it and no routing answer ever comes.
+    const unicast = (id: number) =>
+      encodeToRadio({ payloadVariant: { case: "packet", value: { to, id, payloadVariant: { case: "decoded", value: { portnum: 256, payload: new Uint8Array(8) } } } } });
+    for (let id = 1; id <= 12; id++) client.send(unicast(id));
+    for (let id = 6; id <= 12; id++) {
+      const at = await client.waitFor((f) => routingCode(f, id) !== undefined, 0, `the refusal of ${id}`);
+      expect(routingCode(client.frames[at]!, id)).toBe(RoutingError.RATE_LIMIT_EXCEEDED);
+    }
+    // The first five are written one after another as the radio answers each (its queueStatus).
+    while (rig.sim.clientPackets.length < 5) await nextEvent(rig.sim, "packetFromClient");
+    expect(rig.sim.clientPackets.map((p) => p.packet.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(rig.log.find("warn", "5 packets awaiting their routing result")).toHaveLength(7);
   });
 });

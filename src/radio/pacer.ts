@@ -56,6 +56,8 @@ export interface PacerOptions {
  * the packet, and the next packet still has to cross the line: the margin only covers timer
  * rounding (the firmware refuses a gap under 2,000 ms and takes 2,000).
  */
+const RECENT_IDS = 64;
+
 export const PACER_DEFAULTS = { marginMs: 25, window: 4, answerTimeoutMs: 3_000, maxQueued: 256, maxPerOwner: 32 };
 
 /** A MeshPacket's facts the pacer needs; null for a ToRadio that is not a packet (no answer, no port). */
@@ -78,6 +80,8 @@ export class Pacer {
   /** Written, not yet answered: by packet id, or a negative serial for id 0 (the radio picks that id). */
   private readonly unanswered = new Map<number, { port: number | null; until: number }>();
   private serial = 0;
+  /** The ids of the last RECENT_IDS packets written, answered or not (a repeated answer names one). */
+  private readonly recent = new Set<number>();
   private reported = 0;
   private readonly loop = new Loop();
   private readonly wakeup: Wake;
@@ -124,8 +128,10 @@ export class Pacer {
   /** The radio's queueStatus for packet `id`: it took the packet. */
   answered(id: number): void {
     let key: number | undefined = this.unanswered.has(id) ? id : undefined;
-    // An id the radio chose itself (we wrote id 0): the oldest such packet.
-    if (key === undefined && id !== 0) for (const k of this.unanswered.keys()) if (k < 0) { key = k; break; }
+    // An id the radio chose itself (we wrote id 0): the oldest such packet. Not an id we wrote
+    // and saw answered already: the firmware's Linux build answers each packet a second time
+    // when its simulated LoRa sends it (measured), which must not release another packet.
+    if (key === undefined && id !== 0 && !this.recent.has(id)) for (const k of this.unanswered.keys()) if (k < 0) { key = k; break; }
     if (key === undefined) return;
     this.release(key, this.opts.clock.now());
     this.wake();
@@ -171,6 +177,7 @@ export class Pacer {
       return;
     }
     if (entry.packet) {
+      if (entry.packet.id !== 0) this.remember(entry.packet.id);
       const key = entry.packet.id !== 0 ? entry.packet.id : -++this.serial;
       this.unanswered.set(key, { port: entry.port, until: now + this.opts.answerTimeoutMs });
       this.windows.sent(entry.port);
@@ -186,6 +193,13 @@ export class Pacer {
       else next = Math.min(next, until);
     }
     return next;
+  }
+
+  private remember(id: number): void {
+    this.recent.delete(id);
+    this.recent.add(id);
+    // A Set iterates in insertion order: the first is the oldest.
+    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value as number);
   }
 
   private release(key: number, now: number): void {

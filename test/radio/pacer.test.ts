@@ -95,6 +95,23 @@ describe("the pacer", () => {
     expect(order).toEqual(written);
   });
 
+  it("releases a packet written with id 0 on an answer it cannot match, never on a repeated answer for one it knows", async () => {
+    const { pacer, written, send } = rig({ window: 2 });
+    void send("client", "known", 256, 41);
+    await flush();
+    pacer.answered(41);
+    void send("client", "radio-picks-id", 256, 0);
+    void send("client", "next", 256, 42);
+    await flush();
+    expect(written).toEqual(["known", "radio-picks-id"]);
+    pacer.answered(41); // the Linux build's second answer for 41: the id-0 packet is still unanswered
+    await flush();
+    expect(written).toEqual(["known", "radio-picks-id"]);
+    pacer.answered(777_000); // the id the radio gave it
+    await flush();
+    expect(written).toEqual(["known", "radio-picks-id", "next"]);
+  });
+
   it("writes at most `window` unanswered packets, one of them kept for the bridge", async () => {
     const { pacer, written, send } = rig({ window: 3 });
     for (let i = 0; i < 5; i++) void send("client", `c${i}`, 256, 10 + i);

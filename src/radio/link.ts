@@ -81,6 +81,8 @@ export interface RoutingErrorEvent {
   to: number | null;
   /** The packet was a PKI DM (ours always are): NO_CHANNEL then means its destination could not decrypt it. */
   pki: boolean;
+  /** The API client whose packet it answers ("127.0.0.1:50123"); null for the bridge's own. */
+  client: string | null;
   error: RoutingErrorName;
   code: number;
 }

@@ -58,7 +58,7 @@ export class Outbox {
     const routing: { result?: Promise<SendResult> } = {};
     const waitedMs = await this.pacer.submit(BRIDGE_OWNER, { id, port: packet.port }, () => {
       this.opts.write(frame(id));
-      routing.result = this.packets.track(id, packet.to, timeoutMs, packet.pki);
+      routing.result = this.packets.track(id, packet.to, timeoutMs, { pki: packet.pki, client: null });
     });
     // Submit resolves only after the write, which set the result.
     return { ...(await (routing.result as Promise<SendResult>)), waitedMs };
@@ -85,7 +85,7 @@ export class Outbox {
       const routing: { result?: Promise<SendResult> } = {};
       const waitedMs = await this.pacer.submit(owner, { id: tracked.id, port: tracked.port }, () => {
         this.opts.write(payload);
-        routing.result = this.packets.track(tracked.id, tracked.to, tracked.timeoutMs, tracked.pki);
+        routing.result = this.packets.track(tracked.id, tracked.to, tracked.timeoutMs, { pki: tracked.pki, client: owner });
       });
       return { ...(await (routing.result as Promise<SendResult>)), waitedMs };
     } finally {

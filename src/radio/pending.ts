@@ -8,6 +8,8 @@ interface Entry {
   to: number;
   /** A PKI DM: a NO_CHANNEL for it means a key is stale, not a missing channel. */
   pki: boolean;
+  /** The API client that sent it; null: the bridge. */
+  client: string | null;
   resolve: (result: SendResult) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -30,7 +32,7 @@ export class PendingPackets {
    * is remembered, so that its routing errors carry `to`, and its result settles the promise
    * or it is rejected after `timeoutMs`.
    */
-  track(id: number, to: number, timeoutMs: number, pki: boolean): Promise<SendResult> {
+  track(id: number, to: number, timeoutMs: number, meta: { pki: boolean; client: string | null }): Promise<SendResult> {
     // A second packet with the same id takes the entry over; the first never hears back.
     this.finish(id, null, new Error(`packet id ${id} was sent again`));
     return new Promise<SendResult>((resolve, reject) => {
@@ -38,7 +40,7 @@ export class PendingPackets {
         this.entries.delete(id);
         reject(new Error(`no routing result from the radio within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.entries.set(id, { to, pki, resolve, reject, timer });
+      this.entries.set(id, { to, ...meta, resolve, reject, timer });
     });
   }
 
@@ -46,7 +48,7 @@ export class PendingPackets {
   settle(requestId: number, routing: { code: number; error: string }): void {
     if (routing.code !== 0) {
       const entry = this.entries.get(requestId);
-      this.onRoutingError({ requestId, to: entry?.to ?? null, pki: entry?.pki ?? false, error: routing.error, code: routing.code });
+      this.onRoutingError({ requestId, to: entry?.to ?? null, pki: entry?.pki ?? false, client: entry?.client ?? null, error: routing.error, code: routing.code });
     }
     this.finish(requestId, routing, null);
   }

@@ -9,6 +9,7 @@ import { nodeId } from "../node-id.js";
 import type { Radio, RadioEvents, SlotTaken } from "../radio/link.js";
 import type { Clock } from "../timing/clock.js";
 import type { EngineEvent } from "./events.js";
+import { SlidingLimit } from "../timing/limit.js";
 import { observeKeySeen } from "./observe.js";
 import { SignalDeduper, judgeNodeSeen, judgeRoutingError, type SignalVerdict } from "./signals.js";
 
@@ -24,8 +25,16 @@ export interface RadioWatchOptions {
   onDemand: () => void;
 }
 
+/**
+ * key_missing signals one API client's traffic may raise per minute: DMs to invented node
+ * numbers are evidence about that client, and must not flood events and on-demand syncs.
+ */
+export const CLIENT_SIGNALS_PER_MINUTE = 10;
+
 export class RadioWatch {
   private readonly deduper = new SignalDeduper();
+  /** Per API client; cleared whole when many clients have come and gone (it only resets budgets). */
+  private readonly clientSignals = new Map<string, SlidingLimit>();
   private readonly lookup = {
     hasKey: (num: number): boolean | null => {
       const record = this.opts.directory.get(num);
@@ -64,9 +73,23 @@ export class RadioWatch {
       this.opts.event({ type: "key_mismatch", data });
       return;
     }
+    const now = this.opts.clock.now();
+    const budget = verdict.client ? this.clientBudget(verdict.client) : null;
+    if (budget && budget.allowedAt(now) > now) return;
     // One key_missing and one on-demand request per node per interval.
-    if (!this.deduper.admit(verdict.num, this.opts.clock.now(), this.opts.intervalMs())) return;
+    if (!this.deduper.admit(verdict.num, now, this.opts.intervalMs())) return;
+    budget?.record(now);
     this.opts.event({ type: "key_missing", data: { id, reason: verdict.reason } });
     this.opts.onDemand();
+  }
+
+  private clientBudget(client: string): SlidingLimit {
+    let limit = this.clientSignals.get(client);
+    if (!limit) {
+      if (this.clientSignals.size >= 256) this.clientSignals.clear();
+      limit = new SlidingLimit(CLIENT_SIGNALS_PER_MINUTE, 60_000);
+      this.clientSignals.set(client, limit);
+    }
+    return limit;
   }
 }

@@ -7,7 +7,8 @@ export type MissingReason = "unknown_sender" | "encrypted_from_unknown" | "radio
 
 export type SignalVerdict =
   | { kind: "none" }
-  | { kind: "missing"; num: number; reason: MissingReason }
+  /** `client`: the API client whose packet raised it (its traffic is rate-limited); null for the radio's own. */
+  | { kind: "missing"; num: number; reason: MissingReason; client?: string | null }
   | { kind: "remote_lacks_our_key"; num: number }
   | { kind: "mismatch"; num: number; error: string };
 
@@ -32,12 +33,14 @@ export function judgeRoutingError(error: RoutingErrorEvent): SignalVerdict {
   if (error.to === null) return { kind: "none" };
   switch (error.error) {
     case "PKI_SEND_FAIL_PUBLIC_KEY":
-      return { kind: "missing", num: error.to, reason: "radio_lacks_key" };
+      return { kind: "missing", num: error.to, reason: "radio_lacks_key", client: error.client };
     // The far node lacks our key: its problem, reported, never a reason to sync.
     case "PKI_UNKNOWN_PUBKEY":
       return { kind: "remote_lacks_our_key", num: error.to };
+    // The radio compared the key the packet carried with its own. The bridge's DMs carry none;
+    // a client's says only what that client believes: evidence about the client, not our keys.
     case "PKI_FAILED":
-      return { kind: "mismatch", num: error.to, error: error.error };
+      return error.client === null ? { kind: "mismatch", num: error.to, error: error.error } : { kind: "none" };
     // Real firmware's answer when the destination cannot decrypt a PKI DM (ReliableRouter.cpp,
     // "PKC decrypt attempted but failed"; FIRMWARE.md, measured): one of the two keys is stale.
     // On a channel packet it means what it says, a channel the destination lacks.
@@ -48,7 +51,15 @@ export function judgeRoutingError(error: RoutingErrorEvent): SignalVerdict {
   }
 }
 
-/** Remembers when each node last raised a signal; one per node per window. */
+/** Nodes remembered at most: past it the oldest is forgotten (it may signal once more). */
+const MAX_REMEMBERED = 50_000;
+
+/**
+ * Remembers when each node last raised a signal; one per node per window. The map is kept in
+ * the order of the signals (a node that signals again moves to the end), so what has aged out
+ * is always at its front: O(1) per signal at any size, where a rescan of the whole map per
+ * signal went quadratic past 10,000 nodes.
+ */
 export class SignalDeduper {
   private readonly last = new Map<number, number>();
 
@@ -56,12 +67,16 @@ export class SignalDeduper {
   admit(num: number, now: number, windowMs: number): boolean {
     const previous = this.last.get(num);
     if (previous !== undefined && now - previous < windowMs) return false;
+    this.last.delete(num);
     this.last.set(num, now);
-    if (this.last.size > 10_000) this.prune(now, windowMs);
+    for (const [oldest, at] of this.last) {
+      if (now - at < windowMs && this.last.size <= MAX_REMEMBERED) break;
+      this.last.delete(oldest);
+    }
     return true;
   }
 
-  private prune(now: number, windowMs: number): void {
-    for (const [num, at] of this.last) if (now - at >= windowMs) this.last.delete(num);
+  get size(): number {
+    return this.last.size;
   }
 }

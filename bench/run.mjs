@@ -14,6 +14,7 @@ import { LINK_PLAN, measureLink } from "./link.mjs";
 import { measureMemory, MEMORY_SIZES } from "./memory.mjs";
 import { measureNodeList, NODE_LIST_PLAN, nodeListRows } from "./node-list.mjs";
 import { measurePacer, PACER_PLAN, pacerRows } from "./pacer.mjs";
+import { DEDUPE_PLAN, dedupeRows, measureDedupe } from "./dedupe.mjs";
 import { measureSerial, SERIAL_PLAN } from "./serial.mjs";
 import { measureStartup, STARTUP_PLAN } from "./startup.mjs";
 import { measureSync, SYNC_PLAN } from "./sync.mjs";
@@ -70,6 +71,7 @@ try {
   const nodeList = await step("10 bridge/nodes and bridge/alerts per change", () => measureNodeList(NODE_LIST_PLAN));
   const api = await step("11 API server: handshakes, live packets, memory per client", () => measureApiServer(API_PLAN));
   const pacer = await step("12 one pacer: 40 DMs at once under the firmware's 2 s text limit (~85 s)", () => measurePacer(PACER_PLAN));
+  const dedupe = await step("13 key-signal de-duplicator", async () => measureDedupe(DEDUPE_PLAN));
   const after = machine();
 
   const rows = [];
@@ -143,6 +145,7 @@ try {
   rows.push({ row: "11", what: `one live packet to each of ${l.clients} API clients (n=${l.through.n}): added latency, median / p99`, result: `${ms(l.added.median)} / ${ms(l.added.p99)} (through ${ms(l.through.median)} / ${ms(l.through.p99)}; straight ${ms(l.direct.median)} / ${ms(l.direct.p99)})`, goal: "median < 1 ms, p99 < 5 ms", met: yes(l.added.median < 1 && l.added.p99 < 5) });
   rows.push({ row: "11", what: `bridge memory per connected API client (${api.memory.clients} clients, ${count(api.memory.nodes)} nodes)`, result: `heap ${bytes(api.memory.perClient.heapUsed)}, external ${bytes(api.memory.perClient.external)}, RSS ${bytes(api.memory.perClient.rss)}`, goal: "", met: "" });
   rows.push(...pacerRows(pacer));
+  rows.push(...dedupeRows(dedupe));
 
   const columns = [
     { key: "row", title: "#" },
@@ -166,7 +169,7 @@ try {
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
-  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial, nodeList, api, pacer } };
+  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial, nodeList, api, pacer, dedupe } };
   writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(out, null, 2)}\n`);
   process.stderr.write(`bench: done in ${(out.durationMs / 1000).toFixed(0)} s; bench/results/latest.json written\n`);
   process.exit(0);

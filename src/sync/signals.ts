@@ -55,25 +55,41 @@ export function judgeRoutingError(error: RoutingErrorEvent): SignalVerdict {
 const MAX_REMEMBERED = 50_000;
 
 /**
- * Remembers when each node last raised a signal; one per node per window. The map is kept in
- * the order of the signals (a node that signals again moves to the end), so what has aged out
- * is always at its front: O(1) per signal at any size, where a rescan of the whole map per
- * signal went quadratic past 10,000 nodes.
+ * Remembers when each node last raised a signal; one per node per window. Beside the map, a
+ * queue of (node, time) in signal order, so what has aged out is always at its front: O(1)
+ * per signal at any size, where a rescan of the whole map per signal went quadratic past
+ * 10,000 nodes (and a Map walked from its front skips every entry deleted before).
  */
 export class SignalDeduper {
   private readonly last = new Map<number, number>();
+  /** node, time, node, time, ... from `head` on; an entry superseded by a later signal of its node is skipped. */
+  private queue: number[] = [];
+  private head = 0;
 
   /** True when `num` has not signalled within `windowMs` before `now` (and records it). */
   admit(num: number, now: number, windowMs: number): boolean {
     const previous = this.last.get(num);
     if (previous !== undefined && now - previous < windowMs) return false;
-    this.last.delete(num);
     this.last.set(num, now);
-    for (const [oldest, at] of this.last) {
-      if (now - at < windowMs && this.last.size <= MAX_REMEMBERED) break;
-      this.last.delete(oldest);
-    }
+    this.queue.push(num, now);
+    this.forget(now, windowMs);
     return true;
+  }
+
+  private forget(now: number, windowMs: number): void {
+    while (this.head < this.queue.length) {
+      const num = this.queue[this.head] as number;
+      const at = this.queue[this.head + 1] as number;
+      const current = this.last.get(num) === at;
+      if (current && now - at < windowMs && this.last.size <= MAX_REMEMBERED) break;
+      if (current) this.last.delete(num);
+      this.head += 2;
+    }
+    // Drop the consumed front now and then, not at every signal.
+    if (this.head >= 8_192 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
   }
 
   get size(): number {

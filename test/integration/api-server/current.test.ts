@@ -71,6 +71,20 @@ describe("API clients that stay connected", () => {
     expect(client.frames.slice(before).filter(isNodeInfo)).toHaveLength(0);
   });
 
+  it("a node the radio learned silently reaches a connected client with its key once its undecryptable packet makes the bridge sync", async () => {
+    const rig = await startApiRig();
+    const client = await rig.raw();
+    const from = await ready(client, 0x5004);
+    const [silent] = rig.sim.addNodesSilently(1).map((n) => n.num) as [number];
+    const synced = nextEvent(rig.radio.tap, "cache");
+    rig.sim.deliverEncrypted(silent);
+    await synced;
+    await settled(rig, client);
+    expect(nodeNums(client.frames.slice(from))).toEqual([silent]);
+    expect(nodeList(client.frames)[silent]?.key).toBe(hex(rig.sim.nodes.get(silent)?.publicKey));
+    expect(nodeList(client.frames)).toEqual(await fresh(rig));
+  });
+
   it("a re-flashed node's NodeInfo reaches the client, then the key the radio kept: no refused key stays in its list", async () => {
     const rig = await startApiRig();
     const client = await rig.raw();

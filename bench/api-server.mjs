@@ -1,16 +1,22 @@
 // Row 10: the API server (api_server). A client's whole handshake at 250 and 2,000 nodes
 // through the bridge's API server versus straight from a simulator with the same NodeDB; the
 // latency of one live packet to each of 8 API clients versus one client straight on a
-// simulator; the bridge's memory per connected client. The simulators and the bridge run in
+// simulator; the bridge's memory per connected client; the node_infos each connected client
+// gets from a 2,000-node re-read that brings 20 changes (goal: those 20). The simulators and the bridge run in
 // their own processes; the clients run here. Alone: `node --expose-gc bench/api-server.mjs`.
 import { fileURLToPath } from "node:url";
 import { openApiClient } from "./lib/api-client.mjs";
 import { json, watch } from "./lib/mqtt-watch.mjs";
 import { BASE, startBridge, startSim } from "./lib/setup.mjs";
 import { percentile, summary } from "./lib/stats.mjs";
-import { sleep, withTimeout } from "./lib/time.mjs";
+import { nowMs, sleep, withTimeout } from "./lib/time.mjs";
 
-export const API_PLAN = { handshakes: [{ nodes: 250, rounds: 30 }, { nodes: 2000, rounds: 12 }], latency: { nodes: 250, clients: 8, packets: 300 }, memory: { nodes: 250, clients: 50 } };
+export const API_PLAN = {
+  handshakes: [{ nodes: 250, rounds: 30 }, { nodes: 2000, rounds: 12 }],
+  latency: { nodes: 250, clients: 8, packets: 300 },
+  memory: { nodes: 250, clients: 50 },
+  reread: { nodes: 2000, clients: 4, added: 10, rotated: 10 },
+};
 
 /** The bridge (api_server on) on one simulator, and a second simulator with the same NodeDB for the straight figures. */
 async function rig(name, nodes) {
@@ -114,10 +120,41 @@ async function memory({ nodes, clients }) {
   }
 }
 
+/**
+ * Clients connected across a sync (the bridge's nodes-only re-read, asked over MQTT) that finds
+ * `added` new nodes and `rotated` changed keys among `nodes`: the node_infos each client gets.
+ */
+export async function reread({ nodes, clients, added, rotated }) {
+  const r = await rig("api-reread", nodes);
+  try {
+    const open = [];
+    for (let i = 0; i < clients; i++) open.push(await openApiClient(r.api));
+    for (const [i, c] of open.entries()) await c.handshake(900 + i);
+    await r.radio.request("addNodesSilently", { count: added });
+    await r.radio.request("rotateKeys", { count: rotated, offset: 7 });
+    const mq = await watch(r.bridge.mqtt, [`${BASE}/bridge/response/sync`]);
+    const started = nowMs();
+    const response = mq.next((m) => json(m)?.transaction === "bench-reread", 60_000, "the sync's response");
+    await mq.publish(`${BASE}/bridge/request/sync`, JSON.stringify({ transaction: "bench-reread" }));
+    await response;
+    await mq.close();
+    // A live packet sent after the re-read arrives after everything the re-read caused.
+    const [num] = await r.radio.request("nodeNums", { count: 1 });
+    const marker = await r.radio.request("deliverEncrypted", { num });
+    await withTimeout((async () => { while (!open.every((c) => c.arrivals.has(marker.id))) await sleep(1); })(), 10_000, "the marker packet");
+    const ms = Math.round(nowMs() - started);
+    const frames = open.map((c) => c.nodeInfos);
+    await Promise.all(open.map((c) => c.close()));
+    return { nodes, clients, changes: added + rotated, frames, ms };
+  } finally {
+    await r.stop();
+  }
+}
+
 export async function measureApiServer(plan = API_PLAN) {
   const hs = [];
   for (const p of plan.handshakes) hs.push(await handshakes(p));
-  return { handshakes: hs, latency: await latency(plan.latency), memory: await memory(plan.memory) };
+  return { handshakes: hs, latency: await latency(plan.latency), memory: await memory(plan.memory), reread: await reread(plan.reread) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,5 +1,6 @@
 // A bare Meshtastic TCP client for rows 11 and 12 (net.Socket + FrameDecoder + decodeFromRadio):
-// whole handshakes on one connection, the arrival time of every live packet by its id, and
+// whole handshakes on one connection, the arrival time of every live packet by its id, the
+// node_infos sent outside a handshake (row 11's re-read with changes), and
 // (row 12) PKI DMs with want_ack and the routing answer to each, by request_id.
 import { Socket } from "node:net";
 import { FrameDecoder, encodeFrame } from "../../dist/protocol/frames.js";
@@ -30,6 +31,9 @@ export async function openApiClient({ host, port }, timeoutMs = 60_000) {
   socket.setNoDelay(true);
   let onComplete = null;
   let frames = 0;
+  /** node_info frames outside handshakes: what the server sent to keep this client current. */
+  let nodeInfos = 0;
+  let inHandshake = false;
   /** Packet id -> monotonic arrival time. */
   const arrivals = new Map();
   /** Request id -> {at, code}: the first routing answer to that packet (code 0: ACK). */
@@ -42,7 +46,8 @@ export async function openApiClient({ host, port }, timeoutMs = 60_000) {
       arrivals.set(variant.value.id, at);
       const answer = routingAnswer(variant.value);
       if (answer && !answers.has(answer.requestId)) answers.set(answer.requestId, { at, code: answer.code });
-    } else if (variant.case === "configCompleteId") onComplete?.(variant.value);
+    } else if (variant.case === "nodeInfo" && !inHandshake) nodeInfos += 1;
+    else if (variant.case === "configCompleteId") onComplete?.(variant.value);
   });
   socket.on("data", (chunk) => decoder.push(chunk));
   socket.on("error", () => undefined);
@@ -54,13 +59,18 @@ export async function openApiClient({ host, port }, timeoutMs = 60_000) {
   return {
     arrivals,
     answers,
+    get nodeInfos() {
+      return nodeInfos;
+    },
     /** One whole handshake (a nonce that asks for everything): ms from the write to its config_complete_id, and the frames read. */
     async handshake(nonce) {
       frames = 0;
       const done = new Promise((resolve) => (onComplete = (n) => n === nonce && resolve()));
       const started = nowMs();
+      inHandshake = true;
       socket.write(encodeFrame(wantConfig(nonce)));
       await withTimeout(done, timeoutMs, `handshake ${nonce}`);
+      inHandshake = false;
       return { ms: nowMs() - started, frames };
     },
     /** Writes a PKI DM with `id` and want_ack to node `to`; its answer lands in `answers`. */

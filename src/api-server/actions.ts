@@ -8,7 +8,7 @@ import type { Radio } from "../radio/link.js";
 import { NotSent, PacketRefused } from "../radio/pacer.js";
 import type { SharedRadio } from "../radio/shared.js";
 import type { ClientRequest } from "./requests.js";
-import { queueStatus, routingAnswer, type QueueFigures } from "./replies.js";
+import { clientNotification, queueStatus, routingAnswer, type QueueFigures } from "./replies.js";
 import type { ApiSession } from "./session.js";
 import type { ClientView } from "./view.js";
 
@@ -24,6 +24,11 @@ export type ActedRequest = Extract<ClientRequest, { kind: "forward" | "contact" 
 
 /** NO_INTERFACE: what a client hears for a packet that could not go out (the radio link is down). */
 const NO_INTERFACE = 4;
+
+/** What a client is told when its request is refused without admin: what, and the setting that allows it. */
+export function refusedText(what: string): string {
+  return `meshtastic-keysync refused ${what}: this API server passes no admin writes (api_server.admin is false; set it to true to allow them)`;
+}
 
 export interface ActionsOptions {
   radio: Radio & SharedRadio;
@@ -56,6 +61,8 @@ export class ClientActions {
       case "refuse":
         this.opts.log.warn({ client: session.address, refused: request.what }, `refused ${request.what} from API client ${session.address} (api_server.admin is false)`);
         if (request.requestId !== null) session.send(routingAnswer(ownNum, request.requestId, RoutingError.NOT_AUTHORIZED));
+        // The routing error alone reaches no user: the apps and the Python CLI show a notification.
+        session.send(clientNotification(refusedText(request.what), request.requestId ?? undefined));
         return;
       case "contact":
         // Answered as the radio would; the key the client sent is not trusted, the directory's may be.

@@ -1,5 +1,6 @@
 // The FromRadio frames the API server writes on its own, as the firmware would write them
-// (PhoneAPI.cpp, Router.cpp): the end of a handshake, a heartbeat's answer, a routing answer.
+// (PhoneAPI.cpp, Router.cpp): the end of a handshake, a heartbeat's answer, a routing answer,
+// a notification saying what the server refused.
 import { randomInt } from "node:crypto";
 import { PortNum, encodeFromRadio, encodeRoutingError } from "../protocol/messages.js";
 
@@ -39,4 +40,16 @@ export function routingAnswer(ownNum: number, requestId: number, code: number): 
       },
     },
   });
+}
+
+/** LogRecord.Level WARNING: the level the firmware gives the notifications it shows as warnings. */
+const LEVEL_WARNING = 30;
+
+/**
+ * A clientNotification (FromRadio) the apps show in their UI and the Python library passes
+ * to its listeners: `replyId` names the client's packet it is about.
+ */
+export function clientNotification(message: string, replyId?: number): Uint8Array {
+  const value = { level: LEVEL_WARNING, message, time: Math.floor(Date.now() / 1000), ...(replyId === undefined ? {} : { replyId }) };
+  return encodeFromRadio({ payloadVariant: { case: "clientNotification", value } });
 }

@@ -11,11 +11,12 @@ import { encodeFrame } from "../protocol/frames.js";
 import type { Radio, RadioEvents, RadioStatus } from "../radio/link.js";
 import type { HandshakeCache, RadioFrame, SharedRadio, TapEvents } from "../radio/shared.js";
 import { ClientActions, type KeyFiller } from "./actions.js";
-import { filledNode, radioNodes, type DirectoryKeys, type RadioNodes } from "./nodes.js";
-import { DEFAULT_QUEUE, type QueueFigures } from "./replies.js";
+import { radioNodes, type DirectoryKeys, type RadioNodes } from "./nodes.js";
+import { DEFAULT_QUEUE, clientNotification, type QueueFigures } from "./replies.js";
 import { classifyRequest } from "./requests.js";
 import { ApiSession, type SessionHost, type SessionOptions } from "./session.js";
 import { forClients } from "./secrets.js";
+import { NodeUpdates } from "./updates.js";
 import { ClientView } from "./view.js";
 
 export interface ApiServerOptions {
@@ -48,6 +49,21 @@ export interface ApiServerEvents {
 
 const SESSION_DEFAULTS: SessionOptions = { maxQueuedBytes: 4 * 1024 * 1024, maxHeld: 32, waitMs: 60_000 };
 
+/** How long a refused client has to read why before its socket is destroyed. */
+const REFUSAL_LINGER_MS = 2_000;
+
+/**
+ * Tells a client why it is not served, then closes: a bare close reads as a network error
+ * ("Bad file descriptor" in the Python library), a notification is shown for what it is.
+ */
+function refuse(socket: Socket, message: string): void {
+  socket.on("error", () => undefined);
+  const timer = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  socket.end(encodeFrame(clientNotification(message)));
+}
+
 export class ApiServer extends EventEmitter<ApiServerEvents> {
   private server: Server | null = null;
   private readonly sessions = new Set<ApiSession>();
@@ -61,8 +77,7 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
   private readonly actions: ClientActions;
   private readonly sessionOptions: SessionOptions;
   private readonly host: SessionHost;
-  /** Per client: the directory keys sent since its handshake (its view.filled says what came with it). */
-  private readonly sent = new WeakMap<ApiSession, { view: ClientView; keys: Map<number, string> }>();
+  private readonly updates: NodeUpdates;
   private bound = { host: "", port: 0 };
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -76,6 +91,15 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
       act: (session, request, payload) => this.actions.act(session, request, payload),
       closed: (session, reason) => this.onClosed(session, reason),
     };
+    this.updates = new NodeUpdates({
+      keys: opts.keys,
+      directoryNodes: opts.directoryNodes,
+      sessions: () => this.sessions,
+      cache: () => this.liveCache(),
+      index: (cache) => this.radioIndex(cache),
+      view: () => this.view(),
+      log: this.log,
+    });
   }
 
   /** host:port listened on (the real port when 0 was asked). */
@@ -117,7 +141,7 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
       listen<TapEvents>(radio.tap, { frame: (frame) => guard("passing a frame on", () => this.fanOut(frame)), cache: () => guard("a cache update", () => this.onCache()) }),
       listen<RadioEvents>(radio, { status: (status) => guard("a radio status", () => this.onStatus(status)) }),
       listen<DirectoryEvents>(changes, {
-        nodeChanged: (_view, record) => guard("sending a new key", () => this.onKeyChange(record.num)),
+        nodeChanged: (_view, record) => guard("sending a new key", () => this.onDirectoryChange(record.num)),
         nodeRemoved: () => (this.current = null),
       }),
     ];
@@ -152,7 +176,7 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
     const cache = this.liveCache();
     if (cache === null) return null;
     if (this.current?.cache !== cache) {
-      this.current = new ClientView(cache, this.radioIndex(cache), this.opts.keys, { admin: this.opts.admin, directoryNodes: this.opts.directoryNodes });
+      this.current = new ClientView(cache, this.radioIndex(cache), this.opts.keys, { admin: this.opts.admin, directoryNodes: this.opts.directoryNodes }, this.updates.live);
     }
     return this.current;
   }
@@ -160,8 +184,9 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
   private onConnection(socket: Socket): void {
     const address = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
     if (!this.server || this.sessions.size >= this.opts.maxClients) {
-      this.log.warn({ client: address }, `refused API client ${address}: ${this.opts.maxClients} clients already (api_server.max_clients)`);
-      socket.destroy();
+      const why = this.server ? `${this.opts.maxClients} clients already (api_server.max_clients)` : "the bridge is stopping";
+      this.log.warn({ client: address }, `refused API client ${address}: ${why}`);
+      refuse(socket, `meshtastic-keysync refused this connection: ${why}`);
       return;
     }
     const session = new ApiSession(socket, address, this.host, this.sessionOptions);
@@ -186,12 +211,16 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
     if (payload === null) return;
     const framed = encodeFrame(payload);
     for (const session of this.sessions) session.deliver(framed);
+    // After the clients had the frame: a NodeInfo the radio did not take as heard is corrected.
+    if (this.updates.passedOn(frame)) this.current = null;
   }
 
   private onCache(): void {
     this.current = null;
+    this.updates.cacheChanged(this.liveCache());
     this.actions.radioReread();
     this.serveWaiting();
+    this.updates.catchUp();
   }
 
   private onStatus(status: RadioStatus): void {
@@ -209,24 +238,9 @@ export class ApiServer extends EventEmitter<ApiServerEvents> {
     for (const session of this.sessions) session.serveWaiting();
   }
 
-  /**
-   * A node's directory entry changed: a key the clients lack may have become shareable. A
-   * sync changes thousands of entries at once, so this reads an index and builds nothing.
-   */
-  private onKeyChange(num: number): void {
+  /** A node's directory entry changed: a key the clients lack may have become shareable. */
+  private onDirectoryChange(num: number): void {
     this.current = null;
-    const cache = this.liveCache();
-    if (cache === null || ![...this.sessions].some((s) => s.state === "ready")) return;
-    const fill = filledNode(num, this.radioIndex(cache), this.opts.keys, this.opts.directoryNodes, cache.myNodeNum);
-    if (!fill) return;
-    let framed: Buffer | null = null;
-    for (const session of this.sessions) {
-      if (session.state !== "ready" || !session.view) continue;
-      let sent = this.sent.get(session);
-      if (!sent || sent.view !== session.view) this.sent.set(session, (sent = { view: session.view, keys: new Map() }));
-      if ((sent.keys.get(num) ?? session.view.filled.get(num)) === fill.fingerprint) continue;
-      sent.keys.set(num, fill.fingerprint);
-      session.deliver((framed ??= encodeFrame(fill.payload)));
-    }
+    this.updates.directoryChanged(num);
   }
 }

@@ -3,7 +3,8 @@
 // dropped alone; nothing it does reaches the radio link except through the server's host.
 import type { Socket } from "node:net";
 import { FrameDecoder, MAGIC_2, encodeFrame } from "../protocol/frames.js";
-import { decodeToRadio, type ToRadio } from "../protocol/messages.js";
+import { NONCE_ONLY_CONFIG, decodeToRadio, type ToRadio } from "../protocol/messages.js";
+import { KnownNodes } from "./known.js";
 import type { ClientRequest } from "./requests.js";
 import type { ClientView } from "./view.js";
 
@@ -32,6 +33,8 @@ export class ApiSession {
   readonly connectedAt = Date.now();
   /** What this client's last handshake was served from. */
   view: ClientView | null = null;
+  /** The nodes this client has, as it was last sent them; null until a handshake gave it nodes. */
+  known: KnownNodes | null = null;
   private readonly decoder: FrameDecoder;
   private held: Buffer[] = [];
   private waitingNonce: number | null = null;
@@ -137,6 +140,8 @@ export class ApiSession {
       return;
     }
     this.view = view;
+    // A configuration-only handshake (69420) gives no nodes: what the client had stays.
+    if (nonce !== NONCE_ONLY_CONFIG) this.known = new KnownNodes(view.identities);
     this.waitingNonce = null;
     if (this.waitTimer) clearTimeout(this.waitTimer);
     this.waitTimer = null;

@@ -2,7 +2,7 @@
 // the directory and shared by all: the handshake's parts already framed, so a handshake is
 // a copy from memory and a config_complete_id with the client's nonce. Pure.
 import { encodeFrame } from "../protocol/frames.js";
-import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES } from "../protocol/messages.js";
+import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, type User } from "../protocol/messages.js";
 import type { HandshakeCache, RadioFrame } from "../radio/shared.js";
 import { servedNodes, type DirectoryKeys, type RadioNodes } from "./nodes.js";
 import { configComplete } from "./replies.js";
@@ -21,8 +21,8 @@ function framed(payloads: Iterable<Uint8Array>): Buffer {
 }
 
 export class ClientView {
-  /** Directory keys served for nodes whose radio entry has none. */
-  readonly filled: Map<number, string>;
+  /** Every node this view serves, by number: what a client has of each once it handshook from it. */
+  readonly identities: ReadonlyMap<number, string>;
   private readonly head: Uint8Array[];
   private readonly own: Uint8Array | null;
   private readonly nodes: Uint8Array[];
@@ -35,15 +35,17 @@ export class ClientView {
     readonly radio: RadioNodes,
     keys: DirectoryKeys,
     options: ViewOptions,
+    /** Users the radio took from live NodeInfos since its last re-read. */
+    live?: ReadonlyMap<number, User>,
   ) {
     const clean = (frames: readonly RadioFrame[]): Uint8Array[] =>
       options.admin ? frames.map((f) => f.bytes) : frames.map(forClients).filter((b): b is Uint8Array => b !== null);
     this.head = clean(cache.head);
     this.own = cache.own?.bytes ?? null;
     this.tail = clean(cache.tail);
-    const served = servedNodes(cache, this.radio, keys, options.directoryNodes);
+    const served = servedNodes(cache, this.radio, keys, options.directoryNodes, live);
     this.nodes = served.payloads;
-    this.filled = served.filled;
+    this.identities = served.identities;
   }
 
   /**

@@ -1,7 +1,8 @@
 // Safe by default: with api_server.admin false a client's add_contact is absorbed (answered as
 // the radio would; the push policy decides what reaches the radio), admin reads pass, admin
-// writes are refused with a routing error and a warning naming the client. With admin true
-// they pass through, the private key too, and a write makes the bridge re-read the config.
+// writes are refused with a routing error, a clientNotification the client can show and a
+// warning naming the client. With admin true they pass through, the private key too, and a
+// write makes the bridge re-read the config.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { RoutingError, wantConfig } from "../../../src/protocol/messages.js";
@@ -51,6 +52,14 @@ describe("admin messages from API clients", () => {
     await ready(client);
     client.send(admin(own, 902, setOwner));
     expect(await answer(client, 902)).toBe(RoutingError.NOT_AUTHORIZED);
+    // What the apps and the Python CLI show: a warning naming what was refused and the setting that allows it.
+    const at = await client.waitFor((f) => f.payloadVariant.case === "clientNotification", 0, "the notification");
+    const told = client.frames[at]?.payloadVariant;
+    expect(told?.case === "clientNotification" && told.value).toMatchObject({ level: 30, replyId: 902 });
+    expect(told?.case === "clientNotification" && told.value.message).toBe(
+      "meshtastic-keysync refused admin setOwner: this API server passes no admin writes (api_server.admin is false; set it to true to allow them)",
+    );
+    expect(client.frames.filter((f) => f.payloadVariant.case === "clientNotification")).toHaveLength(1);
     const address = `${client.socket.localAddress}:${client.socket.localPort}`;
     expect(rig.log.find("warn", "refused admin setOwner")).toEqual([expect.objectContaining({ obj: { client: address, refused: "admin setOwner" } })]);
     client.send(admin(own, 903, getOwner));

@@ -55,12 +55,15 @@ describe("API clients that misbehave", () => {
     expect(rig.sim.stats.framesRefused).toBe(0);
   });
 
-  it("refuses a client beyond max_clients", async () => {
+  it("refuses a client beyond max_clients, telling it why in a clientNotification before closing", async () => {
     const rig = await startApiRig({ server: { maxClients: 2 } });
     const [a, b] = [await rig.raw(), await rig.raw()];
     const third = await rig.raw();
     await third.waitClosed();
     expect(rig.log.find("warn", "api_server.max_clients")).toHaveLength(1);
+    expect(kinds(third.frames)).toEqual(["clientNotification"]);
+    const told = third.frames[0]?.payloadVariant;
+    expect(told?.case === "clientNotification" && told.value).toMatchObject({ level: 30, message: "meshtastic-keysync refused this connection: 2 clients already (api_server.max_clients)" });
     await ready(a);
     await ready(b);
     expect(rig.server.clients).toHaveLength(2);

@@ -22,6 +22,7 @@ import { RadioWatch } from "./radio-watch.js";
 import type { SettingsSaver } from "./runtime-settings.js";
 import { SyncScheduler, type SyncReason } from "./scheduler.js";
 import { buildStats, type SyncCounters, type SyncStats } from "./stats.js";
+import { FirstSync, firstSyncEvent } from "./first-sync.js";
 
 export type { RadioStatus } from "../radio/link.js";
 
@@ -87,6 +88,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   /** The send queue's length changes with every packet: its figure goes out at most once a second. */
   private readonly queueFigure: Coalescer;
   private readonly emptied: EmptiedReaction;
+  private readonly firstSync = new FirstSync();
 
   constructor(private readonly opts: KeySyncOptions) {
     super();
@@ -269,10 +271,13 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const ownNum = dump.own?.num ?? this.opts.radio.info?.myNodeNum ?? null;
     const inRadioBefore = this.emptied.before(reading, ownNum);
     const observations = observeDump(dump, reading);
-    const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange)) : null;
+    const fresh = observations !== null && this.firstSync.claim(this.opts.directory.size);
+    const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange, { keyAdded: !fresh })) : null;
     if (reading === "listed") this.radioNodes = afterDump(this.radioNodes, dump);
     if (reading === "emptied") this.radioNodes = afterEmptied(this.radioNodes, dump);
     this.lastAnnounced = counts ? this.opts.directory.lastChangeAnnounced() : Promise.resolve();
+    // After the nodes it brought are announced, like the key_added it stands for.
+    if (fresh && counts) void this.lastAnnounced.then(() => this.emit("event", firstSyncEvent(counts)));
     const { checked, added, updated } = counts ?? { checked: 0, added: 0, updated: 0 };
     const result: SyncResult = { checked, added, updated, duration_ms: Math.round(durationMs) };
     this.counters.syncCount += 1;

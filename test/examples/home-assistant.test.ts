@@ -25,7 +25,7 @@ const load = (file: string): unknown => parse(read(file), { customTags: [inputTa
 const CONTRACT_EVENT_TYPES = [
   "key_added", "key_changed", "key_missing", "key_mismatch", "weak_key", "duplicate_key", "remote_lacks_our_key",
   "radio_slot_taken", "sync_failed", "key_conflict", "radio_key_stale", "bridge_conflict",
-  "radio_nodedb_emptied",
+  "radio_nodedb_emptied", "first_sync",
 ];
 
 /** Home Assistant's slugify for entity ids (util/__init__.py: unidecode, lower case, `_` for the rest). */

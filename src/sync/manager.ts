@@ -89,6 +89,8 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private readonly queueFigure: Coalescer;
   private readonly emptied: EmptiedReaction;
   private readonly firstSync = new FirstSync();
+  /** "Sync now" failed since the radio went away: its failure stays last_error until the radio is back. */
+  private failedWhileAway = false;
 
   constructor(private readonly opts: KeySyncOptions) {
     super();
@@ -166,7 +168,10 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     // Refused before any sync ran (the radio is away): a failed sync all the same, which the
     // user sees as sync_failed and in stats, not only in the command's response.
     return this.scheduler.force().catch((err: unknown) => {
-      if (err instanceof RadioNotReadyError) this.syncFailed("forced", err.message);
+      if (err instanceof RadioNotReadyError) {
+        this.failedWhileAway = true;
+        this.syncFailed("forced", err.message);
+      }
       throw err;
     });
   }
@@ -258,8 +263,11 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private onStatus(status: RadioStatus): void {
     if (status.state !== "connected") this.scheduler.setReady(false);
     this.emit("radio", status);
-    // No sync can run while the radio is away: stats say why (a sync clears it).
-    if (status.state === "disconnected" && status.reason !== "stopped" && status.reason !== "not started") {
+    if (status.state === "connected") this.failedWhileAway = false;
+    // No sync can run while the radio is away: stats say why (a sync clears it). A sync that
+    // failed during this outage stays the last error: the reconnect loop's next disconnect
+    // would otherwise replace what the user asked for ("Sync now") with the outage's reason.
+    if (status.state === "disconnected" && status.reason !== "stopped" && status.reason !== "not started" && !this.failedWhileAway) {
       this.reportError(`radio disconnected: ${status.reason}`);
     }
   }

@@ -295,6 +295,24 @@ describe("next_sync in the figures of each sync", () => {
   });
 });
 
+describe("Sync now with the radio away", () => {
+  it("keeps the sync failure as last_error through the reconnect loop's next disconnects, until the radio is back", async () => {
+    const { radio, manager, stats } = setup();
+    radio.deliver(handshake());
+    radio.setStatus({ state: "disconnected", reason: "ECONNRESET" });
+    expect(manager.stats().last_error).toBe("radio disconnected: ECONNRESET");
+    await expect(manager.sync()).rejects.toThrow(/not connected/);
+    expect(stats.at(-1)?.last_error).toBe("the radio is not connected");
+    radio.setStatus({ state: "connecting" });
+    radio.setStatus({ state: "disconnected", reason: "ECONNREFUSED" });
+    expect(manager.stats().last_error).toBe("the radio is not connected");
+    // Back, and away again: the new outage is the news.
+    radio.deliver(handshake());
+    radio.setStatus({ state: "disconnected", reason: "ETIMEDOUT" });
+    expect(manager.stats().last_error).toBe("radio disconnected: ETIMEDOUT");
+  });
+});
+
 describe("a fresh directory's first sync", () => {
   it("is one first_sync with its counts instead of a key_added per node; a key learned later is a key_added", async () => {
     const { radio, manager, directory, events } = setup();

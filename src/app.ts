@@ -118,7 +118,7 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
     settings: settings.effective,
     api_server: api ? { address: api.address, clients: api.clients } : null,
   });
-  const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory) : null;
+  const ha = config.homeassistant.enabled ? homeAssistant(config, client, directory, radioNodeId, log.child({ part: "homeassistant" })) : null;
   const bridge = new MqttBridge({ client, topics: bridgeTopics(config.mqtt.base_topic), engine, directory, homeAssistant: ha, info, log: log.child({ part: "bridge" }) });
   const sharing = config.share.enabled
     ? new KeySharing({ client, directory, topic: config.share.topic, gateway: config.mqtt.base_topic, trust: config.share.trust, keyChange: config.sync.key_change, log: log.child({ part: "share" }) })
@@ -259,7 +259,7 @@ function apiServer(config: Config, radio: MeshtasticRadio, directory: KeyDirecto
   });
 }
 
-function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyDirectory): HomeAssistantDiscovery {
+function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyDirectory, ownNode: () => string | null, log: Logger): HomeAssistantDiscovery {
   const ha = config.homeassistant;
   return new HomeAssistantDiscovery(client, directory, {
     base: config.mqtt.base_topic,
@@ -269,5 +269,7 @@ function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyD
     nodeEntities: ha.node_entities,
     watch: ha.watch,
     push: config.push.enabled,
+    ownNode,
+    log,
   });
 }

@@ -7,6 +7,7 @@ import { listen } from "../lifecycle.js";
 import { silentLog, type LogPort } from "../log-port.js";
 import type { BridgeMqttClient, ClientEvents } from "../mqtt/client.js";
 import { handleRequest } from "../mqtt/commands.js";
+import { lastCommandOf } from "../mqtt/last-command.js";
 import { parseRequestTopic, type BridgeTopics } from "../mqtt/topics.js";
 import type { Engine } from "../sync/engine.js";
 import { CommandRefused } from "../sync/errors.js";
@@ -39,12 +40,20 @@ export class MqttBridge {
     const publishEvent = (event: BridgeEvent): void => void client.publish(topics.bridgeEvent, event);
     this.unlisten = [
       listen<ManagerEvents>(engine.manager, {
-        stats: (stats) => this.publishStats(stats),
+        stats: (stats) => {
+          this.publishStats(stats);
+          // Once a sync is in (and announced): watch entries it did not bring are named in the log.
+          if (stats.sync_count > 0) homeAssistant?.reportUnknownWatch();
+        },
         event: publishEvent,
         radio: (status) => client.publishRetained(topics.radioState, status),
         // The handshake tells us the radio's node number and firmware: bridge/info shows them
         // (Home Assistant's discovery does not, so it is not sent a second time).
-        handshake: () => client.publishRetained(topics.bridgeInfo, this.opts.info()),
+        // The own node is known now: it gets no push button, other nodes' buttons are offered.
+        handshake: () => {
+          client.publishRetained(topics.bridgeInfo, this.opts.info());
+          homeAssistant?.radioIdentified();
+        },
         settings: () => client.publishRetained(topics.bridgeInfo, this.opts.info()),
       }),
       listen<DirectoryEvents>(directory, {
@@ -110,5 +119,6 @@ export class MqttBridge {
       },
     });
     this.opts.client.publish(this.opts.topics.response(command), response);
+    this.opts.client.publishRetained(this.opts.topics.lastCommand, lastCommandOf(command, payload, response));
   }
 }

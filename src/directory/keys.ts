@@ -29,6 +29,11 @@ export interface DirectoryEvents {
   listenerError: [Error];
 }
 
+export interface IngestOptions {
+  /** false: no key_added events (a fresh directory's first sync is announced as one summary by the engine). */
+  keyAdded?: boolean;
+}
+
 /** Where changes go before they are announced: KeyStore satisfies it. */
 export interface ChangeJournal {
   /** Resolves once the nodes' current state is durable. `urgent`: it will be announced. */
@@ -166,7 +171,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
    * the counts for the sync's own figures. A "nodedb" batch is one complete dump: nodes it
    * does not list are no longer in the radio (in_radio false), though the directory keeps them.
    */
-  ingest(observations: readonly Observation[], source: Exclude<KeySource, "store">, policy: KeyPolicy): MergeCounts {
+  ingest(observations: readonly Observation[], source: Exclude<KeySource, "store">, policy: KeyPolicy, options: IngestOptions = {}): MergeCounts {
     const result = mergeObservations(this, observations, source, policy, this.options.now());
     this.keyTotals.added += result.counts.added;
     this.keyTotals.updated += result.counts.updated;
@@ -179,7 +184,8 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
         if (next !== record) updates.push({ num: record.num, next });
       }
     }
-    this.commit(updates, result.events, true);
+    const events = options.keyAdded === false ? result.events.filter((e) => e.type !== "key_added") : result.events;
+    this.commit(updates, events, true);
     return result.counts;
   }
 

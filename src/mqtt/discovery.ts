@@ -29,7 +29,7 @@ export {
 } from "./node-discovery.js";
 
 export type Component = "sensor" | "binary_sensor" | "button" | "number" | "switch" | "event";
-type StateSource = "syncStats" | "syncLast" | "radioState" | "bridgeEvent";
+type StateSource = "syncStats" | "syncLast" | "radioState" | "bridgeEvent" | "lastCommand";
 
 interface EntitySpec {
   component: Component;
@@ -46,13 +46,18 @@ interface EntitySpec {
   extra?: DiscoveryPayload;
 }
 
-const counter = (key: string, name: string, stateClass: string, icon: string): EntitySpec => ({
+/**
+ * A figure of sync/stats. `watched`: a figure users watch, without an entity category, so
+ * Home Assistant's auto-generated overview shows it (it leaves out categorised entities);
+ * the rest are diagnostic.
+ */
+const counter = (key: string, name: string, stateClass: string, icon: string, watched = false): EntitySpec => ({
   component: "sensor",
   key,
   name,
   state: "syncStats",
   field: key,
-  extra: { state_class: stateClass, entity_category: "diagnostic", icon },
+  extra: { state_class: stateClass, ...(watched ? {} : { entity_category: "diagnostic" }), icon },
 });
 
 // Sync totals restart from 0 with the bridge: total_increasing treats a drop as a reset.
@@ -60,11 +65,11 @@ const ENTITIES: readonly EntitySpec[] = [
   counter("sync_count", "Sync count", "total_increasing", "mdi:sync"),
   counter("keys_added", "Keys added", "total_increasing", "mdi:key-plus"),
   counter("keys_updated", "Keys updated", "total_increasing", "mdi:key-change"),
-  counter("nodes_with_key", "Nodes with key", "measurement", "mdi:key"),
-  counter("nodes_missing_key", "Nodes missing key", "measurement", "mdi:key-remove"),
-  counter("alerts", "Alerts", "measurement", "mdi:alert"),
+  counter("nodes_with_key", "Nodes with key", "measurement", "mdi:key", true),
+  counter("nodes_missing_key", "Nodes missing key", "measurement", "mdi:key-remove", true),
+  counter("alerts", "Alerts", "measurement", "mdi:alert", true),
   // NodeDB health: radio_nodes is null (HA: unknown) until the radio's first complete dump.
-  counter("radio_nodes", "Nodes in radio", "measurement", "mdi:radio-tower"),
+  counter("radio_nodes", "Nodes in radio", "measurement", "mdi:radio-tower", true),
   counter("nodes_only_in_directory", "Nodes only in directory", "measurement", "mdi:database-arrow-left"),
   counter("api_clients", "API clients", "measurement", "mdi:lan-connect"),
   // A timestamp sensor needs a parsable datetime: HA 2024.2 warns on "None" (it takes None
@@ -75,7 +80,7 @@ const ENTITIES: readonly EntitySpec[] = [
     name: "Last sync",
     state: "syncLast",
     field: "last_sync_iso",
-    extra: { device_class: "timestamp", entity_category: "diagnostic" },
+    extra: { device_class: "timestamp" },
   },
   {
     component: "sensor",
@@ -90,14 +95,25 @@ const ENTITIES: readonly EntitySpec[] = [
       entity_category: "diagnostic",
     },
   },
-  // HA refuses a state over 255 characters; null (no error) shows as "none".
+  // HA refuses a state over 255 characters. No error renders None, which HA's MQTT sensor
+  // reads as unknown (HA 2024.10 on; earlier versions show the text "None").
   {
     component: "sensor",
     key: "last_error",
     name: "Last error",
     state: "syncStats",
-    template: "{{ (value_json.last_error or 'none')[:255] }}",
+    template: "{{ value_json.last_error[:255] if value_json.last_error else None }}",
     extra: { entity_category: "diagnostic", icon: "mdi:alert-circle-outline" },
+  },
+  // Every request's result (bridge/last_command): a refusal HA would otherwise never show
+  // (a number snapping back, a button doing nothing). Its attributes are the whole payload.
+  {
+    component: "sensor",
+    key: "last_command",
+    name: "Last command",
+    state: "lastCommand",
+    field: "status",
+    extra: { json_attributes: true, entity_category: "diagnostic", icon: "mdi:console-line" },
   },
   {
     component: "binary_sensor",
@@ -134,6 +150,9 @@ const ENTITIES: readonly EntitySpec[] = [
       max: INTERVAL.max,
       step: INTERVAL.step,
       mode: "box",
+      // HA (2024.2 at least) does not enforce step: a fraction typed into the box would be
+      // refused by the interval command, so it is rounded to whole seconds first.
+      command_template: "{{ value | round(0) | int }}",
       unit_of_measurement: "s",
       device_class: "duration",
       entity_category: "config",
@@ -170,7 +189,9 @@ export function buildDiscovery(opts: DiscoveryOptions): DiscoveryMessage[] {
     const template = spec.template ?? (spec.field === undefined ? undefined : `{{ value_json.${spec.field} }}`);
     if (template !== undefined) payload.value_template = template;
     if (spec.command !== undefined) payload.command_topic = t.request(spec.command);
-    Object.assign(payload, spec.extra, common);
+    const { json_attributes: attributes, ...extra } = spec.extra ?? {};
+    if (attributes === true && spec.state !== undefined) payload.json_attributes_topic = t[spec.state];
+    Object.assign(payload, extra, common);
     return { topic: discoveryTopic(opts.prefix, spec.component, id, spec.key), payload };
   });
 }

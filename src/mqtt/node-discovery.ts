@@ -10,6 +10,11 @@ export type NodeEntitiesMode = "none" | "watched" | "all";
 export interface NodeEntityInfo {
   id: string;
   long_name?: string | null;
+  /**
+   * The node may get a "Push key to radio" button (with push.enabled): it has a key, and it
+   * is not the radio's own node. Default false.
+   */
+  pushable?: boolean;
 }
 
 /** One kind of per-node entity. `suffix` follows `node_<8 hex>` in object and unique id; never change one. */
@@ -17,10 +22,32 @@ interface NodeEntitySpec {
   component: "binary_sensor" | "sensor" | "button";
   suffix: string;
   name: string;
-  /** Only with push.enabled. */
+  /** Only with push.enabled, and only for a pushable node. */
   push?: true;
   fields: (id: string, t: ReturnType<typeof bridgeTopics>) => DiscoveryPayload;
 }
+
+/**
+ * Availability from the node's own status on top of the bridge's: `when` is a condition on
+ * value_json (nodes/<id>). The retained clear (no value_json) makes the entity unavailable.
+ */
+function availableWhen(id: string, t: ReturnType<typeof bridgeTopics>, when: string): DiscoveryPayload {
+  return {
+    availability: [
+      { topic: t.bridgeState, value_template: "{{ value_json.state }}" },
+      { topic: t.node(id), value_template: `{{ 'online' if value_json is defined and ${when} else 'offline' }}` },
+    ],
+    availability_mode: "all",
+  };
+}
+
+// What the node commands accept (mqtt/commands.ts nodeCommand): {"id": "!xxxxxxxx"}.
+const nodeButton = (command: string, icon: string, when: string) => (id: string, t: ReturnType<typeof bridgeTopics>) => ({
+  command_topic: t.request(command),
+  payload_press: JSON.stringify({ id }),
+  icon,
+  ...availableWhen(id, t, when),
+});
 
 // A retained clear of nodes/<id> can reach an entity Home Assistant is still removing (it
 // unsubscribes asynchronously after the discovery clear): every template tolerates the empty
@@ -35,8 +62,8 @@ const NODE_ENTITIES: readonly NodeEntitySpec[] = [
       value_template: "{{ ('OFF' if value_json.status == 'ok' else 'ON') if value_json is defined else '' }}",
       json_attributes_topic: t.node(id),
       json_attributes_template: "{{ value_json | to_json if value_json is defined else '{}' }}",
+      // No icon: the problem class's own on/off icons say which state it is in.
       device_class: "problem",
-      icon: "mdi:key-wireless",
     }),
   },
   {
@@ -45,7 +72,8 @@ const NODE_ENTITIES: readonly NodeEntitySpec[] = [
     name: "Key fingerprint",
     fields: (id, t) => ({
       state_topic: t.node(id),
-      value_template: "{{ value_json.key_fingerprint if value_json is defined and value_json.key_fingerprint else 'none' }}",
+      // None: HA's MQTT sensor reads it as unknown (HA 2024.10 on; earlier ones show "None").
+      value_template: "{{ value_json.key_fingerprint if value_json is defined and value_json.key_fingerprint else None }}",
       entity_category: "diagnostic",
       icon: "mdi:fingerprint",
     }),
@@ -55,8 +83,22 @@ const NODE_ENTITIES: readonly NodeEntitySpec[] = [
     suffix: "_push",
     name: "Push key to radio",
     push: true,
-    // What the push command accepts (mqtt/commands.ts nodeCommand): {"id": "!xxxxxxxx"}.
-    fields: (id, t) => ({ command_topic: t.request("push"), payload_press: JSON.stringify({ id }), icon: "mdi:key-arrow-right" }),
+    // The push policy refuses a changed node's key until accept_key or reject_key.
+    fields: nodeButton("push", "mdi:key-arrow-right", "value_json.has_key and value_json.status != 'changed'"),
+  },
+  // The answer to a key_changed alert, from Home Assistant: available while the node is
+  // `changed` (status shows weak and duplicate before changed: then the commands remain).
+  {
+    component: "button",
+    suffix: "_accept",
+    name: "Accept new key",
+    fields: nodeButton("accept_key", "mdi:key-chain", "value_json.status == 'changed'"),
+  },
+  {
+    component: "button",
+    suffix: "_reject",
+    name: "Reject new key",
+    fields: nodeButton("reject_key", "mdi:key-remove", "value_json.status == 'changed'"),
   },
 ];
 
@@ -79,6 +121,11 @@ export function nodeDiscoveryTopics(opts: Pick<DiscoveryOptions, "base" | "prefi
   return NODE_ENTITIES.map((e) => entityTopic(opts, e, id));
 }
 
+/** The push button's topic of a node. */
+export function nodePushTopic(opts: Pick<DiscoveryOptions, "base" | "prefix">, id: string): string {
+  return entityTopic(opts, NODE_ENTITIES.find((e) => e.push === true)!, id);
+}
+
 /** The problem sensor's topic: `<prefix>/binary_sensor/<device>/node_<8 hex>/config`. */
 export function nodeDiscoveryTopic(opts: Pick<DiscoveryOptions, "base" | "prefix">, id: string): string {
   return entityTopic(opts, NODE_ENTITIES[0]!, id);
@@ -86,12 +133,12 @@ export function nodeDiscoveryTopic(opts: Pick<DiscoveryOptions, "base" | "prefix
 
 /** A discovery object id of a node entity → the node id and whether it is a push button; null for others. */
 export function parseNodeObjectId(objectId: string): { id: string; push: boolean } | null {
-  const match = /^node_([0-9a-f]{8})(_fingerprint|_push)?$/.exec(objectId);
+  const match = /^node_([0-9a-f]{8})(_fingerprint|_push|_accept|_reject)?$/.exec(objectId);
   if (match === null) return null;
   return { id: `!${match[1]!}`, push: match[2] === "_push" };
 }
 
-/** The node's device and its entities (the push button only with `opts.push`). */
+/** The node's device and its entities (the push button only with `opts.push`, for a pushable node). */
 export function buildNodeDiscovery(opts: DiscoveryOptions, node: NodeEntityInfo): DiscoveryMessage[] {
   const t = bridgeTopics(opts.base);
   const id = canonical(node.id);
@@ -102,9 +149,10 @@ export function buildNodeDiscovery(opts: DiscoveryOptions, node: NodeEntityInfo)
     via_device: bridgeDeviceId(opts.base),
   };
   const common = commonFields(opts, t, device);
-  return NODE_ENTITIES.filter((e) => e.push !== true || opts.push === true).map((e) => ({
+  const push = opts.push === true && node.pushable === true;
+  return NODE_ENTITIES.filter((e) => e.push !== true || push).map((e) => ({
     topic: entityTopic(opts, e, id),
-    payload: { name: e.name, unique_id: `${deviceSlug(opts.base)}_${objectId(id, e)}`, ...e.fields(id, t), ...common },
+    payload: { name: e.name, unique_id: `${deviceSlug(opts.base)}_${objectId(id, e)}`, ...common, ...e.fields(id, t) },
   }));
 }
 

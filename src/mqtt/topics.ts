@@ -16,6 +16,8 @@ export interface BridgeTopics {
   readonly bridgeNodes: string;
   /** Retained: the nodes of bridgeNodes whose status needs attention. */
   readonly bridgeAlerts: string;
+  /** Retained: the last request's result (Home Assistant's "Last command" sensor). */
+  readonly lastCommand: string;
   /** Filter for every node's retained status: `<base>/nodes/+`. */
   readonly nodesFilter: string;
   /** Filter for every command request: `<base>/bridge/request/#`. */
@@ -62,6 +64,7 @@ export function bridgeTopics(base: string): BridgeTopics {
     bridgeHealth: `${base}/bridge/health`,
     bridgeNodes: `${base}/bridge/nodes`,
     bridgeAlerts: `${base}/bridge/alerts`,
+    lastCommand: `${base}/bridge/last_command`,
     nodesFilter: `${base}/nodes/+`,
     requestFilter: `${base}/bridge/request/#`,
     node: (id) => `${base}/nodes/${id}`,

@@ -49,6 +49,12 @@ export interface RadioNodeDbEmptiedEvent {
   data: { radio_nodes: number; known: number; refill: boolean };
 }
 
+/** A fresh directory's first sync, once, instead of one key_added per node. */
+export interface FirstSyncEvent {
+  type: "first_sync";
+  data: { checked: number; added: number };
+}
+
 /** Another live bridge instance publishes `online` on our base topic (the MQTT client sees it). */
 export interface BridgeConflictEvent {
   type: "bridge_conflict";
@@ -57,7 +63,7 @@ export interface BridgeConflictEvent {
 }
 
 /** The events the sync engine raises; the directory raises the KeyEvents, the MQTT side bridge_conflict. */
-export type EngineEvent = KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent | RadioNodeDbEmptiedEvent;
+export type EngineEvent = KeyMissingEvent | KeyMismatchEvent | RemoteLacksOurKeyEvent | RadioSlotTakenEvent | SyncFailedEvent | RadioNodeDbEmptiedEvent | FirstSyncEvent;
 export type BridgeEvent = KeyEvent | EngineEvent | BridgeConflictEvent;
 export type BridgeEventType = BridgeEvent["type"];
 
@@ -76,6 +82,7 @@ export const BRIDGE_EVENT_TYPES = [
   "radio_key_stale",
   "bridge_conflict",
   "radio_nodedb_emptied",
+  "first_sync",
 ] as const satisfies readonly BridgeEventType[];
 
 // Compile-time: an event type missing from the list (Home Assistant would refuse it) does

@@ -22,6 +22,7 @@ import { RadioWatch } from "./radio-watch.js";
 import type { SettingsSaver } from "./runtime-settings.js";
 import { SyncScheduler, type SyncReason } from "./scheduler.js";
 import { buildStats, type SyncCounters, type SyncStats } from "./stats.js";
+import { FirstSync, firstSyncEvent } from "./first-sync.js";
 
 export type { RadioStatus } from "../radio/link.js";
 
@@ -87,6 +88,9 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   /** The send queue's length changes with every packet: its figure goes out at most once a second. */
   private readonly queueFigure: Coalescer;
   private readonly emptied: EmptiedReaction;
+  private readonly firstSync = new FirstSync();
+  /** "Sync now" failed since the radio went away: its failure stays last_error until the radio is back. */
+  private failedWhileAway = false;
 
   constructor(private readonly opts: KeySyncOptions) {
     super();
@@ -164,7 +168,10 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     // Refused before any sync ran (the radio is away): a failed sync all the same, which the
     // user sees as sync_failed and in stats, not only in the command's response.
     return this.scheduler.force().catch((err: unknown) => {
-      if (err instanceof RadioNotReadyError) this.syncFailed("forced", err.message);
+      if (err instanceof RadioNotReadyError) {
+        this.failedWhileAway = true;
+        this.syncFailed("forced", err.message);
+      }
       throw err;
     });
   }
@@ -256,8 +263,11 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private onStatus(status: RadioStatus): void {
     if (status.state !== "connected") this.scheduler.setReady(false);
     this.emit("radio", status);
-    // No sync can run while the radio is away: stats say why (a sync clears it).
-    if (status.state === "disconnected" && status.reason !== "stopped" && status.reason !== "not started") {
+    if (status.state === "connected") this.failedWhileAway = false;
+    // No sync can run while the radio is away: stats say why (a sync clears it). A sync that
+    // failed during this outage stays the last error: the reconnect loop's next disconnect
+    // would otherwise replace what the user asked for ("Sync now") with the outage's reason.
+    if (status.state === "disconnected" && status.reason !== "stopped" && status.reason !== "not started" && !this.failedWhileAway) {
       this.reportError(`radio disconnected: ${status.reason}`);
     }
   }
@@ -269,10 +279,13 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const ownNum = dump.own?.num ?? this.opts.radio.info?.myNodeNum ?? null;
     const inRadioBefore = this.emptied.before(reading, ownNum);
     const observations = observeDump(dump, reading);
-    const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange)) : null;
+    const fresh = observations !== null && this.firstSync.claim(this.opts.directory.size);
+    const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange, { keyAdded: !fresh })) : null;
     if (reading === "listed") this.radioNodes = afterDump(this.radioNodes, dump);
     if (reading === "emptied") this.radioNodes = afterEmptied(this.radioNodes, dump);
     this.lastAnnounced = counts ? this.opts.directory.lastChangeAnnounced() : Promise.resolve();
+    // After the nodes it brought are announced, like the key_added it stands for.
+    if (fresh && counts) void this.lastAnnounced.then(() => this.emit("event", firstSyncEvent(counts)));
     const { checked, added, updated } = counts ?? { checked: 0, added: 0, updated: 0 };
     const result: SyncResult = { checked, added, updated, duration_ms: Math.round(durationMs) };
     this.counters.syncCount += 1;

@@ -58,7 +58,8 @@ describe("per-node entities", () => {
     await publishOnce(url, `${BASE}/bridge/request/forget`, node.id);
     await observer.next(`${BASE}/nodes/${node.id}`, (t) => t === "", mark);
     const clears = observer.messages.slice(mark).filter((m) => m.text === "").map((m) => m.topic);
-    expect(clears).toEqual([configTopic(node.id), fingerprintTopic, `${BASE}/nodes/${node.id}`]);
+    const button = (suffix: string) => `homeassistant/button/${BASE}/node_${node.id.slice(1)}_${suffix}/config`;
+    expect(clears).toEqual([configTopic(node.id), fingerprintTopic, button("accept"), button("reject"), `${BASE}/nodes/${node.id}`]);
   });
 
   it("push enabled: a push button per node; a leftover button is cleared once push is off", async () => {
@@ -71,7 +72,7 @@ describe("per-node entities", () => {
     running.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
     const store = { path: join(dir, "keys.json") };
     const first = await bridge(url, { node_entities: "all" }, { push: { enabled: true }, store });
-    const node = [...first.sim.nodes.values()][2]!;
+    const node = [...first.sim.nodes.values()].find((n) => n.publicKey !== null && n.num !== first.sim.ownNode.num)!;
     const buttonTopic = `homeassistant/button/${BASE}/node_${node.id.slice(1)}_push/config`;
     const button = json((await observer.next(buttonTopic)).text) as { payload_press: string; device: { via_device: string } };
     expect(button.payload_press).toBe(JSON.stringify({ id: node.id }));
@@ -82,6 +83,69 @@ describe("per-node entities", () => {
     const second = await bridge(url, { node_entities: "all" }, { store });
     expect((await observer.next(buttonTopic, (t) => t === "", mark)).text).toBe("");
     expect(second.logs.join("")).not.toContain("error");
+  });
+
+  it("push enabled: no push button for the radio's own node, nor for a node without a key", async () => {
+    const url = await broker();
+    const observer = await Observer.connect(url, ["homeassistant/button/#", `${BASE}/bridge/response/#`]);
+    running.push(() => observer.close());
+    const b = await bridge(url, { node_entities: "all" }, { push: { enabled: true } });
+    const pushTopic = (id: string) => `homeassistant/button/${BASE}/node_${id.slice(1)}_push/config`;
+    const nodes = [...b.sim.nodes.values()];
+    const keyed = nodes.filter((n) => n.publicKey !== null && n.num !== b.sim.ownNode.num);
+    for (const node of keyed) await observer.next(pushTopic(node.id));
+    // A barrier: the answer to a request follows everything the first sync made the bridge publish.
+    await publishOnce(url, `${BASE}/bridge/request/stats`, "");
+    await observer.next(`${BASE}/bridge/response/stats`);
+    const pushed = new Set(observer.messages.filter((m) => m.topic.endsWith("_push/config") && m.text.length > 0).map((m) => m.topic));
+    expect([...pushed].sort()).toEqual(keyed.map((n) => pushTopic(n.id)).sort());
+    expect(pushed).not.toContain(pushTopic(b.sim.ownNode.id));
+    expect(nodes.some((n) => n.publicKey === null)).toBe(true); // the sim has keyless nodes: they were left out
+  });
+
+  it("Accept new key, pressed through its discovery config on a changed node, does what accept_key does", async () => {
+    const url = await broker();
+    const observer = await Observer.connect(url, ["homeassistant/button/#", `${BASE}/nodes/#`, `${BASE}/bridge/response/#`, `${BASE}/bridge/last_command`]);
+    running.push(() => observer.close());
+    const b = await bridge(url, { node_entities: "all" });
+    const node = [...b.sim.nodes.values()].find((n) => n.publicKey !== null && n.num !== b.sim.ownNode.num)!;
+    const accept = json((await observer.next(`homeassistant/button/${BASE}/node_${node.id.slice(1)}_accept/config`)).text) as {
+      command_topic: string;
+      payload_press: string;
+    };
+    await observer.next(`${BASE}/nodes/${node.id}`);
+    let mark = observer.mark();
+    b.sim.reflashNode(node.num);
+    b.sim.deliverNodeInfo(node.num);
+    await observer.next(`${BASE}/nodes/${node.id}`, (t) => (json(t) as { status: string }).status === "changed", mark);
+    // The button's press, as Home Assistant sends it.
+    mark = observer.mark();
+    await publishOnce(url, accept.command_topic, accept.payload_press);
+    const response = json((await observer.next(`${BASE}/bridge/response/accept_key`, () => true, mark)).text) as { status: string; data: { status: string; id: string } };
+    expect(response).toMatchObject({ status: "ok", data: { id: node.id } });
+    expect(response.data.status).not.toBe("changed");
+    const view = json((await observer.next(`${BASE}/nodes/${node.id}`, () => true, mark)).text);
+    expect(view).toEqual(response.data);
+    expect(json((await observer.next(`${BASE}/bridge/last_command`, () => true, mark)).text)).toEqual({ status: "ok", command: "accept_key", node: node.id, error: null });
+    // Pressed again, the node is no longer changed: reject_key would refuse, and says so in Last command.
+    mark = observer.mark();
+    await publishOnce(url, `${BASE}/bridge/request/reject_key`, accept.payload_press);
+    const last = json((await observer.next(`${BASE}/bridge/last_command`, () => true, mark)).text) as { status: string; node: string; error: string };
+    expect(last).toMatchObject({ status: "error", command: "reject_key", node: node.id });
+    expect(last.error).toContain("no changed key");
+  });
+
+  it("watched: a watch entry the first sync did not bring is named in the log, once", async () => {
+    const url = await broker();
+    const observer = await Observer.connect(url, [`${BASE}/bridge/response/#`]);
+    running.push(() => observer.close());
+    const b = await bridge(url, { node_entities: "watched", watch: ["!0badbeef"] });
+    const line = await b.logged("!0badbeef is not in the key directory");
+    expect(json(line)).toMatchObject({ level: 40, id: "!0badbeef" }); // warn
+    // A second sync, answered: no second line.
+    await publishOnce(url, `${BASE}/bridge/request/sync`, "");
+    await observer.next(`${BASE}/bridge/response/sync`);
+    expect(b.logs.filter((l) => l.includes("!0badbeef is not in the key directory"))).toHaveLength(1);
   });
 
   it("watched: only the watched node; a leftover entity from an earlier run is cleared", async () => {

@@ -25,8 +25,20 @@ const load = (file: string): unknown => parse(read(file), { customTags: [inputTa
 const CONTRACT_EVENT_TYPES = [
   "key_added", "key_changed", "key_missing", "key_mismatch", "weak_key", "duplicate_key", "remote_lacks_our_key",
   "radio_slot_taken", "sync_failed", "key_conflict", "radio_key_stale", "bridge_conflict",
-  "radio_nodedb_emptied",
+  "radio_nodedb_emptied", "first_sync",
 ];
+
+/**
+ * Home Assistant's frontend on the logbook card's config (hui-logbook-card setConfig): up to
+ * 20241127.x (HA 2024.12) it requires `entities` and has no `target`; from 20241223.0 (HA
+ * 2025.1) it takes `target` or `entities`. null: the card loads.
+ */
+function logbookCardError(card: Record<string, unknown>, frontend: number): string | null {
+  const entities = card.entities;
+  const hasEntities = Array.isArray(entities) && entities.length > 0;
+  if (frontend < 20241223) return hasEntities ? null : "Entities must be specified";
+  return hasEntities || card.target !== undefined ? null : "Entities or target must be specified";
+}
 
 /** Home Assistant's slugify for entity ids (util/__init__.py: unidecode, lower case, `_` for the rest). */
 function slugify(text: string): string {
@@ -53,8 +65,14 @@ describe("the examples", () => {
     expect(bridgeDeviceName("meshtastic-keysync")).toBe("Meshtastic KeySync");
     expect(bridgeIds).toContain("button.meshtastic_keysync_sync_now");
     expect(bridgeIds).toContain("sensor.meshtastic_keysync_last_sync_duration");
-    const node = buildNodeDiscovery(opts, { id: "!a76f40da", long_name: "Gäste-Haus 1" }).map((m) => entityId(m));
-    expect(node).toEqual(["binary_sensor.gaste_haus_1_key_problem", "sensor.gaste_haus_1_key_fingerprint", "button.gaste_haus_1_push_key_to_radio"]);
+    const node = buildNodeDiscovery(opts, { id: "!a76f40da", long_name: "Gäste-Haus 1", pushable: true }).map((m) => entityId(m));
+    expect(node).toEqual([
+      "binary_sensor.gaste_haus_1_key_problem",
+      "sensor.gaste_haus_1_key_fingerprint",
+      "button.gaste_haus_1_push_key_to_radio",
+      "button.gaste_haus_1_accept_new_key",
+      "button.gaste_haus_1_reject_new_key",
+    ]);
   });
 
   it("the dashboard parses and names only entities the bridge or the example sensor announces", () => {
@@ -92,6 +110,43 @@ describe("the examples", () => {
     expect(lines).toEqual(["- **Hut** (!00000001): weak", "- **!00000002** (!00000002): changed", "… and 3 more."]);
     const none = realRender(card.content!, "", { state_attr: () => null }).trim();
     expect(none).toBe("Every node's key is fine.");
+  });
+
+  it("the dashboard's cards load on every Home Assistant version the README names (the frontend's rule per version)", () => {
+    const dashboard = load("dashboard.yaml") as { views: Array<{ cards: Array<Record<string, unknown>> }> };
+    const logbooks = dashboard.views[0]!.cards.filter((c) => c.type === "logbook");
+    expect(logbooks).toHaveLength(1);
+    // The README says "2024.2 or later": the oldest, the last before the change, the change.
+    for (const frontend of [20240207, 20241127, 20241223, 20250109]) {
+      for (const card of logbooks) expect(logbookCardError(card, frontend), String(frontend)).toBeNull();
+    }
+    // The rule itself: a target-only card fails before 20241223.0.
+    expect(logbookCardError({ type: "logbook", target: { entity_id: "event.x" } }, 20240207)).not.toBeNull();
+    expect(logbookCardError({ type: "logbook", target: { entity_id: "event.x" } }, 20241223)).toBeNull();
+    expect(read("README.md")).toContain("Home Assistant 2024.2 or later");
+  });
+
+  it("the blueprint renders cleanly when the event entity is unavailable or unknown, and its trigger ignores those states", () => {
+    const blueprint = load("blueprints/meshtastic_keysync_notify.yaml") as {
+      trigger: Array<{ not_to?: string[] }>;
+      variables: Record<string, unknown>;
+    };
+    expect(blueprint.trigger[0]!.not_to).toEqual(["unavailable", "unknown"]);
+    // HA logs a template warning for a value that is undefined: every variable must be defined
+    // on a state without the event's attributes (bridge stop: unavailable; HA start: unknown).
+    for (const state of ["unavailable", "unknown"]) {
+      const trigger = { from_state: { state: "on", attributes: {} }, to_state: { state, attributes: {} } };
+      let context: Record<string, unknown> = { trigger };
+      for (const name of ["kind", "data", "node_id"]) {
+        const template = blueprint.variables[name] as string;
+        const expression = /^\{\{(.*)\}\}$/s.exec(template.trim())![1]!;
+        expect(realRender(`{{ (${expression}) is defined }}`, "", context), `${name} on ${state}`).toBe("true");
+        const value = realRender(template, "", context);
+        context = { ...context, [name]: name === "data" ? {} : value };
+      }
+      expect(context.kind).toBe("");
+      expect(context.node_id).toBe("");
+    }
   });
 
   it("the blueprint notifies on the key events that want a human, from the bridge's event entity", () => {

@@ -38,7 +38,8 @@ async function rig(policy: "alert" | "pin") {
   const cost = (since: number): Record<string, number> => {
     const counts: Record<string, number> = {};
     for (const m of observer.messages.slice(since)) {
-      if (m.topic.includes("/bridge/request/") || m.topic.includes("/bridge/response/")) continue;
+      // A request's own traffic: the request, its response and its result for Home Assistant.
+      if (m.topic.includes("/bridge/request/") || m.topic.includes("/bridge/response/") || m.topic.endsWith("/bridge/last_command")) continue;
       const topic = m.topic.startsWith(`${BASE}/nodes/`) ? "nodes/<id>" : m.topic.startsWith(`${BASE}/bridge/event`) ? `event ${(json(m.text) as Event).type}` : m.topic.slice(BASE.length + 1);
       counts[topic] = (counts[topic] ?? 0) + 1;
     }

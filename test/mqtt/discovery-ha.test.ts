@@ -10,11 +10,12 @@ import { buildStats, lastSyncOf, type SyncStats } from "../../src/sync/stats.js"
 import { fakeHandlers, initialStats, sampleNode, sampleStats } from "./fakes.js";
 import { parseJinja } from "./jinja-real.js";
 import { DURATION_UNITS, ENTITY_CATEGORIES, HA_SCHEMA, NUMBER_MODES, STATE_CLASSES } from "./ha-schema.js";
-import { render } from "./jinja-lite.js";
+import { render, renderCommand } from "./jinja-lite.js";
+import { lastCommandOf } from "../../src/mqtt/last-command.js";
 
 const opts = { base: "mk", prefix: "homeassistant", version: "1.2.3", push: true };
 const t = bridgeTopics(opts.base);
-const nodeMessages = buildNodeDiscovery(opts, { id: "!a76f40da", long_name: "Base" });
+const nodeMessages = buildNodeDiscovery(opts, { id: "!a76f40da", long_name: "Base", pushable: true });
 const all: DiscoveryMessage[] = [...buildDiscovery(opts), ...nodeMessages];
 
 const component = (m: DiscoveryMessage) => parseDiscoveryTopic(opts.prefix, m.topic)?.component ?? "";
@@ -25,7 +26,7 @@ const byKey = (key: string) => {
 };
 
 // Every topic the bridge publishes (state) or subscribes to (commands), from topics.ts.
-const PUBLISHED = new Set([t.bridgeState, t.bridgeInfo, t.radioState, t.syncStats, t.syncLast, t.bridgeEvent, t.node("!a76f40da")]);
+const PUBLISHED = new Set([t.bridgeState, t.bridgeInfo, t.radioState, t.syncStats, t.syncLast, t.bridgeEvent, t.lastCommand, t.node("!a76f40da")]);
 const COMMAND_TOPICS = new Set(COMMANDS.map((c) => t.request(c)));
 
 // sync/stats as the real builder makes it: before the first sync (nulls), after one, failing.
@@ -55,6 +56,12 @@ const SAMPLES: Record<string, string[]> = {
     "",
   ],
   [t.bridgeState]: ['{"state":"online","instance":"3f2a9c01d4e7"}', '{"state":"offline","instance":"3f2a9c01d4e7"}'],
+  // bridge/last_command as the bridge builds it from a request and its response.
+  [t.lastCommand]: [
+    lastCommandOf("sync", Buffer.from("PRESS"), { status: "ok", data: {} }),
+    lastCommandOf("push", Buffer.from('{"id":"!A76F40DA"}'), { status: "error", error: "the radio's own node", data: {} }),
+    lastCommandOf("interval", Buffer.from("45.5"), { status: "error", error: "x".repeat(300), data: {} }),
+  ].map((p) => JSON.stringify(p)),
 };
 
 describe("discovery payloads against Home Assistant's schema", () => {
@@ -92,7 +99,18 @@ describe("discovery payloads against Home Assistant's schema", () => {
         if (payload[key] !== undefined) expect(PUBLISHED, `${topic} ${key}`).toContain(payload[key]);
       }
       if (payload.command_topic !== undefined) expect(COMMAND_TOPICS, topic).toContain(payload.command_topic);
-      for (const a of payload.availability as Array<{ topic: string }>) expect(a.topic).toBe(t.bridgeState);
+      // The bridge's state first; a node's buttons also follow the node's own state.
+      const [bridge, ...own] = payload.availability as Array<{ topic: string }>;
+      expect(bridge!.topic).toBe(t.bridgeState);
+      for (const a of own) expect(a.topic, topic).toBe(t.node("!a76f40da"));
+    }
+  });
+
+  it("renders every availability template to online or offline on every payload of its topic", () => {
+    for (const { topic, payload } of all) {
+      for (const a of payload.availability as Array<{ topic: string; value_template: string }>) {
+        for (const sample of SAMPLES[a.topic]!) expect(["online", "offline"], `${topic} on ${sample}`).toContain(render(a.value_template, sample));
+      }
     }
   });
 
@@ -212,8 +230,9 @@ describe("round trips through Home Assistant", () => {
   it("per-node sensors show the node's fingerprint and attributes, and survive the clear", () => {
     const fingerprint = byKey("node_a76f40da_fingerprint").value_template!;
     expect(render(fingerprint, JSON.stringify(sampleNode()))).toBe("0123456789abcdef");
-    expect(render(fingerprint, JSON.stringify(sampleNode({ key_fingerprint: null })))).toBe("none");
-    expect(render(fingerprint, "")).toBe("none");
+    // None: HA's MQTT sensor reads it as unknown.
+    expect(render(fingerprint, JSON.stringify(sampleNode({ key_fingerprint: null })))).toBe("None");
+    expect(render(fingerprint, "")).toBe("None");
     const attributes = byKey("node_a76f40da").json_attributes_template as string;
     expect(JSON.parse(render(attributes, JSON.stringify(sampleNode())))).toEqual(sampleNode());
     expect(render(attributes, "")).toBe("{}");
@@ -225,6 +244,51 @@ describe("round trips through Home Assistant", () => {
     const h = fakeHandlers();
     expect(await handleRequest("push", Buffer.from(button.payload_press as string), h)).toMatchObject({ status: "ok" });
     expect(h.calls).toEqual([["push", "!a76f40da", false]]);
+    // Available while the node has a key and no unsettled change (push refuses a changed key).
+    const [, node] = button.availability as Array<{ value_template: string }>;
+    expect(render(node!.value_template, JSON.stringify(sampleNode({ status: "ok" })))).toBe("online");
+    expect(render(node!.value_template, JSON.stringify(sampleNode({ status: "changed" })))).toBe("offline");
+    expect(render(node!.value_template, JSON.stringify(sampleNode({ status: "missing", has_key: false, key_fingerprint: null })))).toBe("offline");
+    expect(render(node!.value_template, "")).toBe("offline");
+  });
+
+  it("Accept / Reject new key press what accept_key / reject_key take, and are available only while the node is changed", async () => {
+    for (const [key, command, call] of [["node_a76f40da_accept", "accept_key", "acceptKey"], ["node_a76f40da_reject", "reject_key", "rejectKey"]] as const) {
+      const button = byKey(key);
+      expect(button.command_topic).toBe(t.request(command));
+      const h = fakeHandlers();
+      expect(await handleRequest(command, Buffer.from(button.payload_press as string), h)).toMatchObject({ status: "ok" });
+      expect(h.calls).toEqual([[call, "!a76f40da"]]);
+      expect(button.availability_mode).toBe("all");
+      const [bridge, node] = button.availability as Array<{ value_template: string }>;
+      expect(render(bridge!.value_template, '{"state":"online","instance":"x"}')).toBe("online");
+      for (const status of ["ok", "weak", "duplicate", "radio_stale", "missing"]) {
+        expect(render(node!.value_template, JSON.stringify(sampleNode({ status }))), status).toBe("offline");
+      }
+      expect(render(node!.value_template, JSON.stringify(sampleNode({ status: "changed" })))).toBe("online");
+      expect(render(node!.value_template, "")).toBe("offline");
+    }
+  });
+
+  it("the Last command sensor shows ok / error, with the command, node and error as attributes", () => {
+    const sensor = byKey("last_command");
+    expect(sensor).toMatchObject({ state_topic: t.lastCommand, json_attributes_topic: t.lastCommand, entity_category: "diagnostic" });
+    const [ok, refused] = SAMPLES[t.lastCommand]!;
+    expect(render(sensor.value_template!, ok!)).toBe("ok");
+    expect(render(sensor.value_template!, refused!)).toBe("error");
+    // No attributes template: HA takes the payload's keys as they are.
+    expect(JSON.parse(refused!)).toEqual({ status: "error", command: "push", node: "!a76f40da", error: "the radio's own node" });
+    expect(JSON.parse(ok!)).toEqual({ status: "ok", command: "sync", node: null, error: null });
+  });
+
+  it("the number sends whole seconds only: HA 2024.2 does not enforce step, so a fraction is rounded, never refused", async () => {
+    const n = byKey("interval");
+    const h = fakeHandlers();
+    for (const [typed, sent] of [[45.5, "46"], [600, "600"], [30.2, "30"], [86400, "86400"]] as const) {
+      const out = renderCommand(n.command_template as string, typed);
+      expect(out, String(typed)).toBe(sent);
+      expect(await handleRequest("interval", Buffer.from(out), h)).toMatchObject({ status: "ok" });
+    }
   });
 
   it("sensors render the published numbers; Last sync reads only what exists once there was a sync", () => {
@@ -235,15 +299,18 @@ describe("round trips through Home Assistant", () => {
     const lastError = byKey("last_error");
     expect(lastError).toMatchObject({ state_topic: t.syncStats, entity_category: "diagnostic" });
     expect(render(lastError.value_template!, JSON.stringify(sampleStats({ last_error: "the radio is not connected" })))).toBe("the radio is not connected");
-    expect(render(lastError.value_template!, JSON.stringify(initialStats()))).toBe("none");
+    expect(render(lastError.value_template!, JSON.stringify(initialStats()))).toBe("None");
     expect(render(byKey("last_duration").value_template!, JSON.stringify(sampleStats()))).toBe("830");
     expect(render(byKey("nodes_missing_key").value_template!, JSON.stringify(sampleStats()))).toBe("5");
   });
 
   it("the NodeDB health sensors show the radio's figures; Nodes in radio is unknown before the radio's first dump", () => {
     for (const key of ["radio_nodes", "nodes_only_in_directory"]) {
-      expect(byKey(key)).toMatchObject({ state_topic: t.syncStats, state_class: "measurement", entity_category: "diagnostic" });
+      expect(byKey(key)).toMatchObject({ state_topic: t.syncStats, state_class: "measurement" });
     }
+    // A figure users watch (HA's overview shows it); the other is technical.
+    expect(byKey("radio_nodes")).not.toHaveProperty("entity_category");
+    expect(byKey("nodes_only_in_directory").entity_category).toBe("diagnostic");
     expect(byKey("radio_nodes").name).toBe("Nodes in radio");
     expect(byKey("nodes_only_in_directory").name).toBe("Nodes only in directory");
     const after = built[2]!;

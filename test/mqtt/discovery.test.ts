@@ -33,6 +33,7 @@ describe("buildDiscovery", () => {
       "sensor/last_sync",
       "sensor/last_duration",
       "sensor/last_error",
+      "sensor/last_command",
       "binary_sensor/radio",
       "binary_sensor/alert",
       "button/sync",
@@ -73,11 +74,14 @@ describe("buildDiscovery", () => {
     expect(messages[0]?.payload.state_topic).toBe("home/mesh/sync/stats");
   });
 
-  it("marks sensors diagnostic, the numeric ones with a state class", () => {
+  it("leaves the figures users watch without a category (HA's overview shows them), the technical sensors diagnostic, the numeric ones with a state class", () => {
+    const watched = ["nodes_with_key", "nodes_missing_key", "alerts", "radio_nodes", "last_sync"];
     for (const m of buildDiscovery(opts).filter((x) => x.topic.includes("/sensor/"))) {
-      expect(m.payload.entity_category).toBe("diagnostic");
-      // A state class makes HA expect a number: never on the timestamp or the text sensor.
-      const text = m.payload.device_class === "timestamp" || m.topic.includes("/last_error/");
+      const key = parseDiscoveryTopic("homeassistant", m.topic)!.objectId;
+      if (watched.includes(key)) expect(m.payload, key).not.toHaveProperty("entity_category");
+      else expect(m.payload.entity_category, key).toBe("diagnostic");
+      // A state class makes HA expect a number: never on the timestamp or the text sensors.
+      const text = m.payload.device_class === "timestamp" || m.topic.includes("/last_error/") || m.topic.includes("/last_command/");
       if (text) expect(m.payload.state_class).toBeUndefined();
       else expect(m.payload.state_class).toBeDefined();
     }
@@ -85,13 +89,19 @@ describe("buildDiscovery", () => {
 });
 
 describe("per-node entities", () => {
-  it("builds a device per node holding its problem sensor and fingerprint sensor", () => {
+  it("builds a device per node holding its problem sensor, fingerprint sensor and accept / reject buttons", () => {
     const messages = buildNodeDiscovery(opts, { id: "!A76F40DA", long_name: "Base" });
     expect(messages.map((m) => m.topic)).toEqual([
       "homeassistant/binary_sensor/meshtastic-keysync/node_a76f40da/config",
       "homeassistant/sensor/meshtastic-keysync/node_a76f40da_fingerprint/config",
+      "homeassistant/button/meshtastic-keysync/node_a76f40da_accept/config",
+      "homeassistant/button/meshtastic-keysync/node_a76f40da_reject/config",
     ]);
-    const [problem, fingerprint] = messages;
+    const [problem, fingerprint, accept, reject] = messages;
+    // The problem class's own on/off icons show the state: no fixed icon over them.
+    expect(problem!.payload).not.toHaveProperty("icon");
+    expect(accept!.payload).toMatchObject({ name: "Accept new key", command_topic: "meshtastic-keysync/bridge/request/accept_key", payload_press: '{"id":"!a76f40da"}', availability_mode: "all" });
+    expect(reject!.payload).toMatchObject({ name: "Reject new key", command_topic: "meshtastic-keysync/bridge/request/reject_key", payload_press: '{"id":"!a76f40da"}', availability_mode: "all" });
     expect(problem!.topic).toBe(nodeDiscoveryTopic(opts, "!a76f40da"));
     expect(problem!.payload).toMatchObject({
       name: "Key problem",
@@ -111,17 +121,20 @@ describe("per-node entities", () => {
   });
 
   it("keeps the unique ids existing installs have, and gives the new entities their own", () => {
-    const ids = buildNodeDiscovery({ ...opts, push: true }, { id: "!a76f40da", long_name: "Base" }).map((m) => m.payload.unique_id);
+    const ids = buildNodeDiscovery({ ...opts, push: true }, { id: "!a76f40da", long_name: "Base", pushable: true }).map((m) => m.payload.unique_id);
     // The problem sensor's unique id predates the per-node device: never change it.
-    expect(ids).toEqual(["meshtastic-keysync_node_a76f40da", "meshtastic-keysync_node_a76f40da_fingerprint", "meshtastic-keysync_node_a76f40da_push"]);
+    expect(ids).toEqual(["meshtastic-keysync_node_a76f40da", "meshtastic-keysync_node_a76f40da_fingerprint", "meshtastic-keysync_node_a76f40da_push", "meshtastic-keysync_node_a76f40da_accept", "meshtastic-keysync_node_a76f40da_reject"]);
     expect(buildDiscovery(opts).map((m) => m.payload.unique_id)).toEqual(
-      ["sync_count", "keys_added", "keys_updated", "nodes_with_key", "nodes_missing_key", "alerts", "radio_nodes", "nodes_only_in_directory", "api_clients", "last_sync", "last_duration", "last_error", "radio", "alert", "sync", "interval", "enabled", "event"].map((k) => `meshtastic-keysync_${k}`),
+      ["sync_count", "keys_added", "keys_updated", "nodes_with_key", "nodes_missing_key", "alerts", "radio_nodes", "nodes_only_in_directory", "api_clients", "last_sync", "last_duration", "last_error", "last_command", "radio", "alert", "sync", "interval", "enabled", "event"].map((k) => `meshtastic-keysync_${k}`),
     );
   });
 
-  it("adds a push button only with push enabled, pressing what the push command takes", () => {
-    expect(buildNodeDiscovery(opts, { id: "!a76f40da" }).some((m) => m.topic.includes("/button/"))).toBe(false);
-    const button = buildNodeDiscovery({ ...opts, push: true }, { id: "!a76f40da" }).find((m) => m.topic.includes("/button/"));
+  it("adds a push button only with push enabled and for a pushable node, pressing what the push command takes", () => {
+    const isPush = (m: { topic: string }) => m.topic.includes("_push/");
+    expect(buildNodeDiscovery(opts, { id: "!a76f40da", pushable: true }).some(isPush)).toBe(false);
+    // The radio's own node, or a node without a key: no button at all.
+    expect(buildNodeDiscovery({ ...opts, push: true }, { id: "!a76f40da" }).some(isPush)).toBe(false);
+    const button = buildNodeDiscovery({ ...opts, push: true }, { id: "!a76f40da", pushable: true }).find(isPush);
     expect(button?.topic).toBe("homeassistant/button/meshtastic-keysync/node_a76f40da_push/config");
     expect(button?.payload).toMatchObject({ name: "Push key to radio", command_topic: "meshtastic-keysync/bridge/request/push", payload_press: '{"id":"!a76f40da"}' });
     expect(nodeDiscoveryTopics(opts, "!a76f40da")).toContain(button?.topic);
@@ -140,6 +153,8 @@ describe("per-node entities", () => {
     expect(parseNodeObjectId("node_a76f40da")).toEqual({ id: "!a76f40da", push: false });
     expect(parseNodeObjectId("node_a76f40da_fingerprint")).toEqual({ id: "!a76f40da", push: false });
     expect(parseNodeObjectId("node_a76f40da_push")).toEqual({ id: "!a76f40da", push: true });
+    expect(parseNodeObjectId("node_a76f40da_accept")).toEqual({ id: "!a76f40da", push: false });
+    expect(parseNodeObjectId("node_a76f40da_reject")).toEqual({ id: "!a76f40da", push: false });
     expect(parseNodeObjectId("sync_count")).toBeNull();
     expect(parseNodeObjectId("node_a76f40da_other")).toBeNull();
   });

@@ -25,7 +25,7 @@ describe("jinja-lite", () => {
 
   it("throws on missing fields, unsupported forms and impossible comparisons", () => {
     expect(() => render("{{ value_json.missing }}", "{}")).toThrow();
-    expect(() => render("{{ value_json.a | int }}", '{"a": 1}')).toThrow();
+    expect(() => render("{{ value_json.a | float }}", '{"a": 1}')).toThrow();
     expect(() => render("{{ 'Y' if value_json.n > 0 else 'N' }}", '{"n": null}')).toThrow();
   });
 });

@@ -5,7 +5,7 @@
 // way to ask. Anything outside this subset throws: teach it here first.
 //   {{ EXPR }} blocks only; EXPR: 'str' | 123 | value_json | ( EXPR ) | EXPR.name | EXPR[:N]
 //   | EXPR | to_json | EXPR is [not] defined | ==, !=, >, <, >=, <= | not, and, or
-//   | A if COND else B
+//   | A if COND else B | None | value (a command template's input) | EXPR | round(N) | EXPR | int
 // Printing follows Python's str() (None, True, False); to_json is compact, as HA's orjson.
 
 type Value = unknown;
@@ -17,14 +17,23 @@ class Undefined {
 }
 
 export function render(template: string, payload: string): string {
-  if (template.includes("{%")) throw new Error("statements are not supported");
   let valueJson: Value;
   try {
     valueJson = JSON.parse(payload);
   } catch {
     valueJson = new Undefined("'value_json' is undefined (the payload is not JSON)");
   }
-  return template.replace(/\{\{(.*?)\}\}/gs, (_, expr: string) => pythonStr(use(new Parser(expr, valueJson).parse()())));
+  return evaluate(template, valueJson, new Undefined("'value' is undefined (not a command template)"));
+}
+
+/** A command template (number, button): HA binds the entity's new value to `value`. */
+export function renderCommand(template: string, value: number | string): string {
+  return evaluate(template, new Undefined("'value_json' is undefined in a command template"), value);
+}
+
+function evaluate(template: string, valueJson: Value, value: Value): string {
+  if (template.includes("{%")) throw new Error("statements are not supported");
+  return template.replace(/\{\{(.*?)\}\}/gs, (_, expr: string) => pythonStr(use(new Parser(expr, valueJson, value).parse()())));
 }
 
 /** The value, or the Jinja error HA would log for using an undefined one. */
@@ -40,6 +49,7 @@ class Parser {
   constructor(
     expr: string,
     private readonly valueJson: Value,
+    private readonly value: Value,
   ) {
     this.tokens = expr.match(/'[^']*'|"[^"]*"|\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*|==|!=|>=|<=|[><()[\].:|]|\S/g) ?? [];
   }
@@ -146,12 +156,30 @@ class Parser {
         };
       } else if (t === "|") {
         this.take();
-        this.take("to_json");
-        v = () => JSON.stringify(use(inner()) ?? null);
+        v = this.filter(this.take(), inner);
       } else {
         return v;
       }
     }
+  }
+
+  private filter(name: string, inner: Lazy): Lazy {
+    if (name === "to_json") return () => JSON.stringify(use(inner()) ?? null);
+    if (name === "int") return () => Math.trunc(number(use(inner())));
+    if (name === "round") {
+      this.take("(");
+      const digits = Number(this.take());
+      this.take(")");
+      // Python's round(): halves go to the even neighbour.
+      return () => {
+        const scaled = number(use(inner())) * 10 ** digits;
+        const floor = Math.floor(scaled);
+        const diff = scaled - floor;
+        const even = diff === 0.5 ? (floor % 2 === 0 ? floor : floor + 1) : Math.round(scaled);
+        return even / 10 ** digits;
+      };
+    }
+    throw new Error(`unsupported filter: ${name}`);
   }
 
   private primary(): Lazy {
@@ -164,6 +192,8 @@ class Parser {
     if (/^'[^']*'$|^"[^"]*"$/.test(t)) return () => t.slice(1, -1);
     if (/^\d/.test(t)) return () => Number(t);
     if (t === "value_json") return () => this.valueJson;
+    if (t === "value") return () => this.value;
+    if (t === "None") return () => null;
     throw new Error(`unsupported expression: ${t}`);
   }
 }
@@ -175,6 +205,12 @@ function attribute(v: Value, key: string): Value {
     return new Undefined(`the payload has no "${key}"`);
   }
   return (o as Record<string, Value>)[key];
+}
+
+function number(v: Value): number {
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || Number.isNaN(n)) throw new Error(`not a number: ${String(v)}`);
+  return n;
 }
 
 function equal(a: Value, b: Value): boolean {

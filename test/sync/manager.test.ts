@@ -295,6 +295,55 @@ describe("next_sync in the figures of each sync", () => {
   });
 });
 
+describe("Sync now with the radio away", () => {
+  it("keeps the sync failure as last_error through the reconnect loop's next disconnects, until the radio is back", async () => {
+    const { radio, manager, stats } = setup();
+    radio.deliver(handshake());
+    radio.setStatus({ state: "disconnected", reason: "ECONNRESET" });
+    expect(manager.stats().last_error).toBe("radio disconnected: ECONNRESET");
+    await expect(manager.sync()).rejects.toThrow(/not connected/);
+    expect(stats.at(-1)?.last_error).toBe("the radio is not connected");
+    radio.setStatus({ state: "connecting" });
+    radio.setStatus({ state: "disconnected", reason: "ECONNREFUSED" });
+    expect(manager.stats().last_error).toBe("the radio is not connected");
+    // Back, and away again: the new outage is the news.
+    radio.deliver(handshake());
+    radio.setStatus({ state: "disconnected", reason: "ETIMEDOUT" });
+    expect(manager.stats().last_error).toBe("radio disconnected: ETIMEDOUT");
+  });
+});
+
+describe("a fresh directory's first sync", () => {
+  it("is one first_sync with its counts instead of a key_added per node; a key learned later is a key_added", async () => {
+    const { radio, manager, directory, events } = setup();
+    const changed: string[] = [];
+    directory.on("nodeChanged", (view) => changed.push(view.id));
+    directory.on("event", (e) => events.push(e)); // key events are the directory's
+    radio.deliver(handshake([remote(2, key(2)), remote(3, null), remote(4, key(4))]));
+    await flush();
+    expect(events).toEqual([{ type: "first_sync", data: { checked: 4, added: 3 } }]);
+    // Every node is announced as ever (nodes/<id>).
+    expect(changed.sort()).toEqual(["!00000001", "!00000002", "!00000003", "!00000004"]);
+    events.length = 0;
+    const syncing = manager.sync();
+    radio.deliver(dump(remote(1, key(1)), [remote(2, key(2)), remote(3, key(3)), remote(4, key(4)), remote(5, key(5))]));
+    await syncing;
+    await flush();
+    expect(events.map((e) => e.type)).toEqual(["key_added", "key_added"]);
+    expect(events.map((e) => (e.data as { id: string }).id).sort()).toEqual(["!00000003", "!00000005"]);
+  });
+
+  it("a directory that already holds nodes (an earlier run's store) gets key_added as ever, and no first_sync", async () => {
+    const { radio, directory, events } = setup();
+    directory.on("event", (e) => events.push(e));
+    directory.ingest([{ num: 9, longName: "Kept", shortName: "K", key: key(9) }], "packet", "alert");
+    expect(events.map((e) => e.type)).toEqual(["key_added"]);
+    radio.deliver(handshake([remote(2, key(2))]));
+    await flush();
+    expect(events.map((e) => e.type)).toEqual(["key_added", "key_added", "key_added"]);
+  });
+});
+
 // An own-node-only dump: an emptied NodeDB on 2.7, nothing learned on 2.8 (sync/nodedb-emptied.ts).
 describe("a radio whose NodeDB is empty", () => {
   const firmware = (radio: ScriptedRadio, version: string | null) => (radio.info = { link: "test", myNodeNum: 1, firmware: version });
@@ -310,6 +359,7 @@ describe("a radio whose NodeDB is empty", () => {
     firmware(radio, "2.7.26.sim");
     radio.deliver(handshake([remote(2, key(2)), remote(3, null), remote(4, key(4))]));
     await flush();
+    expect(events.splice(0).map((e) => e.type)).toEqual(["first_sync"]);
     let syncing = manager.sync();
     radio.deliver(ownOnly());
     await syncing;
@@ -343,6 +393,8 @@ describe("a radio whose NodeDB is empty", () => {
     const { radio, manager, events } = setup();
     firmware(radio, "2.7.26.abcdef");
     radio.deliver(handshake());
+    await flush();
+    events.length = 0; // the handshake's first_sync
     const syncing = manager.sync();
     radio.deliver(ownOnly());
     await syncing;
@@ -356,6 +408,8 @@ describe("a radio whose NodeDB is empty", () => {
       const { radio, manager, directory, stats, events } = setup({ refill: refill.port });
       firmware(radio, version);
       radio.deliver(handshake());
+      await flush();
+      events.length = 0; // the handshake's first_sync
       const syncing = manager.sync();
       radio.deliver(ownOnly());
       await syncing;

@@ -96,7 +96,8 @@ describe("radio faults", () => {
     expect(stats.keys_added).toBe(statsBefore.keys_added);
     expect(stats.keys_updated).toBe(0);
     expect(stats.last_error).toMatch(/connection lost|radio disconnected: closed by the radio/);
-    expect(r.events.filter((e) => e.type === "key_added" || e.type === "key_changed")).toHaveLength(2); // own + 0x2001 at the handshake
+    // The handshake was a fresh directory's first sync (own + 0x2001 learned): one summary; the cut-off dump added nothing.
+    expect(r.events.filter((e) => e.type === "key_added" || e.type === "key_changed" || e.type === "first_sync")).toEqual([{ type: "first_sync", data: { checked: 3, added: 2 } }]);
     expect(r.events.some((e) => e.type === "sync_failed")).toBe(true);
 
     // It reconnects, and the new handshake (the first dump again) is sync 2.

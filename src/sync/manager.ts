@@ -13,16 +13,12 @@ import type { Clock } from "../timing/clock.js";
 import { Coalescer } from "../timing/coalesce.js";
 import { RadioNotReadyError } from "./errors.js";
 import type { EngineEvent } from "./events.js";
-import { EmptiedReaction } from "./emptied-reaction.js";
-import { readDump } from "./nodedb-emptied.js";
-import { observeDump } from "./observe.js";
+import { DumpMerge } from "./dump-merge.js";
 import type { RefillPort } from "./refill.js";
-import { afterDump, afterEmptied, NO_RADIO_NODES, radioNodeFigures, type RadioNodes } from "./radio-nodes.js";
 import { RadioWatch } from "./radio-watch.js";
 import type { SettingsSaver } from "./runtime-settings.js";
 import { SyncScheduler, type SyncReason } from "./scheduler.js";
 import { buildStats, type SyncCounters, type SyncStats } from "./stats.js";
-import { FirstSync, firstSyncEvent } from "./first-sync.js";
 
 export type { RadioStatus } from "../radio/link.js";
 
@@ -84,11 +80,9 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private lastResult: SyncResult | null = null;
   /** Settles when the last dump's changes are durable and announced: a sync answers after that. */
   private lastAnnounced: Promise<void> = Promise.resolve();
-  private radioNodes: RadioNodes = NO_RADIO_NODES;
   /** The send queue's length changes with every packet: its figure goes out at most once a second. */
   private readonly queueFigure: Coalescer;
-  private readonly emptied: EmptiedReaction;
-  private readonly firstSync = new FirstSync();
+  private readonly dumps: DumpMerge;
   /** "Sync now" failed since the radio went away: its failure stays last_error until the radio is back. */
   private failedWhileAway = false;
 
@@ -109,7 +103,13 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       run: () => this.publishStats(),
       onError: (err) => this.log.warn({ err: String(err) }, "publishing the send queue's length failed"),
     });
-    this.emptied = new EmptiedReaction({ directory: opts.directory, refill: opts.refill, log: this.log, event: (event) => this.emit("event", event) });
+    this.dumps = new DumpMerge({
+      ...opts,
+      log: this.log,
+      event: (event) => this.emit("event", event),
+      quietly: (change) => this.quietly(change),
+      live: () => this.started,
+    });
     this.watch = new RadioWatch({
       ...opts,
       intervalMs: () => this.scheduler.intervalSec * 1000,
@@ -146,7 +146,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     if (!this.started) return;
     for (const off of this.unlisten.splice(0)) off();
     await this.queueFigure.stop();
-    await this.emptied.stop();
+    await this.dumps.stop();
     await this.scheduler.stop();
     this.started = false;
   }
@@ -155,7 +155,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const s = this.scheduler;
     const view = { running: this.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
     const { directory } = this.opts;
-    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), radioNodeFigures(this.radioNodes), this.opts.apiClients?.() ?? 0, this.opts.radio.sendQueue);
+    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), this.dumps.figures, this.opts.apiClients?.() ?? 0, this.opts.radio.sendQueue);
   }
 
   /** A figure kept outside the engine changed (the API server's clients): stats go out again. */
@@ -275,29 +275,15 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   /** Merges one complete dump: this is what counts as a sync. */
   private processDump(dump: NodeDbDump, durationMs: number): SyncResult {
     this.syncing = false;
-    const reading = readDump(dump, this.opts.radio.info?.firmware ?? null);
-    const ownNum = dump.own?.num ?? this.opts.radio.info?.myNodeNum ?? null;
-    const inRadioBefore = this.emptied.before(reading, ownNum);
-    const observations = observeDump(dump, reading);
-    const fresh = observations !== null && this.firstSync.claim(this.opts.directory.size);
-    const counts = observations ? this.quietly(() => this.opts.directory.ingest(observations, "nodedb", this.opts.keyChange, { keyAdded: !fresh })) : null;
-    if (reading === "listed") this.radioNodes = afterDump(this.radioNodes, dump);
-    if (reading === "emptied") this.radioNodes = afterEmptied(this.radioNodes, dump);
-    this.lastAnnounced = counts ? this.opts.directory.lastChangeAnnounced() : Promise.resolve();
-    // After the nodes it brought are announced, like the key_added it stands for.
-    if (fresh && counts) void this.lastAnnounced.then(() => this.emit("event", firstSyncEvent(counts)));
+    const { counts, announced } = this.dumps.merge(dump);
+    this.lastAnnounced = announced;
     const { checked, added, updated } = counts ?? { checked: 0, added: 0, updated: 0 };
     const result: SyncResult = { checked, added, updated, duration_ms: Math.round(durationMs) };
     this.counters.syncCount += 1;
     this.counters.lastSyncAt = this.opts.clock.now();
     this.counters.lastDurationMs = durationMs;
     this.counters.lastError = null;
-    if (!observations) {
-      this.log.warn({}, "the radio sent only its own node: nothing learned (is this client authorised on the radio?)");
-    }
     this.log.info(result, `sync: checked ${checked}, added ${added}, updated ${updated}, ${result.duration_ms} ms`);
-    const radioNodes = this.radioNodes.present?.length ?? 0;
-    this.emptied.after(reading, inRadioBefore, ownNum, this.lastAnnounced, radioNodes, () => this.started);
     if (dump.kind === "handshake") this.scheduler.setReady(true);
     // A sync the scheduler runs ends here: its next one is set before the figures show it.
     else if (this.scheduler.running) this.scheduler.settle(true);

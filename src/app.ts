@@ -253,7 +253,8 @@ function apiServer(config: Config, radio: MeshtasticRadio, directory: KeyDirecto
     radio,
     keys: { shareable: (num) => directory.shareable(num, share.trust), get: (num) => directory.get(num), records: () => directory.announcedRecords().map(([record]) => record) },
     changes: directory,
-    filler: engine.pusher,
+    // The API clients' fills draw on their own allowance, never on the user's pushes.
+    filler: engine.pusher.forClients(),
     timeoutMs: send.timeout * 1000,
     log: log.child({ part: "api" }),
   });

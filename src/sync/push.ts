@@ -54,10 +54,19 @@ export interface PushOptions {
   log?: LogPort;
 }
 
+/**
+ * Whose push allowance a fill draws on. "bridge": the user's (the command, the bridge's own
+ * send, a refill); "clients": the API clients' own, so that DMs from clients can never use up
+ * the pushes the user asks for.
+ */
+export type PushBudget = "bridge" | "clients";
+
 export class KeyPusher {
   /** What the radio told us since its last complete dump: null = it lacks the key; a key = a fill it ACKed. */
   private readonly sinceDump = new Map<number, Uint8Array | null>();
-  private readonly limit: SlidingLimit;
+  private readonly limits: Record<PushBudget, SlidingLimit>;
+  /** Pushes and fills under way, by node (and verify): a second request for the same joins the first. */
+  private readonly underWay = new Map<string, Promise<unknown>>();
   private readonly log: LogPort;
   private unlisten: (() => void) | null = null;
   private readonly on = {
@@ -72,7 +81,7 @@ export class KeyPusher {
   };
 
   constructor(private readonly opts: PushOptions) {
-    this.limit = new SlidingLimit(opts.maxPerHour, 3_600_000);
+    this.limits = { bridge: new SlidingLimit(opts.maxPerHour, 3_600_000), clients: new SlidingLimit(opts.maxPerHour, 3_600_000) };
     this.log = opts.log ?? silentLog;
   }
 
@@ -89,10 +98,10 @@ export class KeyPusher {
     this.unlisten = null;
   }
 
-  /** push.max_per_hour allows no push now: a caller going through many nodes (a refill) stops. */
+  /** push.max_per_hour allows the user's allowance no push now: a caller going through many nodes (a refill) stops. */
   get atLimit(): boolean {
     const now = this.opts.clock.now();
-    return this.limit.allowedAt(now) > now;
+    return this.limits.bridge.allowedAt(now) > now;
   }
 
   /** The radio holds no key for the node, as far as we know. */
@@ -105,12 +114,16 @@ export class KeyPusher {
    * `radio_stale` node), one it holds as verified only with `verify`, which also marks the key
    * verified in the radio. Throws PushRefused with the reason; nothing is sent then.
    */
-  async push(num: number, options: { verify?: boolean } = {}): Promise<PushResult> {
-    const decision = this.decide("command", num, options.verify === true);
+  push(num: number, options: { verify?: boolean } = {}): Promise<PushResult> {
+    return this.joined(`push:${num}:${options.verify === true}`, () => this.pushOnce(num, options.verify === true));
+  }
+
+  private async pushOnce(num: number, verify: boolean): Promise<PushResult> {
+    const decision = this.decide("command", num, verify);
     if ("refused" in decision) throw new PushRefused(decision.refused);
     const id = nodeId(num);
     if ("held" in decision) return { id, fingerprint: decision.fingerprint, sent: false, verified: decision.verified, confirmed: true };
-    await this.send(decision.send);
+    await this.send(decision.send, "bridge");
     const unconfirmed = await this.confirm(decision.send);
     const record = this.opts.directory.get(num);
     const verified = record !== undefined && record.inRadio && record.verified;
@@ -130,7 +143,16 @@ export class KeyPusher {
   }
 
   /** fillIfMissing, with the reason when nothing was filled (null: filled), for callers that report it. */
-  async fill(num: number): Promise<string | null> {
+  fill(num: number, budget: PushBudget = "bridge"): Promise<string | null> {
+    return this.joined(`fill:${num}:${budget}`, () => this.fillOnce(num, budget));
+  }
+
+  /** The automatic push as the API server asks for it: on the clients' own allowance. */
+  forClients(): { fillIfMissing(num: number): Promise<boolean> } {
+    return { fillIfMissing: async (num) => (await this.fill(num, "clients")) === null };
+  }
+
+  private async fillOnce(num: number, budget: PushBudget): Promise<string | null> {
     const decision = this.decide("fill", num, false);
     const id = nodeId(num);
     if ("refused" in decision) {
@@ -139,7 +161,7 @@ export class KeyPusher {
     }
     if ("held" in decision) return `the radio already holds that key for ${id}`;
     try {
-      await this.send(decision.send);
+      await this.send(decision.send, budget);
     } catch (err) {
       if (!(err instanceof PushRefused)) throw err;
       this.log.info({ id }, `no automatic push: ${err.message}`);
@@ -169,11 +191,14 @@ export class KeyPusher {
     return { key, verified };
   }
 
-  /** One add_contact under the shared limit; PushRefused when it could not be sent or the radio refused it. */
-  private async send(contact: Contact): Promise<void> {
+  /** One add_contact under `budget`'s limit; PushRefused when it could not be sent or the radio refused it. */
+  private async send(contact: Contact, budget: PushBudget): Promise<void> {
     const { radio } = this.opts;
     if (radio.status.state !== "connected") throw new PushRefused("the radio is not connected; nothing was sent");
-    if (!this.limit.take(this.opts.clock.now())) throw new PushRefused(`refused: more than ${this.opts.maxPerHour} pushes per hour (push.max_per_hour)`);
+    if (!this.limits[budget].take(this.opts.clock.now())) {
+      const whose = budget === "clients" ? " for API clients (their own allowance, apart from yours)" : "";
+      throw new PushRefused(`refused: more than ${this.opts.maxPerHour} pushes per hour${whose} (push.max_per_hour)`);
+    }
     let result;
     try {
       result = await radio.addContact(contact, this.opts.timeoutSec * 1000);
@@ -202,5 +227,14 @@ export class KeyPusher {
     if (failure !== null) return failure;
     const record = this.opts.directory.get(contact.num);
     return confirmation(contact, { key: record?.radioKey ?? null, verified: record?.verified ?? false, inRadio: record?.inRadio ?? false });
+  }
+
+  /** Runs `work` unless the same is under way; then its promise is shared (one add_contact, one charge). */
+  private joined<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const running = this.underWay.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const started = work().finally(() => this.underWay.delete(key));
+    this.underWay.set(key, started);
+    return started;
   }
 }

@@ -68,7 +68,7 @@ export async function startApiRig(options: ApiRigOptions = {}): Promise<ApiRig> 
     radio,
     keys: { shareable: (num) => directory.shareable(num, trust), get: (num) => directory.get(num), records: () => directory.announcedRecords().map(([r]) => r) },
     changes: directory,
-    filler: pusher,
+    filler: pusher.forClients(),
     timeoutMs: 10_000,
     log,
     ...options.server,

@@ -229,3 +229,33 @@ describe("the confirming re-read (manager.syncFresh)", () => {
     expect(r.syncs()).toBe(before + 3);
   });
 });
+
+describe("whose allowance a push draws on, and pushes at once", () => {
+  it("API clients' fills draw on their own allowance: they cannot spend the user's pushes", async () => {
+    const { r, pusher, admins, keyed } = await pushRig({ maxPerHour: 1 });
+    const [a, b, c] = [keyed[0]!, keyed[1]!, keyed[2]!];
+    await staleNode(r, a.num);
+    r.sim.evictNode(b.num);
+    r.sim.evictNode(c.num);
+    await r.manager.sync();
+    const clients = pusher.forClients();
+    expect(await clients.fillIfMissing(b.num)).toBe(true);
+    // The clients' allowance is used up; the user's is not.
+    expect(await clients.fillIfMissing(c.num)).toBe(false);
+    expect(await pusher.push(a.num)).toMatchObject({ sent: true, confirmed: true });
+    expect(admins.map((e) => e.kind === "addContact" && e.num)).toEqual([b.num, a.num]);
+  });
+
+  it("five pushes of one node at once send one add_contact and are charged once", async () => {
+    const { r, pusher, admins, keyed } = await pushRig({ maxPerHour: 2 });
+    const [a, b] = [keyed[0]!, keyed[1]!];
+    await staleNode(r, a.num);
+    await staleNode(r, b.num);
+    const results = await Promise.all(Array.from({ length: 5 }, () => pusher.push(a.num)));
+    expect(new Set(results.map((x) => JSON.stringify(x))).size).toBe(1);
+    expect(results[0]).toMatchObject({ sent: true, confirmed: true });
+    // One charge: the second of the two pushes an hour still goes out.
+    expect(await pusher.push(b.num)).toMatchObject({ sent: true });
+    expect(admins.map((e) => e.kind === "addContact" && e.num)).toEqual([a.num, b.num]);
+  });
+});

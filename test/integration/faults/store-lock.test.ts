@@ -1,12 +1,14 @@
 // Two bridges on one store.path (issue 24, finding 3): the real CLI, twice. The second exits
 // 2 naming the lock file and the first's pid; once the first is killed with SIGKILL, its lock
 // is stale and the next bridge takes it over; a clean stop removes it.
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, run, start, waitForStderr } from "../../cli/run.js";
+import { assertBuilt, cleanEnv, run, start, waitForStderr, type Finished } from "../../cli/run.js";
+import { NOBODY, cliForNobody } from "../../helpers/nobody.js";
 import { loadOnce } from "../../helpers/store.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -48,5 +50,22 @@ describe("one bridge per key store", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(existsSync(`${storePath}.lock`)).toBe(false);
     expect((await loadOnce(storePath)).records.length).toBeGreaterThan(0);
+  });
+
+  // process.kill(pid, 0) on another user's process fails with EPERM: alive, not stale.
+  it.runIf(process.getuid?.() === 0)("a bridge running as another user does not take over a lock whose holder it may not signal", async () => {
+    const { dir, storePath, config } = setup();
+    chmodSync(dir, 0o777);
+    chmodSync(config, 0o644);
+    writeFileSync(`${storePath}.lock`, `${process.pid}\n`); // this test runner: root, alive
+    const { node, bin } = cliForNobody();
+    const child = spawn("setpriv", [...NOBODY, node, bin, "--config", config], { cwd: dir, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    cleanups.push(() => void child.kill("SIGKILL"));
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const result = await new Promise<Finished>((resolve) => child.on("close", (code) => resolve({ code, stdout: "", stderr })));
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`in use by another process \\(pid ${process.pid}\\), which holds the lock`));
+    expect(readFileSync(`${storePath}.lock`, "utf8")).toBe(`${process.pid}\n`);
   });
 });

@@ -9,7 +9,7 @@ import { ConfigError, redactConfig, type ConfigSources } from "./config/load.js"
 import { checkTlsFiles } from "./config/tls.js";
 import { loadLowEntropyHashes } from "./directory/health.js";
 import { KeyDirectory } from "./directory/keys.js";
-import { KeyStore, StorePathError, StoreVersionError, type SettingsDocument } from "./directory/store.js";
+import { KeyStore, StoreForeignError, StorePathError, StoreVersionError, type SettingsDocument } from "./directory/store.js";
 import { Started } from "./lifecycle.js";
 import type { Logger } from "./log.js";
 import { EmbeddedBroker } from "./mqtt/broker.js";
@@ -152,12 +152,13 @@ async function openDirectory(config: Config, log: Logger, started: Started): Pro
     // The shipped default lives in ./data: made on first start. A path the user chose must exist.
     if (path === DEFAULT_STORE_PATH) await mkdir(dirname(resolve(path)), { recursive: true });
     const loaded = await store.load();
-    if (loaded.warning) log.warn({ movedTo: loaded.movedTo }, loaded.warning);
+    if (loaded.warning) log.warn({ movedTo: loaded.movedTo, keptAside: loaded.keptAside, skipped: loaded.skipped }, loaded.warning);
     directory.load(loaded.records);
     settingsDoc = loaded.settings;
     log.info({ nodes: directory.size, path: path ?? "memory" }, "key directory loaded");
   } catch (err) {
-    if (err instanceof StoreVersionError || err instanceof StorePathError) throw new ConfigError([{ field: "store.path", message: err.message }]);
+    // StorePathError includes StoreLockedError: another instance owns the store.
+    if (err instanceof StoreVersionError || err instanceof StorePathError || err instanceof StoreForeignError) throw new ConfigError([{ field: "store.path", message: err.message }]);
     throw err;
   }
   store.on("writeFailed", (err) => log.error({ err: err.message }, "could not write the key directory; will retry"));

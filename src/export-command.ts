@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { optionHelpLines, parseArgsOptions, type CliOptions } from "./cli-options.js";
 import { ConfigError, formatProblem, loadConfig } from "./config/load.js";
 import { resolveStorePath } from "./directory/store-files.js";
-import { serializeRecords, StoreVersionError } from "./directory/store-format.js";
+import { serializeRecords, StoreForeignError, StoreVersionError } from "./directory/store-format.js";
 import { readStore, type StoredDirectory } from "./directory/store-read.js";
 
 export interface ExportIo {
@@ -63,12 +63,15 @@ export async function runExport(args: string[], io: ExportIo): Promise<number> {
   }
   try {
     const stored = await readConsistently(path);
+    // What the bridge would leave out at its next start is left out here too, and said.
+    const bad = [...stored.badNodes, ...stored.badLines];
+    if (bad.length > 0) io.stderr(`meshtastic-keysync export: ${bad.length} unreadable part${bad.length === 1 ? "" : "s"} of ${path} left out: ${bad.join("; ")}`);
     // journal: null, so that a restored copy is never combined with a journal left beside it.
     // The settings set over MQTT come along: a restored copy brings them back too.
     io.stdout(serializeRecords(stored.records, Math.floor(Date.now() / 1000), null, stored.settings));
     return 0;
   } catch (error) {
-    if (error instanceof StoreVersionError) {
+    if (error instanceof StoreVersionError || error instanceof StoreForeignError) {
       io.stderr(`meshtastic-keysync export: config error: store.path: ${error.message}`);
       return 2;
     }

@@ -29,9 +29,14 @@ export interface LoadResult {
   records: KeyRecord[];
   /** The settings last saved with saveSettings (empty: none). */
   settings: SettingsDocument;
-  /** Set when a file was unreadable and moved aside; the caller logs it as a warning. */
+  /** Set when a file, or part of one, was unreadable and set aside; the caller logs it as a warning. */
   warning: string | null;
+  /** The snapshot's new name when it was unreadable as a whole (the store then starts empty). */
   movedTo: string | null;
+  /** Every file set aside: moved (a snapshot unreadable as a whole, its journal) or copied (a file with bad parts). */
+  keptAside: string[];
+  /** Snapshot nodes and journal entries left out, each alone. */
+  skipped: { nodes: number; lines: number };
 }
 
 export interface StoreEvents {

@@ -4,6 +4,7 @@
 import { constants } from "node:fs";
 import { access, lstat, open, readdir, readlink, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { assertStoreText } from "./store-marker.js";
 
 /** Where a write can be interrupted; the crash-safety tests kill the process at each. */
 export type CrashPoint = "tmp-partial" | "tmp-synced" | "renamed" | "journal-partial" | "journal-synced" | "journal-reset";
@@ -13,7 +14,7 @@ export const noCrash: CrashHook = () => undefined;
 
 /** store.path cannot hold the store (a directory, or a directory that is missing or read-only). */
 export class StorePathError extends Error {
-  override readonly name = "StorePathError";
+  override readonly name: string = "StorePathError";
 }
 
 /**
@@ -45,6 +46,35 @@ export async function checkStorePath(path: string, target: string): Promise<void
   await access(dir, constants.W_OK | constants.X_OK).catch(() => {
     throw new StorePathError(`the directory ${dir} of ${path} is not writable by this user`);
   });
+}
+
+/**
+ * Before anything is created beside it (the lock, a copy): a file at `target` that is not a
+ * key store of ours is refused (StoreForeignError) and never touched. Usually its first bytes
+ * decide; only a file that does not start like ours is read whole.
+ */
+export async function checkStoreFile(path: string, target: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(target, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    const head = Buffer.alloc(256);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    let text = head.subarray(0, bytesRead).toString("utf8");
+    try {
+      assertStoreText(text, path);
+    } catch (error) {
+      if (bytesRead < head.length) throw error;
+      text = await handle.readFile("utf8");
+      assertStoreText(text, path);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
@@ -127,17 +157,19 @@ export class JournalFile {
 /** Temp files left by a killed writer. A file of a live process (another instance?) is left alone. */
 export async function removeStaleTemps(path: string): Promise<void> {
   const dir = dirname(path);
-  const prefixes = [`${basename(path)}.tmp-`, `${basename(path)}.journal.tmp-`];
+  // Also the lock's candidate files (store-lock.ts) of a start that was killed.
+  const prefixes = [`${basename(path)}.tmp-`, `${basename(path)}.journal.tmp-`, `${basename(path)}.lock.tmp-`];
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const prefix = prefixes.find((p) => name.startsWith(p));
     if (prefix === undefined) continue;
-    const pid = Number(name.slice(prefix.length));
+    const pid = Number.parseInt(name.slice(prefix.length), 10); // <pid> or <pid>.<n>
     if (Number.isSafeInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
     await unlink(join(dir, name)).catch(() => undefined);
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

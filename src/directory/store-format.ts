@@ -13,9 +13,11 @@
 import { isPlainObject } from "../json.js";
 import { nodeId } from "../node-id.js";
 import { isKey, keyFields, type KeyRecord, type KeySource } from "./record.js";
+import { isOurDoc, looksOurs, STORE_FORMAT, StoreForeignError } from "./store-marker.js";
 import { readTrust, trustFields, type TrustFileFields } from "./store-trust.js";
 
-export const STORE_FORMAT = "meshtastic-keysync/keys";
+export { STORE_FORMAT, StoreForeignError } from "./store-marker.js";
+
 export const JOURNAL_FORMAT = "meshtastic-keysync/journal";
 export const STORE_VERSION = 5;
 
@@ -38,6 +40,7 @@ export class StoreCorruptError extends Error {
   override readonly name = "StoreCorruptError";
 }
 
+
 /** Which journal a snapshot continues: entries of that journal with a higher seq apply on top. */
 export interface JournalRef {
   id: string;
@@ -53,6 +56,8 @@ export const NO_SETTINGS: SettingsDocument = Object.freeze({});
 
 export interface Snapshot {
   version: number;
+  /** Nodes that could not be read, one message each; the others are in `records`. */
+  bad: string[];
   /** null: no journal applies (a version-1 file, or an export restored by hand). */
   journal: JournalRef | null;
   records: KeyRecord[];
@@ -211,9 +216,21 @@ function checkVersion(doc: unknown, format: string, path: string): Record<string
   return doc as Record<string, unknown>;
 }
 
-/** The snapshot. Throws StoreVersionError for a newer version, StoreCorruptError for anything unreadable. */
+/**
+ * The snapshot. Throws StoreForeignError for a file without our format marker,
+ * StoreVersionError for a newer version, StoreCorruptError for a store of ours whose shape is
+ * unreadable. A node that cannot be read is left out alone and named in `bad`.
+ */
 export function parseSnapshot(text: string, path: string): Snapshot {
-  const doc = checkVersion(parseJson(text), STORE_FORMAT, path);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    if (!looksOurs(text)) throw new StoreForeignError(path);
+    return fail(`not valid JSON (${(error as Error).message})`);
+  }
+  if (!isOurDoc(parsed)) throw new StoreForeignError(path);
+  const doc = checkVersion(parsed, STORE_FORMAT, path);
   const { nodes, journal, settings } = doc;
   if (!Array.isArray(nodes)) fail("nodes is not a list");
   let ref: JournalRef | null = null;
@@ -222,13 +239,24 @@ export function parseSnapshot(text: string, path: string): Snapshot {
     if (typeof j.id !== "string" || !isInt(j.seq)) fail("journal is invalid");
     ref = { id: j.id, seq: j.seq as number };
   }
-  const records = nodes.map((raw: unknown, at) => parseNode(raw, `nodes[${at}]`));
-  return { version: doc.version as number, journal: ref, records, settings: parseSettings(settings, "settings") };
+  const records: KeyRecord[] = [];
+  const bad: string[] = [];
+  nodes.forEach((raw: unknown, at) => {
+    try {
+      records.push(parseNode(raw, `nodes[${at}]`));
+    } catch (error) {
+      if (!(error instanceof StoreCorruptError)) throw error;
+      bad.push(error.message);
+    }
+  });
+  return { version: doc.version as number, bad, journal: ref, records, settings: parseSettings(settings, "settings") };
 }
 
-/** Records from a snapshot's text (tests and tools that read the file alone). */
+/** Records from a snapshot's text (tests and tools that read the file alone); strict: a bad node throws. */
 export function parseStore(text: string, path: string): KeyRecord[] {
-  return parseSnapshot(text, path).records;
+  const snapshot = parseSnapshot(text, path);
+  if (snapshot.bad.length > 0) fail(snapshot.bad[0] as string);
+  return snapshot.records;
 }
 
 /** The journal's id from its first line. */

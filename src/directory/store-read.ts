@@ -16,8 +16,13 @@ export interface StoredDirectory {
    * journal to fold in, a stale or torn journal. The bridge then compacts before anything else.
    */
   compact: boolean;
-  /** Why part of the journal was not applied (a torn last line after a crash is silent). */
-  journalProblem: string | null;
+  /** Snapshot nodes left out, one message each (the file's other nodes are in `records`). */
+  badNodes: string[];
+  /**
+   * Journal lines left out, one message each, or the journal as a whole when its header is
+   * unreadable. A torn last line (a crash mid-append, never acknowledged) is not a problem.
+   */
+  badLines: string[];
   /** Journal lines applied on top of the snapshot. */
   applied: number;
 }
@@ -37,16 +42,18 @@ async function readOptional(path: string): Promise<string | null> {
 
 /**
  * `target` is the resolved file (symlinks followed), `shown` the name the user gave. Throws
- * StoreVersionError (newer files) and StoreCorruptError (an unreadable snapshot).
+ * StoreForeignError (not a key store at all), StoreVersionError (newer files) and
+ * StoreCorruptError (a snapshot of ours whose shape is unreadable); bad nodes and journal lines
+ * are left out alone and listed.
  */
 export async function readStore(target: string, shown: string): Promise<StoredDirectory> {
   const text = await readOptional(target);
-  const snapshot: Snapshot = text === null ? { version: STORE_VERSION, journal: null, records: [], settings: NO_SETTINGS } : parseSnapshot(text, shown);
+  const snapshot: Snapshot = text === null ? { version: STORE_VERSION, bad: [], journal: null, records: [], settings: NO_SETTINGS } : parseSnapshot(text, shown);
   const records = new Map(snapshot.records.map((r) => [r.num, r]));
   // An older version is rewritten at once (its journal too): an older bridge then refuses the
   // files instead of reading lines it does not know as torn ones.
   const migrate = snapshot.version < STORE_VERSION;
-  const out: StoredDirectory = { records: [], settings: snapshot.settings, journalId: null, seq: snapshot.journal?.seq ?? 0, compact: text === null || migrate, journalProblem: null, applied: 0 };
+  const out: StoredDirectory = { records: [], settings: snapshot.settings, journalId: null, seq: snapshot.journal?.seq ?? 0, compact: text === null || migrate || snapshot.bad.length > 0, badNodes: snapshot.bad, badLines: [], applied: 0 };
   const journal = await readOptional(journalPath(target));
   const lines = journal === null ? [] : journal.split("\n");
   let id: string | null = null;
@@ -55,7 +62,7 @@ export async function readStore(target: string, shown: string): Promise<StoredDi
       id = parseJournalHeader(lines[0] ?? "", `${shown}.journal`);
     } catch (error) {
       if (error instanceof StoreVersionError) throw error;
-      out.journalProblem = `the journal ${shown}.journal is unreadable (${(error as Error).message}); changes after the last snapshot are lost`;
+      out.badLines.push(`its first line is unreadable (${(error as Error).message}), so none of its changes after the last snapshot apply`);
     }
   }
   if (id !== null && snapshot.journal !== null && id === snapshot.journal.id) {
@@ -68,11 +75,13 @@ export async function readStore(target: string, shown: string): Promise<StoredDi
         entry = parseJournalLine(line);
       } catch (error) {
         if (!(error instanceof StoreCorruptError)) throw error;
-        // The last line torn by a crash was never acknowledged: dropping it is the design.
-        const rest = lines.slice(at + 1).filter((l) => l !== "").length;
-        if (rest > 0) out.journalProblem = `the journal ${shown}.journal has a corrupt line ${at + 1} (${error.message}); ${rest} later lines were not applied`;
         out.compact = true;
-        break;
+        // The last line torn by a crash (no newline after it) was never acknowledged:
+        // dropping it is the design. Any other bad line was not written by a crash (a torn
+        // batch is never appended to): it is left out alone, since every line is a whole
+        // record, and the lines after it still apply.
+        if (at < lines.length - 1) out.badLines.push(`line ${at + 1}: ${error.message}`);
+        continue;
       }
       if (entry.seq <= out.seq) continue;
       out.seq = entry.seq;

@@ -9,18 +9,19 @@
 // The runtime settings set over MQTT ride in the same files (saveSettings), so one
 // durability mechanism serves both.
 import { EventEmitter } from "node:events";
-import { rename } from "node:fs/promises";
 import { backoff } from "../timing/backoff.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
 import { StoreUnsavedError, type KeyStoreOptions, type LoadResult, type StoreEvents, type StoreSource } from "./store-api.js";
-import { checkStorePath, noCrash, removeStaleTemps, resolveStorePath, type CrashHook } from "./store-files.js";
-import { NO_SETTINGS, StoreCorruptError, type SettingsDocument } from "./store-format.js";
-import { readStore } from "./store-read.js";
+import { checkStoreFile, checkStorePath, noCrash, removeStaleTemps, resolveStorePath, type CrashHook } from "./store-files.js";
+import { NO_SETTINGS, type SettingsDocument } from "./store-format.js";
+import { StoreLock } from "./store-lock.js";
+import { openStoreFiles } from "./store-salvage.js";
 import { StoreWriter } from "./store-writer.js";
 
-export { StoreVersionError, StoreCorruptError, type SettingsDocument } from "./store-format.js";
+export { StoreVersionError, StoreCorruptError, StoreForeignError, type SettingsDocument } from "./store-format.js";
 export { StorePathError, type CrashPoint } from "./store-files.js";
+export { StoreLockedError } from "./store-lock.js";
 export { StoreUnsavedError, type KeyStoreOptions, type LoadResult, type StoreEvents, type StoreSource } from "./store-api.js";
 
 /** The shared backoff, from half a second to a minute: a dead disk is retried, never hammered. */
@@ -33,6 +34,8 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   private source: StoreSource | null = null;
   /** Set by load(): the files, as far as this store writes them. */
   private writer: StoreWriter | null = null;
+  /** Held from load() to stop(): this process alone writes these files. */
+  private lock: StoreLock | null = null;
   private pending = new Set<number>();
   private waiters: (() => void)[] = [];
   private urgent = false;
@@ -61,27 +64,26 @@ export class KeyStore extends EventEmitter<StoreEvents> {
   }
 
   /**
-   * Checks store.path (StorePathError), reads snapshot and journal. Missing → empty. Newer
-   * version → StoreVersionError. Unreadable snapshot → moved to <path>.corrupt-<time>, empty, warning.
+   * Checks store.path (StorePathError; not a key store: StoreForeignError, untouched), takes
+   * the lock until stop() (StoreLockedError), reads the files (store-salvage.ts).
    */
   async load(): Promise<LoadResult> {
     const path = this.options.path;
-    if (path === null) return { records: [], settings: NO_SETTINGS, warning: null, movedTo: null };
+    if (path === null) return { records: [], settings: NO_SETTINGS, warning: null, movedTo: null, keptAside: [], skipped: { nodes: 0, lines: 0 } };
     const target = await resolveStorePath(path);
     await checkStorePath(path, target);
-    await removeStaleTemps(target); // a write killed before its rename
+    await checkStoreFile(path, target);
+    this.lock = await StoreLock.acquire(target, path);
     try {
-      const stored = await readStore(target, path);
-      this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, stored.seq, stored.compact);
-      this.settings = stored.settings;
-      return { records: stored.records, settings: stored.settings, warning: stored.journalProblem, movedTo: null };
+      await removeStaleTemps(target); // a write killed before its rename
+      const stamp = new Date(this.clock.now()).toISOString().replace(/[:.]/g, "-");
+      const opened = await openStoreFiles(target, path, stamp);
+      this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, opened.seq, opened.compact);
+      this.settings = opened.result.settings;
+      return opened.result;
     } catch (error) {
-      if (!(error instanceof StoreCorruptError)) throw error;
-      const movedTo = `${target}.corrupt-${new Date(this.clock.now()).toISOString().replace(/[:.]/g, "-")}`;
-      await rename(target, movedTo);
-      this.writer = new StoreWriter(target, this.hook, this.options.compactMinBytes ?? 256 * 1024, 0, true);
-      const warning = `key store ${path} is unreadable (${error.message}); moved it to ${movedTo} and started with an empty key directory`;
-      return { records: [], settings: NO_SETTINGS, warning, movedTo };
+      await this.releaseLock();
+      throw error;
     }
   }
 
@@ -156,7 +158,14 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     } finally {
       await this.writer?.close();
       this.source = null;
+      await this.releaseLock();
     }
+  }
+
+  private async releaseLock(): Promise<void> {
+    const lock = this.lock;
+    this.lock = null;
+    await lock?.release();
   }
 
   private async run(signal: AbortSignal): Promise<void> {

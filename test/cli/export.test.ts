@@ -10,6 +10,7 @@ import { KeyStore } from "../../src/directory/store.js";
 import { STORE_VERSION } from "../../src/directory/store-format.js";
 import { dump, ingestDump, key, remote } from "../directory/util.js";
 import { assertBuilt, run } from "./run.js";
+import { loadOnce } from "../helpers/store.js";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -76,7 +77,7 @@ describe("meshtastic-keysync export", () => {
     const restored = join(other, "keys.json");
     writeFileSync(restored, result.stdout);
     writeFileSync(`${restored}.journal`, `${JSON.stringify({ format: "meshtastic-keysync/journal", version: 2, id: "stale" })}\n`);
-    const loaded = await new KeyStore({ path: restored }).load();
+    const loaded = await loadOnce(restored);
     expect(loaded.records.map((r) => r.num).sort()).toEqual([1, 2, 3]);
     expect(loaded.records.find((r) => r.num === 2)?.pendingKey).toEqual(key(22));
     expect(loaded.records.find((r) => r.num === 3)?.traits).toBe(77);

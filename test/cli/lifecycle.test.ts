@@ -4,11 +4,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KeyStore } from "../../src/directory/store.js";
 import { SimRadio } from "../../src/sim/index.js";
 import { Mosquitto } from "../helpers/mosquitto.js";
 import { Observer, json, publishOnce } from "../helpers/mqtt.js";
 import { assertBuilt, start } from "./run.js";
+import { loadOnce } from "../helpers/store.js";
 
 const BASE = "keysync-lifecycle";
 let mosquitto: Mosquitto;
@@ -66,7 +66,7 @@ describe("the bridge process", () => {
     expect(Date.now() - signalled).toBeLessThan(10_000);
     await observer.next(`${BASE}/bridge/state`, (t) => t === JSON.stringify({ state: "offline", instance }), mark);
     // Snapshot and journal, read as the next start reads them.
-    const { records } = await new KeyStore({ path: store }).load();
+    const { records } = await loadOnce(store);
     const saved = records.find((n) => n.num === fresh!.num);
     expect(saved?.key).toEqual(Uint8Array.from(fresh!.publicKey!));
     expect(records).toHaveLength(sim.nodes.size + 1);

@@ -10,6 +10,7 @@ import { KeyDirectory } from "../../src/directory/keys.js";
 import { recordOf, type KeyRecord, type NodeView } from "../../src/directory/record.js";
 import { KeyStore } from "../../src/directory/store.js";
 import { dump, ingestDump, ingestKeySeen, key, parseDoc, remote } from "./util.js";
+import { loadOnce } from "../helpers/store.js";
 
 let dir: string;
 let path: string;
@@ -32,7 +33,7 @@ function directory(): KeyDirectory {
 
 async function reload(): Promise<KeyDirectory> {
   const d = directory();
-  d.load((await new KeyStore({ path }).load()).records);
+  d.load((await loadOnce(path)).records);
   return d;
 }
 

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { KeyStore } from "../../src/directory/store.js";
 import { parseDoc } from "./util.js";
+import { loadOnce } from "../helpers/store.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const child = join(root, "test/fixtures/store/crash-child.mjs");
@@ -52,7 +52,7 @@ async function crashAt(point: string, options: { ackFirst?: boolean; compact?: b
 }
 
 async function loadNums(): Promise<number[]> {
-  const result = await new KeyStore({ path }).load();
+  const result = await loadOnce(path);
   expect(result.warning).toBeNull();
   return result.records.map((r) => r.num).sort((a, b) => a - b);
 }

@@ -10,11 +10,12 @@ import { KeyStore, StoreVersionError } from "../../src/directory/store.js";
 import { parseSnapshot, serializeRecords, STORE_VERSION } from "../../src/directory/store-format.js";
 import { useStoreDir } from "./store-dir.js";
 import { dump, ingestDump, key, remote } from "./util.js";
+import { readBack } from "../helpers/store.js";
 
 const files = useStoreDir("keysync-store-settings-");
 const open = files.open;
 
-const reload = (): ReturnType<KeyStore["load"]> => new KeyStore({ path: files.path }).load();
+const reload = (): ReturnType<typeof readBack> => readBack(files.path);
 const journalLines = async (): Promise<Record<string, unknown>[]> =>
   (await readFile(`${files.path}.journal`, "utf8"))
     .split("\n")

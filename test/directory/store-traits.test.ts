@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { journalLine, parseJournalLine, parseStore, serializeRecords, STORE_VERSION } from "../../src/directory/store-format.js";
 import { readStore } from "../../src/directory/store-read.js";
-import { KeyStore, StoreVersionError } from "../../src/directory/store.js";
+import { StoreVersionError } from "../../src/directory/store.js";
 import { useStoreDir } from "./store-dir.js";
 import { dump, ingestDump, key, record, remote } from "./util.js";
+import { loadOnce, readBack } from "../helpers/store.js";
 
 const files = useStoreDir("keysync-store-traits-");
 const open = files.open;
@@ -41,7 +42,7 @@ describe("traits in the store files", () => {
     ingestDump(first.directory, dump(null, [remote(1, key(1), { traits: 41 }), remote(2, key(2), { traits: null })]), "alert");
     await first.directory.lastChangeAnnounced();
     // Announced means on disk: another reader already sees them, from the journal.
-    expect(traitsOf((await new KeyStore({ path: files.path }).load()).records)).toEqual([[1, 41], [2, 0]]);
+    expect(traitsOf((await readBack(files.path)).records)).toEqual([[1, 41], [2, 0]]);
     ingestDump(first.directory, dump(null, [remote(1, key(1), { traits: 42 }), remote(2, key(2), { traits: null })]), "alert");
     await first.directory.lastChangeAnnounced();
     await first.store.stop();
@@ -81,13 +82,13 @@ describe("a store written by the version-4 code", () => {
     ingestDump(directory, dump(null, [remote(17, key(17), { traits: 41 })]), "pin");
     await directory.lastChangeAnnounced();
     await store.stop();
-    expect(traitsOf((await new KeyStore({ path: files.path }).load()).records)).toEqual([[17, 41], [51, 0], [68, 0]]);
+    expect(traitsOf((await loadOnce(files.path)).records)).toEqual([[17, 41], [51, 0], [68, 0]]);
   });
 
   it("a file of version 6 is refused and left untouched, as before", async () => {
     const future = JSON.stringify({ format: "meshtastic-keysync/keys", version: STORE_VERSION + 1, nodes: [] });
     await writeFile(files.path, future);
-    await expect(new KeyStore({ path: files.path }).load()).rejects.toBeInstanceOf(StoreVersionError);
+    await expect(loadOnce(files.path)).rejects.toBeInstanceOf(StoreVersionError);
     expect(await readFile(files.path, "utf8")).toBe(future);
   });
 });

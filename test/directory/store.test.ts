@@ -7,6 +7,7 @@ import { KeyStore, StorePathError, StoreUnsavedError, StoreVersionError } from "
 import { serializeRecords, STORE_VERSION } from "../../src/directory/store-format.js";
 import { ManualClock, flush as settle } from "../helpers/clock.js";
 import { dump, ingestDump, key, parseDoc, record, remote } from "./util.js";
+import { loadOnce, readBack } from "../helpers/store.js";
 
 let dir: string;
 let path: string;
@@ -52,7 +53,7 @@ function nextWrite(store: KeyStore): Promise<Error | null> {
 
 async function reload(): Promise<KeyDirectory> {
   const d = directory();
-  d.load((await new KeyStore({ path }).load()).records);
+  d.load((await readBack(path)).records);
   return d;
 }
 
@@ -60,7 +61,7 @@ const journalLines = async (): Promise<string[]> => (await readFile(`${path}.jou
 
 describe("KeyStore", () => {
   it("a missing file loads empty; memory-only mode never writes", async () => {
-    expect(await new KeyStore({ path }).load()).toEqual({ records: [], settings: {}, warning: null, movedTo: null });
+    expect(await loadOnce(path)).toEqual({ records: [], settings: {}, warning: null, movedTo: null, keptAside: [], skipped: { nodes: 0, lines: 0 } });
     const memory = new KeyStore({ path: null });
     const dirA = directory();
     memory.start(dirA);
@@ -221,9 +222,10 @@ describe("KeyStore", () => {
     expect(parseDoc(await readFile(path, "utf8"))).toMatchObject({ version: STORE_VERSION, nodes: [{ num: 1 }, { num: 2 }] });
     expect(await journalLines()).toHaveLength(1);
 
+    await store.stop();
     const future = JSON.stringify({ format: "meshtastic-keysync/keys", version: STORE_VERSION + 1, nodes: [], future: true });
     await writeFile(path, future);
-    const error = await new KeyStore({ path }).load().catch((e: unknown) => e);
+    const error = await loadOnce(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreVersionError);
     expect((error as StoreVersionError).message).toMatch(new RegExp(`version ${STORE_VERSION + 1}.*newer`));
     expect(await readFile(path, "utf8")).toBe(future);
@@ -236,12 +238,12 @@ describe("KeyStore", () => {
     await store.stop();
     const journal = await readFile(`${path}.journal`, "utf8");
     await writeFile(`${path}.journal`, `${journal}{"seq":99,"node":{"num":2,"id":"!000`);
-    let loaded = await new KeyStore({ path }).load();
+    let loaded = await loadOnce(path);
     expect(loaded.records.map((r) => r.num)).toEqual([1]);
     expect(loaded.warning).toBeNull();
     // A journal whose id the snapshot does not name (compaction stopped before replacing it).
     await writeFile(path, serializeRecords([record(5, key(5))], 1, { id: "another", seq: 0 }));
-    loaded = await new KeyStore({ path }).load();
+    loaded = await loadOnce(path);
     expect(loaded.records.map((r) => r.num)).toEqual([5]);
   });
 
@@ -249,13 +251,13 @@ describe("KeyStore", () => {
     const text = serializeRecords([record(1, key(1)), record(2, key(2))], 1);
     await writeFile(path, text.slice(0, text.length >> 1));
     const clock = new ManualClock(Date.UTC(2026, 10, 27, 4, 30));
-    const result = await new KeyStore({ path, clock }).load();
+    const result = await loadOnce(path, { clock });
     expect(result.records).toEqual([]);
     expect(result.movedTo).toBe(`${path}.corrupt-2026-11-27T04-30-00-000Z`);
     expect(result.warning).toContain("moved it to");
     expect(await readdir(dir)).toEqual(["keys.json.corrupt-2026-11-27T04-30-00-000Z"]);
     await writeFile(path, JSON.stringify({ format: "meshtastic-keysync/keys", version: 2, nodes: [{ num: 1, key: "short" }] }));
-    expect((await new KeyStore({ path }).load()).warning).toMatch(/nodes\[0\]/);
+    expect((await loadOnce(path)).warning).toMatch(/nodes\[0\]/);
   });
 
   it("writes through a symlinked store.path to its target; the link stays a link", async () => {
@@ -275,16 +277,16 @@ describe("KeyStore", () => {
   });
 
   it("store.path naming a directory, or a file in a missing directory, is refused at load", async () => {
-    await expect(new KeyStore({ path: dir }).load()).rejects.toThrow(StorePathError);
-    await expect(new KeyStore({ path: dir }).load()).rejects.toThrow(/is a directory/);
-    await expect(new KeyStore({ path: join(dir, "missing", "keys.json") }).load()).rejects.toThrow(/does not exist/);
+    await expect(loadOnce(dir)).rejects.toThrow(StorePathError);
+    await expect(loadOnce(dir)).rejects.toThrow(/is a directory/);
+    await expect(loadOnce(join(dir, "missing", "keys.json"))).rejects.toThrow(/does not exist/);
   });
 
   it("removes temp files left by a dead writer when loading", async () => {
     await writeFile(path, serializeRecords([], 1));
     await writeFile(`${path}.tmp-999999999`, "{partial");
     await writeFile(`${path}.journal.tmp-999999998`, "{partial");
-    await new KeyStore({ path }).load();
+    await loadOnce(path);
     expect(await readdir(dir)).toEqual(["keys.json"]);
   });
 });

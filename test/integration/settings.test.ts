@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
-import { KeyStore } from "../../src/directory/store.js";
 import { createLogger } from "../../src/log.js";
 import { startRig, type Rig } from "../helpers/app.js";
 import { Observer } from "../helpers/mqtt.js";
+import { readBack } from "../helpers/store.js";
 
 const BASE = "meshtastic-keysync";
 const INFO = `${BASE}/bridge/info`;
@@ -72,7 +72,7 @@ describe("settings set over MQTT", () => {
     expect(await infoSettings(first.observer)).toEqual({ interval: { value: 300, source: "default" }, enabled: { value: true, source: "default" } });
     expect(await request(first.observer, "interval", '{"value": 600}')).toMatchObject({ status: "ok", data: { value: 600 } });
     // Durable before acknowledged: another reader of the store already sees it.
-    expect((await new KeyStore({ path: first.rig.storePath }).load()).settings).toMatchObject({ interval: { value: 600 } });
+    expect((await readBack(first.rig.storePath)).settings).toMatchObject({ interval: { value: 600 } });
     expect(await request(first.observer, "enabled", "OFF")).toMatchObject({ status: "ok", data: { value: false } });
     const announced = await infoSettings(first.observer, (s) => s.enabled.source === "mqtt");
     expect(announced).toEqual({ interval: { value: 600, source: "mqtt" }, enabled: { value: false, source: "mqtt" } });

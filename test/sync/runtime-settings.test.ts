@@ -9,6 +9,7 @@ import { KeyDirectory } from "../../src/directory/keys.js";
 import { KeyStore, type KeyStoreOptions } from "../../src/directory/store.js";
 import { RuntimeSettings } from "../../src/sync/runtime-settings.js";
 import type { ConfiguredSettings } from "../../src/sync/settings.js";
+import { readBack } from "../helpers/store.js";
 
 let dir: string;
 let path: string;
@@ -35,7 +36,7 @@ async function open(c: ConfiguredSettings = configured, options: Partial<KeyStor
   return { store, settings };
 }
 
-const savedOnDisk = async (): Promise<object> => (await new KeyStore({ path }).load()).settings;
+const savedOnDisk = async (): Promise<object> => (await readBack(path)).settings;
 
 describe("RuntimeSettings", () => {
   it("save resolves once the value is on disk; the next start restores it as mqtt", async () => {

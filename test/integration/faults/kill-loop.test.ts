@@ -7,12 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyStore } from "../../../src/directory/store.js";
 import { EmbeddedBroker } from "../../../src/mqtt/broker.js";
 import { Prng } from "../../../src/sim/prng.js";
 import { SimRadio } from "../../../src/sim/index.js";
 import { assertBuilt, start } from "../../cli/run.js";
 import { Observer, json } from "../../helpers/mqtt.js";
+import { loadOnce } from "../../helpers/store.js";
 
 const BASE = "keysync-kill";
 const ROUNDS = 8;
@@ -74,7 +74,7 @@ describe("kill -9 while keys arrive", () => {
         child.kill("SIGKILL");
         const result = await finished;
         expect(result.code, result.stderr).toBeNull();
-        const { records } = await new KeyStore({ path: storePath }).load();
+        const { records } = await loadOnce(storePath);
         const stored = new Map(records.map((r) => [r.id, r.fingerprint]));
         lost = [...announced].filter(([id, fingerprint]) => stored.get(id) !== fingerprint).map(([id]) => id);
         expect(lost, `round ${round}: announced but not stored`).toEqual([]);
@@ -83,7 +83,7 @@ describe("kill -9 while keys arrive", () => {
       clearInterval(feed);
       await observer.close();
     }
-    const { records } = await new KeyStore({ path: storePath }).load();
+    const { records } = await loadOnce(storePath);
     process.stderr.write(`kill -9 loop: ${ROUNDS} kills, ${announced.size} keys announced, ${[...announced.keys()].filter((id) => records.some((r) => r.id === id)).length} of them in the store, ${lost.length} lost\n`);
     expect(announced.size).toBeGreaterThan(ROUNDS * 5);
   }, 180_000);

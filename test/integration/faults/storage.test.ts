@@ -1,16 +1,16 @@
 // Storage faults (SIGKILL at every point of a write is test/directory/store-crash.test.ts):
 // a write that fails at run time, a corrupt file at start, a file from a newer version.
 // Startup cases run the real CLI (bin/ → dist/, built by `npm test`).
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync, mkdtempSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseStore, serializeRecords } from "../../../src/directory/store-format.js";
-import { KeyStore } from "../../../src/directory/store.js";
 import { assertBuilt, run, start, waitForStderr } from "../../cli/run.js";
 import { Observer } from "../../helpers/mqtt.js";
 import { startRig, type Rig } from "../../helpers/app.js";
+import { loadOnce } from "../../helpers/store.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -81,7 +81,7 @@ describe("storage faults", () => {
     expect(moved).toHaveLength(1);
     expect(readFileSync(join(dir, moved[0] as string), "utf8")).toBe(text.slice(0, text.length >> 1));
     // The handshake's nodes are in the new files.
-    expect((await new KeyStore({ path: storePath }).load()).records.length).toBeGreaterThan(0);
+    expect((await loadOnce(storePath)).records.length).toBeGreaterThan(0);
   });
 
   it("a store file from a newer version: exit 2 naming store.path, the file untouched", async () => {
@@ -98,5 +98,21 @@ describe("storage faults", () => {
     expect(statSync(storePath).mtimeMs).toBe(before);
     expect(readdirSync(dir).sort()).toEqual(["config.yaml", "keys.json"]);
     expect(existsSync(`${storePath}.tmp-${process.pid}`)).toBe(false);
+  });
+
+  it("a file that is not a key store (a symlink to a passwd-like file): exit 2 naming store.path, never moved", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keysync-faults-cli-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, "etc"));
+    const passwd = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+    writeFileSync(join(dir, "etc", "passwd"), passwd);
+    const storePath = join(dir, "keys.json");
+    symlinkSync(join(dir, "etc", "passwd"), storePath);
+    const result = await run(["--config", cliConfig(dir, storePath)], { cwd: dir });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/config error: store\.path: .*keys\.json is not a meshtastic-keysync key store/);
+    expect(readFileSync(join(dir, "etc", "passwd"), "utf8")).toBe(passwd);
+    expect(readdirSync(join(dir, "etc"))).toEqual(["passwd"]);
+    expect(readdirSync(dir).sort()).toEqual(["config.yaml", "etc", "keys.json"]);
   });
 });

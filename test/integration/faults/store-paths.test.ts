@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KeyStore } from "../../../src/directory/store.js";
 import { SimRadio } from "../../../src/sim/index.js";
 import { assertBuilt, cleanEnv, run, start, waitForStderr, type Finished } from "../../cli/run.js";
 import { NOBODY, cliForNobody } from "../../helpers/nobody.js";
+import { loadOnce } from "../../helpers/store.js";
 
 const root = process.getuid?.() === 0;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -110,7 +110,7 @@ describe("a stop whose final write fails", () => {
     const unsaved = Number(said?.[1]);
     // What it names is what the next start lacks.
     rmSync(join(disk, "filler"));
-    const { records } = await new KeyStore({ path: storePath }).load();
+    const { records } = await loadOnce(storePath);
     const missing = [sim.ownNode, ...sim.nodes.values()].filter((node) => !records.some((r) => r.num === node.num)).length;
     expect(unsaved).toBeGreaterThanOrEqual(fresh.length);
     expect(unsaved).toBe(missing);

@@ -5,6 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { SignalDeduper } from "../dist/sync/signals.js";
 import { median } from "./lib/stats.mjs";
+import { BENCH_COLUMNS, renderTable } from "./lib/table.mjs";
 
 export const DEDUPE_PLAN = { sizes: [1_000, 10_000, 100_000], rounds: 5, windowMs: 3_600_000 };
 
@@ -43,6 +44,5 @@ export function dedupeRows(results) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = measureDedupe(DEDUPE_PLAN);
-  console.log(JSON.stringify(results));
-  for (const r of dedupeRows(results)) console.log(`| ${r.row} | ${r.what} | ${r.result} | ${r.goal} | ${r.met} |`);
+  process.stdout.write(`${renderTable(BENCH_COLUMNS, dedupeRows(results))}\n\n${JSON.stringify(results)}\n`);
 }

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { BASE, withRig } from "./lib/setup.mjs";
 import { json } from "./lib/mqtt-watch.mjs";
 import { median } from "./lib/stats.mjs";
-import { bytes, count, renderTable } from "./lib/table.mjs";
+import { BENCH_COLUMNS, bytes, count, renderTable } from "./lib/table.mjs";
 import { nowMs, sleep } from "./lib/time.mjs";
 
 export const NODE_LIST_PLAN = { sizes: [250, 2000], single: 5, burst: 20, quietMs: 1500 };
@@ -106,13 +106,6 @@ export function nodeListRows(results, plan = NODE_LIST_PLAN) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const results = await measureNodeList();
-  const columns = [
-    { key: "row", title: "#" },
-    { key: "what", title: "measurement" },
-    { key: "result", title: "result (median)" },
-    { key: "goal", title: "goal" },
-    { key: "met", title: "met" },
-  ];
-  process.stdout.write(`${renderTable(columns, nodeListRows(results))}\n`);
+  process.stdout.write(`${renderTable(BENCH_COLUMNS, nodeListRows(results))}\n`);
   process.exit(0);
 }

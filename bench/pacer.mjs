@@ -10,7 +10,7 @@ import { openApiClient } from "./lib/api-client.mjs";
 import { json } from "./lib/mqtt-watch.mjs";
 import { BASE, withRig } from "./lib/setup.mjs";
 import { median, percentile } from "./lib/stats.mjs";
-import { count, ms, renderTable } from "./lib/table.mjs";
+import { BENCH_COLUMNS, count, ms, renderTable } from "./lib/table.mjs";
 import { nowMs, sleep } from "./lib/time.mjs";
 
 /** textMs is the firmware's TEXT_MESSAGE_APP window: the floor the row is measured against, not a setting. */
@@ -141,13 +141,6 @@ export function pacerRows(r) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const result = await measurePacer();
-  const columns = [
-    { key: "row", title: "#" },
-    { key: "what", title: "measurement" },
-    { key: "result", title: "result (median / p95)" },
-    { key: "goal", title: "goal" },
-    { key: "met", title: "met" },
-  ];
-  process.stdout.write(`${renderTable(columns, pacerRows(result))}\n\n${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${renderTable(BENCH_COLUMNS, pacerRows(result))}\n\n${JSON.stringify(result, null, 2)}\n`);
   process.exit(0);
 }

@@ -8,7 +8,7 @@ import { measureHandshake, HANDSHAKE_PLAN } from "./handshake.mjs";
 import { startLayers, LAYERS_PLAN } from "./layers.mjs";
 import { machine } from "./lib/machine.mjs";
 import { RESULTS } from "./lib/setup.mjs";
-import { bytes, count, ms, renderTable } from "./lib/table.mjs";
+import { BENCH_COLUMNS, bytes, count, ms, renderTable } from "./lib/table.mjs";
 import { nowMs } from "./lib/time.mjs";
 import { LINK_PLAN, measureLink } from "./link.mjs";
 import { measureMemory, MEMORY_SIZES } from "./memory.mjs";
@@ -150,13 +150,6 @@ try {
   rows.push(...pacerRows(pacer));
   rows.push(...dedupeRows(dedupe));
 
-  const columns = [
-    { key: "row", title: "#" },
-    { key: "what", title: "measurement" },
-    { key: "result", title: "result (median / p95)" },
-    { key: "goal", title: "goal" },
-    { key: "met", title: "met" },
-  ];
   const notes = [
     "Row 0: the radio link alone (MeshtasticRadio against the simulator in another process): no merge, no MQTT.",
     `Machine: ${before.nproc} cores, ${before.cpu}, ${before.ramGiB} GiB RAM, Node ${before.node}; load average ${before.loadavg.join(" ")} at start, ${after.loadavg.join(" ")} at end.`,
@@ -170,7 +163,7 @@ try {
     `Row 12: the simulator with the firmware's own send limits (a text sooner than 2 s after the last accepted one is dropped with no answer), the bridge with its API server; at t0, ${PACER_PLAN.perSender} send requests over MQTT and ${PACER_PLAN.perSender} PKI DMs (want_ack) from each of ${PACER_PLAN.clients} API clients, all through the bridge's one connection. The k-th answer (ACK at the client, or the send response at an MQTT subscriber) cannot come before t0 + k x 2 s; added = what came on top. CPU = the bridge process's user+system time from t0 to the last answer; 'above idle' subtracts the rate it spent at rest in the ${PACER_PLAN.idleMs / 1000} s before.`,
     "Row 9: the bridge on radio.serial, the simulator on the other end of a socat pty pair, its output paced at the baud (console text off); last byte = the simulated line going quiet after config_complete_id, result = the sync response at an MQTT subscriber; CPU = the bridge process's user+system time from request to response, beside a TCP sync of the same NodeDB. Floors: the same dump received in a process of its own by the bridge's serial transport and FrameDecoder (no protobuf decode), and by a worker thread in a blocking read() loop (node:fs only): what receiving the bytes alone costs, in as many wake-ups as the line hands them over.",
   ];
-  const table = renderTable(columns, rows);
+  const table = renderTable(BENCH_COLUMNS, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
   const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial, nodeList, api, pacer, dedupe } };
   writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(out, null, 2)}\n`);

@@ -1,5 +1,14 @@
 // Renders rows as one Markdown table (readable in a terminal and pasteable into a README).
 
+/** The bench table's columns: every row object has these keys. */
+export const BENCH_COLUMNS = [
+  { key: "row", title: "#" },
+  { key: "what", title: "measurement" },
+  { key: "result", title: "result (median / p95)" },
+  { key: "goal", title: "goal" },
+  { key: "met", title: "met" },
+];
+
 export function renderTable(columns, rows) {
   const cells = rows.map((row) => columns.map((c) => String(row[c.key] ?? "")));
   const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((r) => r[i].length)));

@@ -348,6 +348,20 @@ describe("a fresh directory's first sync", () => {
 describe("a radio whose NodeDB is empty", () => {
   const firmware = (radio: ScriptedRadio, version: string | null) => (radio.info = { link: "test", myNodeNum: 1, firmware: version });
   const ownOnly = () => dump(remote(1, key(1)), []);
+  /** A forced sync answered with `answer`, settled and its follow-ups run. */
+  const syncWith = async (rig: { radio: ScriptedRadio; manager: KeySyncManager }, answer: NodeDbDump) => {
+    const syncing = rig.manager.sync();
+    rig.radio.deliver(answer);
+    await syncing;
+    await flush();
+  };
+  /** A handshake on firmware `version`, its own event cleared. */
+  const connected = async (rig: { radio: ScriptedRadio; events: unknown[] }, version: string | null) => {
+    firmware(rig.radio, version);
+    rig.radio.deliver(handshake());
+    await flush();
+    rig.events.length = 0; // the handshake's first_sync
+  };
   const fakeRefill = () => {
     const calls: string[] = [];
     return { calls, port: { begin: () => (calls.push("begin"), true), listed: () => void calls.push("listed"), stop: () => Promise.resolve() } };
@@ -390,30 +404,19 @@ describe("a radio whose NodeDB is empty", () => {
   });
 
   it("2.7 without a refill (push off): refill false", async () => {
-    const { radio, manager, events } = setup();
-    firmware(radio, "2.7.26.abcdef");
-    radio.deliver(handshake());
-    await flush();
-    events.length = 0; // the handshake's first_sync
-    const syncing = manager.sync();
-    radio.deliver(ownOnly());
-    await syncing;
-    await flush();
-    expect(events).toEqual([{ type: "radio_nodedb_emptied", data: { radio_nodes: 1, known: 2, refill: false } }]);
+    const rig = setup();
+    await connected(rig, "2.7.26.abcdef");
+    await syncWith(rig, ownOnly());
+    expect(rig.events).toEqual([{ type: "radio_nodedb_emptied", data: { radio_nodes: 1, known: 2, refill: false } }]);
   });
 
   it("2.8 (access control) or an unknown version: nothing learned, nothing changed, no event", async () => {
     for (const version of ["2.8.0.sim", null]) {
       const refill = fakeRefill();
-      const { radio, manager, directory, stats, events } = setup({ refill: refill.port });
-      firmware(radio, version);
-      radio.deliver(handshake());
-      await flush();
-      events.length = 0; // the handshake's first_sync
-      const syncing = manager.sync();
-      radio.deliver(ownOnly());
-      await syncing;
-      await flush();
+      const rig = setup({ refill: refill.port });
+      const { directory, stats, events } = rig;
+      await connected(rig, version);
+      await syncWith(rig, ownOnly());
       expect([2, 3].map((n) => directory.get(n)?.inRadio), String(version)).toEqual([true, true]);
       expect(stats.at(-1)).toMatchObject({ sync_count: 2, radio_nodes: 3, nodes_only_in_directory: 0 });
       expect(events).toEqual([]);

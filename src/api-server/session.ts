@@ -24,6 +24,14 @@ export interface SessionOptions {
   maxHeld: number;
   /** How long a handshake waits for the radio before the client is told to come back. */
   waitMs: number;
+  /** How long a new client may take to send its first whole frame (a slot held by a silent socket is a slot lost). */
+  firstFrameMs: number;
+  /** How long a client may send nothing at all: the firmware's PhoneAPI drops a silent client after 15 minutes. */
+  idleMs: number;
+}
+
+function seconds(ms: number): string {
+  return `${ms / 1000} s`;
 }
 
 export type SessionState = "new" | "waiting" | "ready" | "closed";
@@ -39,6 +47,9 @@ export class ApiSession {
   private held: Buffer[] = [];
   private waitingNonce: number | null = null;
   private waitTimer: NodeJS.Timeout | null = null;
+  /** The first-frame limit until a whole frame came, then the idle limit, refreshed by every frame. */
+  private silence: NodeJS.Timeout | null = null;
+  private heardFrame = false;
   private chain: Promise<void> = Promise.resolve();
   private closeReason = "the client closed the connection";
 
@@ -56,6 +67,7 @@ export class ApiSession {
     this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("error", (err) => (this.closeReason = `socket error: ${err.message}`));
     this.socket.on("close", () => this.onClosed());
+    this.silence = setTimeout(() => this.close(`sent no whole frame within ${seconds(this.options.firstFrameMs)} of connecting`), this.options.firstFrameMs);
   }
 
   /** A live frame (already framed) for every client: now once its handshake is done, else held. */
@@ -103,6 +115,7 @@ export class ApiSession {
 
   private onFrame(payload: Buffer): void {
     if (this.state === "closed") return;
+    this.heard();
     let message: ToRadio;
     try {
       message = decodeToRadio(payload);
@@ -128,6 +141,17 @@ export class ApiSession {
       default:
         await this.host.act(this, request, payload);
     }
+  }
+
+  /** A whole frame came: bytes alone (half a header, wake bytes) never keep a slot. */
+  private heard(): void {
+    if (this.heardFrame) {
+      this.silence?.refresh();
+      return;
+    }
+    this.heardFrame = true;
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.close(`sent nothing for ${seconds(this.options.idleMs)}`), this.options.idleMs);
   }
 
   private serveHandshake(nonce: number): void {
@@ -167,6 +191,7 @@ export class ApiSession {
     if (this.state === "closed") return;
     this.state = "closed";
     if (this.waitTimer) clearTimeout(this.waitTimer);
+    if (this.silence) clearTimeout(this.silence);
     this.held = [];
     this.host.closed(this, this.closeReason);
   }

@@ -55,6 +55,37 @@ describe("API clients that misbehave", () => {
     expect(rig.sim.stats.framesRefused).toBe(0);
   });
 
+  it("frees the slots of clients that never send a whole frame: each closed alone with a log line, a real client served after", async () => {
+    const rig = await startApiRig({ server: { maxClients: 3, session: { firstFrameMs: 150 } } });
+    // A client that handshook first keeps its slot: the first-frame limit no longer applies to it.
+    const served = await rig.raw();
+    const from = await ready(served);
+    const [silent, half] = [await rig.raw(), await rig.raw()];
+    const freed = nextEvent(rig.server, "clients", (list: unknown[]) => list.length === 1);
+    half.sendRaw(Buffer.from([0x94, 0xc3, 0x00]));
+    await Promise.all([silent.waitClosed(), half.waitClosed(), freed]);
+    expect(rig.log.find("info", "left: sent no whole frame within 0.15 s of connecting")).toHaveLength(2);
+    expect(served.closed).toBe(false);
+    const next = await rig.raw();
+    await ready(next, 0x3002);
+    expect(rig.server.clients).toHaveLength(2);
+    rig.sim.deliverPosition([...rig.sim.nodes.keys()][0] as number);
+    await served.waitFrames(from + 1);
+  });
+
+  it("closes a client that has sent nothing for the idle limit, alone", async () => {
+    const rig = await startApiRig({ server: { session: { idleMs: 200 } } });
+    const other = await rig.raw();
+    const quiet = await rig.raw();
+    const left = nextEvent(rig.server, "clients", (list: unknown[]) => list.length === 1);
+    await ready(quiet);
+    await Promise.all([quiet.waitClosed(), left]);
+    expect(rig.log.find("info", "left: sent nothing for 0.2 s")).toHaveLength(1);
+    // The other client has not sent a frame yet: the first-frame limit (15 s by default) is its own.
+    expect(other.closed).toBe(false);
+    await ready(other, 0x3003);
+  });
+
   it("refuses a client beyond max_clients, telling it why in a clientNotification before closing", async () => {
     const rig = await startApiRig({ server: { maxClients: 2 } });
     const [a, b] = [await rig.raw(), await rig.raw()];

@@ -5,6 +5,7 @@ import type { Socket } from "node:net";
 import { FrameDecoder, MAGIC_2, encodeFrame } from "../protocol/frames.js";
 import { NONCE_ONLY_CONFIG, decodeToRadio, type ToRadio } from "../protocol/messages.js";
 import { KnownNodes } from "./known.js";
+import { ClientOutput } from "./outbound.js";
 import type { ClientRequest } from "./requests.js";
 import type { ClientView } from "./view.js";
 
@@ -18,7 +19,7 @@ export interface SessionHost {
 }
 
 export interface SessionOptions {
-  /** Bytes waiting in the socket beyond which the client counts as no longer reading. */
+  /** Bytes the client has not taken (its socket's and those queued for it; not the rest of the handshake it is being served) beyond which it counts as no longer reading. */
   maxQueuedBytes: number;
   /** Live frames kept for a client before its handshake completes (the oldest goes first). */
   maxHeld: number;
@@ -44,6 +45,7 @@ export class ApiSession {
   /** The nodes this client has, as it was last sent them; null until a handshake gave it nodes. */
   known: KnownNodes | null = null;
   private readonly decoder: FrameDecoder;
+  private readonly output: ClientOutput;
   private held: Buffer[] = [];
   private waitingNonce: number | null = null;
   private waitTimer: NodeJS.Timeout | null = null;
@@ -60,6 +62,7 @@ export class ApiSession {
     private readonly options: SessionOptions,
   ) {
     this.decoder = new FrameDecoder((payload) => this.onFrame(payload), (bytes) => this.onSkipped(bytes));
+    this.output = new ClientOutput(socket, options.maxQueuedBytes, (reason) => this.close(reason));
   }
 
   start(): void {
@@ -172,8 +175,9 @@ export class ApiSession {
     // The firmware restarts its state machine on every want_config; live frames follow the complete.
     const held = this.held;
     this.held = [];
+    // Streamed as the client reads: a large handshake is no reason to drop a client that reads.
     this.socket.cork();
-    for (const part of view.handshake(nonce)) this.write(part);
+    this.output.handshake(view.handshake(nonce));
     this.state = "ready";
     for (const frame of held) this.write(frame);
     this.socket.uncork();
@@ -181,10 +185,7 @@ export class ApiSession {
 
   private write(bytes: Buffer): void {
     if (this.state === "closed" || this.socket.destroyed) return;
-    this.socket.write(bytes);
-    if (this.socket.writableLength > this.options.maxQueuedBytes) {
-      this.close(`stopped reading: ${this.socket.writableLength} bytes waiting`);
-    }
+    this.output.write(bytes);
   }
 
   private onClosed(): void {

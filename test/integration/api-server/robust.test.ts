@@ -4,7 +4,7 @@
 // come back to a fresh handshake.
 import { describe, expect, it } from "vitest";
 import { encodeFrame } from "../../../src/protocol/frames.js";
-import { wantConfig } from "../../../src/protocol/messages.js";
+import { heartbeat, wantConfig } from "../../../src/protocol/messages.js";
 import { startApiRig } from "../../helpers/api-rig.js";
 import { nextEvent } from "../../helpers/events.js";
 import { kinds, type TestClient } from "../../sim/client.js";
@@ -84,6 +84,20 @@ describe("API clients that misbehave", () => {
     // The other client has not sent a frame yet: the first-frame limit (15 s by default) is its own.
     expect(other.closed).toBe(false);
     await ready(other, 0x3003);
+  });
+
+  it("keeps a client that sends a frame now and then past the idle limit: every frame starts it again", async () => {
+    const rig = await startApiRig({ server: { session: { idleMs: 1_000 } } });
+    const client = await rig.raw();
+    let from = await ready(client);
+    const started = Date.now();
+    // Two and a half idle limits of heartbeats, each sent once the last was answered.
+    while (Date.now() - started < 2_500) {
+      client.send(heartbeat());
+      from = (await client.waitFor((f) => f.payloadVariant.case === "queueStatus", from, "the queue status")) + 1;
+    }
+    expect(client.closed).toBe(false);
+    expect(rig.log.find("info", "sent nothing")).toEqual([]);
   });
 
   it("refuses a client beyond max_clients, telling it why in a clientNotification before closing", async () => {

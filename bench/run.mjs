@@ -147,6 +147,8 @@ try {
   rows.push({ row: "11", what: `bridge memory per connected API client (${api.memory.clients} clients, ${count(api.memory.nodes)} nodes)`, result: `heap ${bytes(api.memory.perClient.heapUsed)}, external ${bytes(api.memory.perClient.external)}, RSS ${bytes(api.memory.perClient.rss)}`, goal: "", met: "" });
   const rr = api.reread;
   rows.push({ row: "11", what: `node_infos per connected API client from a ${count(rr.nodes)}-node re-read with ${rr.changes} changes (${rr.clients} clients)`, result: `${rr.frames.join(" / ")} frames (${ms(rr.ms)} from the sync request to the last client current)`, goal: `${rr.changes} each`, met: yes(rr.frames.every((f) => f === rr.changes)) });
+  const lg = api.large;
+  rows.push({ row: "11", what: `a ${count(lg.nodes)}-node handshake (${count(lg.frames)} frames, beyond the 4 MiB limit) to an API client that reads normally (n=${lg.through.n}): through the API server / straight`, result: `${ms(lg.through.median)} / ${ms(lg.through.p95)}; straight ${ms(lg.direct.median)} / ${ms(lg.direct.p95)}`, goal: "served whole", met: yes(lg.frames > lg.nodes) });
   rows.push(...pacerRows(pacer));
   rows.push(...dedupeRows(dedupe));
 

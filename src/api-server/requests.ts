@@ -34,6 +34,19 @@ export interface ForwardFacts {
 /** Ports the firmware never PKI-encrypts (Router.cpp perhapsEncode). */
 const NOT_PKI = new Set<number>([PortNum.TRACEROUTE_APP, PortNum.NODEINFO_APP, PortNum.ROUTING_APP, PortNum.POSITION_APP]);
 
+/** NODENUM_BROADCAST_NO_LORA (MeshTypes.h): a broadcast that stays on this radio's own interfaces. */
+const BROADCAST_NO_LORA = 1;
+
+/**
+ * A packet the firmware also hands to its own modules (Router::sendLocal): one to itself (0
+ * becomes its number) and every broadcast. A phone's packet there has from == 0, which
+ * AdminModule takes as local admin once perhapsDecode has decrypted it with a channel key the
+ * client was served. Our number unknown: any destination could be ours.
+ */
+function reachesOwnModules(to: number, myNodeNum: number): boolean {
+  return myNodeNum === 0 || to === 0 || to === myNodeNum || to === BROADCAST_NUM || to === BROADCAST_NO_LORA;
+}
+
 /** Admin messages that only read; everything else is a write (default deny). */
 function isReadOnly(adminCase: string): boolean {
   return adminCase.startsWith("get") && adminCase.endsWith("Request");
@@ -50,6 +63,10 @@ function pkiDestination(packet: MeshPacket, myNodeNum: number): number | null {
 function classifyPacket(packet: MeshPacket, myNodeNum: number, admin: boolean): ClientRequest {
   const decoded = packet.payloadVariant.case === "decoded" ? packet.payloadVariant.value : null;
   const facts: ForwardFacts = { id: packet.id, to: packet.to, port: decoded?.portnum ?? null, hopLimit: packet.hopLimit };
+  // What a client encrypted itself cannot be read here, so it cannot be told from an admin
+  // write: refused where the radio would act on it. One for another node passes (a relayed or
+  // app-encrypted packet): the radio only sends it on, and a node there decides for itself.
+  if (decoded === null && !admin && reachesOwnModules(packet.to, myNodeNum)) return { kind: "refuse", what: "an encrypted packet to the radio itself", requestId: packet.id };
   if (decoded?.portnum !== PortNum.ADMIN_APP) return { kind: "forward", packet: facts, dmTo: pkiDestination(packet, myNodeNum), adminWrite: false };
   let adminCase: string;
   let contactNum = 0;

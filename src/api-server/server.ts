@@ -47,7 +47,7 @@ export interface ApiServerEvents {
   clients: [ApiClientInfo[]];
 }
 
-const SESSION_DEFAULTS: SessionOptions = { maxQueuedBytes: 4 * 1024 * 1024, maxHeld: 32, waitMs: 60_000 };
+const SESSION_DEFAULTS: SessionOptions = { maxQueuedBytes: 4 * 1024 * 1024, maxHeld: 32, waitMs: 60_000, firstFrameMs: 15_000, idleMs: 15 * 60_000 };
 
 /** How long a refused client has to read why before its socket is destroyed. */
 const REFUSAL_LINGER_MS = 2_000;

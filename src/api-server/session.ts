@@ -5,6 +5,7 @@ import type { Socket } from "node:net";
 import { FrameDecoder, MAGIC_2, encodeFrame } from "../protocol/frames.js";
 import { NONCE_ONLY_CONFIG, decodeToRadio, type ToRadio } from "../protocol/messages.js";
 import { KnownNodes } from "./known.js";
+import { ClientOutput } from "./outbound.js";
 import type { ClientRequest } from "./requests.js";
 import type { ClientView } from "./view.js";
 
@@ -18,12 +19,20 @@ export interface SessionHost {
 }
 
 export interface SessionOptions {
-  /** Bytes waiting in the socket beyond which the client counts as no longer reading. */
+  /** Bytes the client has not taken (its socket's and those queued for it; not the rest of the handshake it is being served) beyond which it counts as no longer reading. */
   maxQueuedBytes: number;
   /** Live frames kept for a client before its handshake completes (the oldest goes first). */
   maxHeld: number;
   /** How long a handshake waits for the radio before the client is told to come back. */
   waitMs: number;
+  /** How long a new client may take to send its first whole frame (a slot held by a silent socket is a slot lost). */
+  firstFrameMs: number;
+  /** How long a client may send nothing at all: the firmware's PhoneAPI drops a silent client after 15 minutes. */
+  idleMs: number;
+}
+
+function seconds(ms: number): string {
+  return `${ms / 1000} s`;
 }
 
 export type SessionState = "new" | "waiting" | "ready" | "closed";
@@ -36,9 +45,13 @@ export class ApiSession {
   /** The nodes this client has, as it was last sent them; null until a handshake gave it nodes. */
   known: KnownNodes | null = null;
   private readonly decoder: FrameDecoder;
+  private readonly output: ClientOutput;
   private held: Buffer[] = [];
   private waitingNonce: number | null = null;
   private waitTimer: NodeJS.Timeout | null = null;
+  /** The first-frame limit until a whole frame came, then the idle limit, refreshed by every frame. */
+  private silence: NodeJS.Timeout | null = null;
+  private heardFrame = false;
   private chain: Promise<void> = Promise.resolve();
   private closeReason = "the client closed the connection";
 
@@ -49,6 +62,7 @@ export class ApiSession {
     private readonly options: SessionOptions,
   ) {
     this.decoder = new FrameDecoder((payload) => this.onFrame(payload), (bytes) => this.onSkipped(bytes));
+    this.output = new ClientOutput(socket, options.maxQueuedBytes, (reason) => this.close(reason));
   }
 
   start(): void {
@@ -56,6 +70,7 @@ export class ApiSession {
     this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("error", (err) => (this.closeReason = `socket error: ${err.message}`));
     this.socket.on("close", () => this.onClosed());
+    this.silence = setTimeout(() => this.close(`sent no whole frame within ${seconds(this.options.firstFrameMs)} of connecting`), this.options.firstFrameMs);
   }
 
   /** A live frame (already framed) for every client: now once its handshake is done, else held. */
@@ -103,6 +118,7 @@ export class ApiSession {
 
   private onFrame(payload: Buffer): void {
     if (this.state === "closed") return;
+    this.heard();
     let message: ToRadio;
     try {
       message = decodeToRadio(payload);
@@ -130,6 +146,17 @@ export class ApiSession {
     }
   }
 
+  /** A whole frame came: bytes alone (half a header, wake bytes) never keep a slot. */
+  private heard(): void {
+    if (this.heardFrame) {
+      this.silence?.refresh();
+      return;
+    }
+    this.heardFrame = true;
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.close(`sent nothing for ${seconds(this.options.idleMs)}`), this.options.idleMs);
+  }
+
   private serveHandshake(nonce: number): void {
     const view = this.host.view();
     if (view === null) {
@@ -148,8 +175,9 @@ export class ApiSession {
     // The firmware restarts its state machine on every want_config; live frames follow the complete.
     const held = this.held;
     this.held = [];
+    // Streamed as the client reads: a large handshake is no reason to drop a client that reads.
     this.socket.cork();
-    for (const part of view.handshake(nonce)) this.write(part);
+    this.output.handshake(view.handshake(nonce));
     this.state = "ready";
     for (const frame of held) this.write(frame);
     this.socket.uncork();
@@ -157,16 +185,14 @@ export class ApiSession {
 
   private write(bytes: Buffer): void {
     if (this.state === "closed" || this.socket.destroyed) return;
-    this.socket.write(bytes);
-    if (this.socket.writableLength > this.options.maxQueuedBytes) {
-      this.close(`stopped reading: ${this.socket.writableLength} bytes waiting`);
-    }
+    this.output.write(bytes);
   }
 
   private onClosed(): void {
     if (this.state === "closed") return;
     this.state = "closed";
     if (this.waitTimer) clearTimeout(this.waitTimer);
+    if (this.silence) clearTimeout(this.silence);
     this.held = [];
     this.host.closed(this, this.closeReason);
   }

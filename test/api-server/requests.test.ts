@@ -43,6 +43,17 @@ describe("a client's requests", () => {
     expect(classify(encodeToRadio({ payloadVariant: { case: "xmodemPacket", value: {} } }))).toMatchObject({ kind: "refuse", requestId: null });
   });
 
+  it("without admin: refuses a packet the client encrypted itself wherever the radio would act on it; one for another node passes", () => {
+    const sealed = (to: number) => packet({ to, id: 11, payloadVariant: { case: "encrypted", value: new Uint8Array(24) } });
+    for (const to of [OWN, 0, BROADCAST_NUM, 1]) expect(classify(sealed(to))).toEqual({ kind: "refuse", what: "an encrypted packet to the radio itself", requestId: 11 });
+    // Not decoded at all (no payload): just as unreadable.
+    expect(classify(packet({ to: OWN, id: 12 }))).toMatchObject({ kind: "refuse", requestId: 12 });
+    expect(classify(sealed(0xabc))).toEqual({ kind: "forward", packet: { id: 11, to: 0xabc, port: null, hopLimit: 0 }, dmTo: null, adminWrite: false });
+    // Before our own number is known any destination could be ours.
+    expect(classifyRequest(decodeToRadio(sealed(0xabc)), 0, false)).toMatchObject({ kind: "refuse" });
+    expect(classify(sealed(OWN), true)).toMatchObject({ kind: "forward" });
+  });
+
   it("with admin: every admin message passes, and a write asks for a config re-read", () => {
     expect(classify(addContact(OWN, 7, 0xabc, new Uint8Array(32)), true)).toEqual({ kind: "forward", packet: { id: 7, to: OWN, port: PortNum.ADMIN_APP, hopLimit: 0 }, dmTo: null, adminWrite: true });
     expect(classify(admin(OWN, 8, { payloadVariant: { case: "getOwnerRequest", value: true } }), true)).toMatchObject({ adminWrite: false });

@@ -4,7 +4,7 @@
 // come back to a fresh handshake.
 import { describe, expect, it } from "vitest";
 import { encodeFrame } from "../../../src/protocol/frames.js";
-import { wantConfig } from "../../../src/protocol/messages.js";
+import { heartbeat, wantConfig } from "../../../src/protocol/messages.js";
 import { startApiRig } from "../../helpers/api-rig.js";
 import { nextEvent } from "../../helpers/events.js";
 import { kinds, type TestClient } from "../../sim/client.js";
@@ -53,6 +53,51 @@ describe("API clients that misbehave", () => {
     await python.waitFrames(from + 1);
     expect(python.closed).toBe(false);
     expect(rig.sim.stats.framesRefused).toBe(0);
+  });
+
+  it("frees the slots of clients that never send a whole frame: each closed alone with a log line, a real client served after", async () => {
+    const rig = await startApiRig({ server: { maxClients: 3, session: { firstFrameMs: 150 } } });
+    // A client that handshook first keeps its slot: the first-frame limit no longer applies to it.
+    const served = await rig.raw();
+    const from = await ready(served);
+    const [silent, half] = [await rig.raw(), await rig.raw()];
+    const freed = nextEvent(rig.server, "clients", (list: unknown[]) => list.length === 1);
+    half.sendRaw(Buffer.from([0x94, 0xc3, 0x00]));
+    await Promise.all([silent.waitClosed(), half.waitClosed(), freed]);
+    expect(rig.log.find("info", "left: sent no whole frame within 0.15 s of connecting")).toHaveLength(2);
+    expect(served.closed).toBe(false);
+    const next = await rig.raw();
+    await ready(next, 0x3002);
+    expect(rig.server.clients).toHaveLength(2);
+    rig.sim.deliverPosition([...rig.sim.nodes.keys()][0] as number);
+    await served.waitFrames(from + 1);
+  });
+
+  it("closes a client that has sent nothing for the idle limit, alone", async () => {
+    const rig = await startApiRig({ server: { session: { idleMs: 200 } } });
+    const other = await rig.raw();
+    const quiet = await rig.raw();
+    const left = nextEvent(rig.server, "clients", (list: unknown[]) => list.length === 1);
+    await ready(quiet);
+    await Promise.all([quiet.waitClosed(), left]);
+    expect(rig.log.find("info", "left: sent nothing for 0.2 s")).toHaveLength(1);
+    // The other client has not sent a frame yet: the first-frame limit (15 s by default) is its own.
+    expect(other.closed).toBe(false);
+    await ready(other, 0x3003);
+  });
+
+  it("keeps a client that sends a frame now and then past the idle limit: every frame starts it again", async () => {
+    const rig = await startApiRig({ server: { session: { idleMs: 1_000 } } });
+    const client = await rig.raw();
+    let from = await ready(client);
+    const started = Date.now();
+    // Two and a half idle limits of heartbeats, each sent once the last was answered.
+    while (Date.now() - started < 2_500) {
+      client.send(heartbeat());
+      from = (await client.waitFor((f) => f.payloadVariant.case === "queueStatus", from, "the queue status")) + 1;
+    }
+    expect(client.closed).toBe(false);
+    expect(rig.log.find("info", "sent nothing")).toEqual([]);
   });
 
   it("refuses a client beyond max_clients, telling it why in a clientNotification before closing", async () => {

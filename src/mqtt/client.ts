@@ -24,6 +24,7 @@ import { keepConnecting } from "./reconnect-loop.js";
 import { ReconnectPolicy, RECONNECT_DEFAULTS } from "./reconnect-policy.js";
 import { RetainedLedger } from "./retained.js";
 import { RetainedRequestGuard } from "./retained-requests.js";
+import { RequestProbe } from "./request-probe.js";
 import { Subscriptions } from "./subscriptions.js";
 import { bridgeTopics, type BridgeTopics } from "./topics.js";
 import { emitEach, endGracefully, errorText } from "./util.js";
@@ -46,6 +47,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private readonly subscriptions = new Subscriptions();
   private readonly ledger = new RetainedLedger();
   private readonly requests: RetainedRequestGuard;
+  private readonly probe: RequestProbe;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   constructor(private readonly opts: BridgeClientOptions) {
@@ -67,6 +69,11 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
       respond: (topic, response) => this.publish(topic, response),
       clear: (topic) => this.sendRetained(topic, ""),
     });
+    this.probe = new RequestProbe(this.topics.requestProbe, this.presence.instance, {
+      publish: (topic, text, done) => this.client?.publish(topic, text, { qos: 1, retain: false }, done),
+      deaf: (filter, reason) => this.troubles.undelivered(filter, reason),
+      heard: (filter) => this.troubles.forgetSubscription(filter),
+    }, this.clock, this.log, opts.probeCeilingMs);
     // Our own state topic: other instances on this base topic show up there.
     this.subscriptions.add(this.topics.bridgeState, (_, payload, meta) => this.onStateMessage(payload, meta.retain));
   }
@@ -178,6 +185,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.stopping = true;
     await this.reconnects.stop();
     for (const w of this.waiters.splice(0)) w.reject(new Error("MQTT client stopped"));
+    this.probe.cancel();
     const client = this.client;
     if (client === null) return;
     if (client.connected) {
@@ -212,6 +220,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
 
   private onClosed(): void {
     this.troubles.closed(this.clock.now(), this.stopping);
+    this.probe.cancel();
     if (this.wasConnected) {
       this.wasConnected = false;
       this.emitSafely("disconnect");
@@ -232,7 +241,11 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
 
   private sendSubscribe(filters: string[]): void {
     if (filters.length === 0) return;
-    this.client?.subscribe(filters, { qos: 1 }, (error, _granted, packet) => this.troubles.subscribed(filters, error, packet?.granted));
+    this.client?.subscribe(filters, { qos: 1 }, (error, _granted, packet) => {
+      this.troubles.subscribed(filters, error, packet?.granted);
+      // Granted is not delivered: the request subscription tests itself (request-probe.ts).
+      if (this.connected && error === null) this.probe.granted(filters, packet?.granted ?? [], this.protocol);
+    });
   }
 
   private onStateMessage(payload: Buffer, retained: boolean): void {
@@ -250,7 +263,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   private dispatch(topic: string, payload: Buffer, retain: boolean): void {
-    if (this.requests.intercept(topic, payload, retain)) return;
+    if (this.probe.intercept(topic, payload) || this.requests.intercept(topic, payload, retain)) return;
     this.subscriptions.dispatch(topic, payload, retain, () => this.ledger.isOwn(topic, payload.toString()), this.log);
   }
 }

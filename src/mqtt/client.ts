@@ -25,9 +25,10 @@ import { ReconnectPolicy, RECONNECT_DEFAULTS } from "./reconnect-policy.js";
 import { RetainedLedger } from "./retained.js";
 import { RetainedRequestGuard } from "./retained-requests.js";
 import { RequestProbe } from "./request-probe.js";
+import { PublishWindow } from "./publish-window.js";
 import { Subscriptions } from "./subscriptions.js";
 import { bridgeTopics, type BridgeTopics } from "./topics.js";
-import { emitEach, endGracefully, errorText } from "./util.js";
+import { emitEach, endGracefully, errorText, withCeiling } from "./util.js";
 
 export type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 
@@ -48,6 +49,12 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private readonly ledger = new RetainedLedger();
   private readonly requests: RetainedRequestGuard;
   private readonly probe: RequestProbe;
+  private readonly window = new PublishWindow((topic, text, done) =>
+    this.client?.publish(topic, text, { qos: 1, retain: true }, (error) => {
+      this.troubles.published(topic, error);
+      done();
+    }),
+  );
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   constructor(private readonly opts: BridgeClientOptions) {
@@ -189,6 +196,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     const client = this.client;
     if (client === null) return;
     if (client.connected) {
+      // What waits in the window goes out first, as MQTT.js's own queue did.
+      await withCeiling(this.window.drained(), STOP_PUBLISH_CEILING_MS);
       const mayWrite = this.presence.mayWriteOffline();
       if (!mayWrite) this.log.warn({ topic: this.topics.bridgeState }, "MQTT: another instance's online is the retained state; leaving it, not writing offline");
       await endGracefully(client, mayWrite ? { topic: this.topics.bridgeState, text: this.presence.offline() } : null, STOP_PUBLISH_CEILING_MS);
@@ -202,6 +211,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.log.info({ url: redactUrl(this.opts.url), protocol: this.protocol === 5 ? "5" : "3.1.1", maxPacketSize }, "MQTT connected");
     this.wasConnected = true;
     this.troubles.connected(this.protocol, maxPacketSize, this.clock.now());
+    this.window.open(connack.properties?.receiveMaximum);
     const backlog = this.ledger.connected();
     // Subscribe before announcing `online`: brokers handle one client's packets in order, so
     // whoever sees `online` can send a request and know we are listening.
@@ -221,6 +231,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private onClosed(): void {
     this.troubles.closed(this.clock.now(), this.stopping);
     this.probe.cancel();
+    for (const [topic, text] of this.window.close()) this.ledger.unsent(topic, text);
     if (this.wasConnected) {
       this.wasConnected = false;
       this.emitSafely("disconnect");
@@ -236,7 +247,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private sendRetained(topic: string, text: string): void {
     const client = this.client;
     if (client === null || this.troubles.tooLarge(topic, text, 1, this.protocol === 5)) return;
-    client.publish(topic, text, { qos: 1, retain: true }, (error) => this.troubles.published(topic, error));
+    // Through the window: never more unanswered than packet ids (publish-window.ts).
+    this.window.offer(topic, text);
   }
 
   private sendSubscribe(filters: string[]): void {

@@ -15,6 +15,7 @@ import { measureMemory, MEMORY_SIZES } from "./memory.mjs";
 import { measureNodeList, NODE_LIST_PLAN, nodeListRows } from "./node-list.mjs";
 import { measurePacer, PACER_PLAN, pacerRows } from "./pacer.mjs";
 import { DEDUPE_PLAN, dedupeRows, measureDedupe } from "./dedupe.mjs";
+import { BURST_PLAN, burstRows, measureBurst } from "./startup-burst.mjs";
 import { measureSerial, SERIAL_PLAN } from "./serial.mjs";
 import { measureStartup, STARTUP_PLAN } from "./startup.mjs";
 import { measureSync, SYNC_PLAN } from "./sync.mjs";
@@ -73,6 +74,7 @@ try {
   const api = await step("11 API server: handshakes, live packets, memory per client", () => measureApiServer(API_PLAN));
   const pacer = await step("12 one pacer: 40 DMs at once under the firmware's 2 s text limit (~85 s)", () => measurePacer(PACER_PLAN));
   const dedupe = await step("13 key-signal de-duplicator", async () => measureDedupe(DEDUPE_PLAN));
+  const burst = await step("14 startup publish burst at 50,000 nodes", () => measureBurst(BURST_PLAN));
   const after = machine();
 
   const rows = [];
@@ -149,6 +151,7 @@ try {
   rows.push({ row: "11", what: `node_infos per connected API client from a ${count(rr.nodes)}-node re-read with ${rr.changes} changes (${rr.clients} clients)`, result: `${rr.frames.join(" / ")} frames (${ms(rr.ms)} from the sync request to the last client current)`, goal: `${rr.changes} each`, met: yes(rr.frames.every((f) => f === rr.changes)) });
   rows.push(...pacerRows(pacer));
   rows.push(...dedupeRows(dedupe));
+  rows.push(...burstRows(burst));
 
   const columns = [
     { key: "row", title: "#" },
@@ -172,7 +175,7 @@ try {
   ];
   const table = renderTable(columns, rows);
   process.stdout.write(`${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`);
-  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial, nodeList, api, pacer, dedupe } };
+  const out = { date: new Date().toISOString(), machine: before, loadavgAfter: after.loadavg, durationMs: Math.round(nowMs() - began), table: rows, notes, results: { link, sync, ttk, ttkDefault, store, startup, traffic, memory, memoryBridgeAlone: alone, layers: { ...layers, exit }, handshake, serial, nodeList, api, pacer, dedupe, burst } };
   writeFileSync(path.join(RESULTS, "latest.json"), `${JSON.stringify(out, null, 2)}\n`);
   process.stderr.write(`bench: done in ${(out.durationMs / 1000).toFixed(0)} s; bench/results/latest.json written\n`);
   process.exit(0);

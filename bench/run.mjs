@@ -25,8 +25,8 @@ import { measureTraffic, TRAFFIC_PLAN } from "./traffic.mjs";
 
 // The whole bench, build excluded: 276 s for rows 0-11 (row 11's re-read with changes takes
 // about 6 s; well inside 5 minutes), plus 100 s for row 12, whose 40 texts take 78 s by the
-// firmware's own limit (one per 2 s) plus its setup.
-const BUDGET_MS = 370_000;
+// firmware's own limit (one per 2 s) plus its setup, plus ~40 s for row 14 (50,000 nodes; 60 s allowed for it here).
+const BUDGET_MS = 430_000;
 const began = nowMs();
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: over its ${BUDGET_MS / 1000} s budget; giving up\n`);

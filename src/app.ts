@@ -128,7 +128,7 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
   store.on("writeFailed", (err) => engine.manager.reportError((storeError = `could not write the key directory to ${config.store.path ?? "memory"}: ${err.message}`)));
   store.on("recovered", () => storeError !== null && engine.manager.clearError(storeError));
   // Retained nodes/<id> that differ from the directory (foreign, stale, forged) are corrected.
-  const retainedNodes = new RetainedNodes({ client, topics: bridgeTopics(config.mqtt.base_topic), directory, log: log.child({ part: "bridge" }) });
+  const retainedNodes = new RetainedNodes({ client, topics: bridgeTopics(config.mqtt.base_topic), directory, held: () => bridge.nodesHeld, log: log.child({ part: "bridge" }) });
   const nodeList = new NodeList({ client, topics: bridgeTopics(config.mqtt.base_topic), directory, log: log.child({ part: "bridge" }) });
   client.on("denied", ({ kind, topic, reason }) => engine.manager.reportError(`the MQTT broker refused ${kind === "publish" ? "publishing to" : "the subscription to"} ${topic}: ${reason}`));
   api = config.api_server.enabled ? apiServer(config, radio, directory, engine, log) : null;

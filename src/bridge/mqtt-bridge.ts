@@ -14,7 +14,11 @@ import { CommandRefused } from "../sync/errors.js";
 import type { BridgeEvent } from "../sync/events.js";
 import type { ManagerEvents } from "../sync/manager.js";
 import { lastSyncOf, type SyncStats } from "../sync/stats.js";
+import { systemClock, type Clock } from "../timing/clock.js";
 import type { HomeAssistantDiscovery } from "./home-assistant.js";
+
+/** Longest the nodes/<id> wait at start for the radio's first dump (a radio that never answers). */
+export const NODE_HOLD_CEILING_MS = 60_000;
 
 export interface MqttBridgeOptions {
   client: BridgeMqttClient;
@@ -25,11 +29,22 @@ export interface MqttBridgeOptions {
   info: () => object;
   homeAssistant: HomeAssistantDiscovery | null;
   log?: LogPort;
+  /** The node hold's ceiling runs on it. */
+  clock?: Clock;
+  nodeHoldCeilingMs?: number;
 }
 
 export class MqttBridge {
   private readonly log: LogPort;
   private unlisten: (() => void)[] = [];
+  /**
+   * At start every stored node's key_source is "store", and the first dump turns each into
+   * "nodedb": published at once, every nodes/<id> went out twice per start (100,000 messages
+   * at 50,000 nodes). So the nodes wait for the first sync to end (or fail, or the ceiling).
+   * Retained copies from the last run stay on the broker meanwhile.
+   */
+  private holdingNodes = true;
+  private readonly hold = new AbortController();
 
   constructor(private readonly opts: MqttBridgeOptions) {
     this.log = opts.log ?? silentLog;
@@ -41,6 +56,8 @@ export class MqttBridge {
     this.unlisten = [
       listen<ManagerEvents>(engine.manager, {
         stats: (stats) => {
+          // Before the figures: whoever sees this sync's stats has every node's status already.
+          if (stats.sync_count > 0 || stats.last_error !== null) this.releaseNodes();
           this.publishStats(stats);
           // Once a sync is in (and announced): watch entries it did not bring are named in the log.
           if (stats.sync_count > 0) homeAssistant?.reportUnknownWatch();
@@ -59,7 +76,7 @@ export class MqttBridge {
       listen<DirectoryEvents>(directory, {
         event: publishEvent,
         nodeChanged: (view: NodeView) => {
-          client.publishRetained(topics.node(view.id), view);
+          if (!this.holdingNodes) client.publishRetained(topics.node(view.id), view);
           homeAssistant?.nodeChanged(view);
         },
         // Discovery first: an entity still subscribed to nodes/<id> would render its
@@ -75,9 +92,17 @@ export class MqttBridge {
     ];
     homeAssistant?.start();
     this.republish();
+    const { clock = systemClock, nodeHoldCeilingMs = NODE_HOLD_CEILING_MS } = this.opts;
+    void clock.sleep(nodeHoldCeilingMs, this.hold.signal).then(() => this.releaseNodes());
+  }
+
+  /** True while nodes/<id> wait for the first sync (RetainedNodes leaves known nodes alone meanwhile). */
+  get nodesHeld(): boolean {
+    return this.holdingNodes;
   }
 
   stop(): void {
+    this.hold.abort();
     for (const off of this.unlisten.splice(0)) off();
     this.opts.homeAssistant?.stop();
   }
@@ -96,8 +121,17 @@ export class MqttBridge {
     client.publishRetained(topics.bridgeInfo, this.opts.info());
     client.publishRetained(topics.radioState, engine.manager.radioStatus);
     this.publishStats(engine.manager.stats());
-    for (const view of directory.list()) client.publishRetained(topics.node(view.id), view);
+    if (!this.holdingNodes) for (const view of directory.list()) client.publishRetained(topics.node(view.id), view);
     this.opts.homeAssistant?.publishAll();
+  }
+
+  private releaseNodes(): void {
+    // After stop() (no listeners left) nothing is published.
+    if (!this.holdingNodes || this.unlisten.length === 0) return;
+    this.holdingNodes = false;
+    this.hold.abort();
+    const { client, topics, directory } = this.opts;
+    for (const view of directory.list()) client.publishRetained(topics.node(view.id), view);
   }
 
   /** sync/stats, and sync/last once there has been a sync (never a null for a timestamp). */

@@ -16,6 +16,11 @@ export interface RetainedNodesOptions {
   directory: { view(num: number): NodeView | undefined };
   clock?: Clock;
   log?: LogPort;
+  /**
+   * True while the bridge holds nodes/<id> back at start (mqtt-bridge.ts): a copy of a known
+   * node is then left alone, since every known node is published when the hold ends.
+   */
+  held?: () => boolean;
 }
 
 /** Corrections per topic and minute: two writers on one topic must not become a loop at network speed. */
@@ -54,6 +59,7 @@ export class RetainedNodes {
       if (payload.length > 0) this.correct(topic, "", retained, "the key directory has no such node");
       return;
     }
+    if (this.opts.held?.() === true) return;
     const expected = JSON.stringify(view);
     if (payload.toString("utf8") === expected) return;
     // From the broker's store at subscribe time, while this connection already carries our

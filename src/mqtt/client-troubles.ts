@@ -163,6 +163,14 @@ export class ClientTroubles {
     if (changed) this.sink.health(this.state.snapshot());
   }
 
+  /** A granted subscription whose probe never came back (request-probe.ts). */
+  undelivered(filter: string, reason: string): void {
+    if (!this.state.deniedSubscribe(filter, reason)) return;
+    this.log.warn({ topic: filter, reason }, "MQTT broker granted a subscription but delivers nothing on it: requests will not reach the bridge");
+    this.sink.denied({ kind: "subscribe", topic: filter, reason });
+    this.sink.health(this.state.snapshot());
+  }
+
   forgetSubscription(filter: string): void {
     if (this.state.subscribeAccepted(filter)) this.sink.health(this.state.snapshot());
   }

@@ -26,6 +26,8 @@ export interface BridgeClientOptions {
   instance?: string;
   connectTimeoutMs?: number;
   keepaliveSeconds?: number;
+  /** How long a request-subscription probe may take to come back (request-probe.ts; default 10 s). */
+  probeCeilingMs?: number;
   log?: LogPort;
   /** The reconnect waits run on it. Default: the system clock. */
   clock?: Clock;

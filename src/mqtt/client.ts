@@ -24,9 +24,11 @@ import { keepConnecting } from "./reconnect-loop.js";
 import { ReconnectPolicy, RECONNECT_DEFAULTS } from "./reconnect-policy.js";
 import { RetainedLedger } from "./retained.js";
 import { RetainedRequestGuard } from "./retained-requests.js";
+import { RequestProbe } from "./request-probe.js";
+import { PublishWindow } from "./publish-window.js";
 import { Subscriptions } from "./subscriptions.js";
 import { bridgeTopics, type BridgeTopics } from "./topics.js";
-import { emitEach, endGracefully, errorText } from "./util.js";
+import { emitEach, endGracefully, errorText, withCeiling } from "./util.js";
 
 export type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 
@@ -46,6 +48,13 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private readonly subscriptions = new Subscriptions();
   private readonly ledger = new RetainedLedger();
   private readonly requests: RetainedRequestGuard;
+  private readonly probe: RequestProbe;
+  private readonly window = new PublishWindow((topic, text, done) =>
+    this.client?.publish(topic, text, { qos: 1, retain: true }, (error) => {
+      this.troubles.published(topic, error);
+      done();
+    }),
+  );
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
 
   constructor(private readonly opts: BridgeClientOptions) {
@@ -67,6 +76,11 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
       respond: (topic, response) => this.publish(topic, response),
       clear: (topic) => this.sendRetained(topic, ""),
     });
+    this.probe = new RequestProbe(this.topics.requestProbe, this.presence.instance, {
+      publish: (topic, text, done) => this.client?.publish(topic, text, { qos: 1, retain: false }, done),
+      deaf: (filter, reason) => this.troubles.undelivered(filter, reason),
+      heard: (filter) => this.troubles.forgetSubscription(filter),
+    }, this.clock, this.log, opts.probeCeilingMs);
     // Our own state topic: other instances on this base topic show up there.
     this.subscriptions.add(this.topics.bridgeState, (_, payload, meta) => this.onStateMessage(payload, meta.retain));
   }
@@ -178,9 +192,12 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.stopping = true;
     await this.reconnects.stop();
     for (const w of this.waiters.splice(0)) w.reject(new Error("MQTT client stopped"));
+    this.probe.cancel();
     const client = this.client;
     if (client === null) return;
     if (client.connected) {
+      // What waits in the window goes out first, as MQTT.js's own queue did.
+      await withCeiling(this.window.drained(), STOP_PUBLISH_CEILING_MS);
       const mayWrite = this.presence.mayWriteOffline();
       if (!mayWrite) this.log.warn({ topic: this.topics.bridgeState }, "MQTT: another instance's online is the retained state; leaving it, not writing offline");
       await endGracefully(client, mayWrite ? { topic: this.topics.bridgeState, text: this.presence.offline() } : null, STOP_PUBLISH_CEILING_MS);
@@ -194,6 +211,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.log.info({ url: redactUrl(this.opts.url), protocol: this.protocol === 5 ? "5" : "3.1.1", maxPacketSize }, "MQTT connected");
     this.wasConnected = true;
     this.troubles.connected(this.protocol, maxPacketSize, this.clock.now());
+    this.window.open(connack.properties?.receiveMaximum);
     const backlog = this.ledger.connected();
     // Subscribe before announcing `online`: brokers handle one client's packets in order, so
     // whoever sees `online` can send a request and know we are listening.
@@ -212,6 +230,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
 
   private onClosed(): void {
     this.troubles.closed(this.clock.now(), this.stopping);
+    this.probe.cancel();
+    for (const [topic, text] of this.window.close()) this.ledger.unsent(topic, text);
     if (this.wasConnected) {
       this.wasConnected = false;
       this.emitSafely("disconnect");
@@ -227,12 +247,17 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private sendRetained(topic: string, text: string): void {
     const client = this.client;
     if (client === null || this.troubles.tooLarge(topic, text, 1, this.protocol === 5)) return;
-    client.publish(topic, text, { qos: 1, retain: true }, (error) => this.troubles.published(topic, error));
+    // Through the window: never more unanswered than packet ids (publish-window.ts).
+    this.window.offer(topic, text);
   }
 
   private sendSubscribe(filters: string[]): void {
     if (filters.length === 0) return;
-    this.client?.subscribe(filters, { qos: 1 }, (error, _granted, packet) => this.troubles.subscribed(filters, error, packet?.granted));
+    this.client?.subscribe(filters, { qos: 1 }, (error, _granted, packet) => {
+      this.troubles.subscribed(filters, error, packet?.granted);
+      // Granted is not delivered: the request subscription tests itself (request-probe.ts).
+      if (this.connected && error === null) this.probe.granted(filters, packet?.granted ?? [], this.protocol);
+    });
   }
 
   private onStateMessage(payload: Buffer, retained: boolean): void {
@@ -250,7 +275,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   private dispatch(topic: string, payload: Buffer, retain: boolean): void {
-    if (this.requests.intercept(topic, payload, retain)) return;
+    if (this.probe.intercept(topic, payload) || this.requests.intercept(topic, payload, retain)) return;
     this.subscriptions.dispatch(topic, payload, retain, () => this.ledger.isOwn(topic, payload.toString()), this.log);
   }
 }

@@ -50,6 +50,13 @@ export class RetainedLedger {
     return this.last.get(topic) === digest(text);
   }
 
+  /** Offered but never written (the connection ended first): it goes out on the next connect. */
+  unsent(topic: string, text: string): void {
+    this.sent.delete(topic);
+    // Something offered since, while offline, is newer.
+    if (!this.pending.has(topic)) this.pending.set(topic, text);
+  }
+
   /**
    * A new connection: nothing counts as sent any more (the broker may have lost it all, e.g.
    * a restart without persistence), and the offline buffer is handed over to be sent now.

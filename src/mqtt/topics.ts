@@ -22,6 +22,8 @@ export interface BridgeTopics {
   readonly nodesFilter: string;
   /** Filter for every command request: `<base>/bridge/request/#`. */
   readonly requestFilter: string;
+  /** The request subscription's self-test (request-probe.ts): never a command. */
+  readonly requestProbe: string;
   node(id: string): string;
   request(command: string): string;
   response(command: string): string;
@@ -67,6 +69,7 @@ export function bridgeTopics(base: string): BridgeTopics {
     lastCommand: `${base}/bridge/last_command`,
     nodesFilter: `${base}/nodes/+`,
     requestFilter: `${base}/bridge/request/#`,
+    requestProbe: `${base}/bridge/request/probe`,
     node: (id) => `${base}/nodes/${id}`,
     request: (command) => `${base}/bridge/request/${command}`,
     response: (command) => `${base}/bridge/response/${command}`,

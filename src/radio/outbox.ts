@@ -29,6 +29,17 @@ export interface OwnPacket {
   pki: boolean;
 }
 
+/** A packet whose routing result is awaited: ours (client null) or an API client's. */
+interface TrackedPacket {
+  id: number;
+  to: number;
+  /** null: an encrypted packet, whose port is unknown. */
+  port: number | null;
+  pki: boolean;
+  timeoutMs: number;
+  client: string | null;
+}
+
 export class Outbox {
   private readonly pacer: Pacer;
   private readonly packets: PendingPackets;
@@ -55,13 +66,7 @@ export class Outbox {
   /** A packet of the bridge's own; resolves with its routing result and how long it waited. */
   async ours(packet: OwnPacket, timeoutMs: number, frame: (id: number) => Uint8Array): Promise<SendResult> {
     const id = this.packets.freshId();
-    const routing: { result?: Promise<SendResult> } = {};
-    const waitedMs = await this.pacer.submit(BRIDGE_OWNER, { id, port: packet.port }, () => {
-      this.opts.write(frame(id));
-      routing.result = this.packets.track(id, packet.to, timeoutMs, { pki: packet.pki, client: null });
-    });
-    // Submit resolves only after the write, which set the result.
-    return { ...(await (routing.result as Promise<SendResult>)), waitedMs };
+    return this.tracked(BRIDGE_OWNER, { ...packet, id, timeoutMs, client: null }, frame(id));
   }
 
   /** An API client's ToRadio (SharedRadio.forward); the link checked it is connected. */
@@ -82,17 +87,26 @@ export class Outbox {
     }
     this.awaited.set(owner, awaited + 1);
     try {
-      const routing: { result?: Promise<SendResult> } = {};
-      const waitedMs = await this.pacer.submit(owner, { id: tracked.id, port: tracked.port }, () => {
-        this.opts.write(payload);
-        routing.result = this.packets.track(tracked.id, tracked.to, tracked.timeoutMs, { pki: tracked.pki, client: owner });
-      });
-      return { ...(await (routing.result as Promise<SendResult>)), waitedMs };
+      return await this.tracked(owner, { ...tracked, client: owner }, payload);
     } finally {
       const left = (this.awaited.get(owner) ?? 1) - 1;
       if (left > 0) this.awaited.set(owner, left);
       else this.awaited.delete(owner);
     }
+  }
+
+  /**
+   * Through the pacer, then its routing result awaited from the moment it is written (not
+   * while it waited), with how long it waited.
+   */
+  private async tracked(owner: string, packet: TrackedPacket, payload: Uint8Array): Promise<SendResult> {
+    const routing: { result?: Promise<SendResult> } = {};
+    const waitedMs = await this.pacer.submit(owner, { id: packet.id, port: packet.port }, () => {
+      this.opts.write(payload);
+      routing.result = this.packets.track(packet.id, packet.to, packet.timeoutMs, { pki: packet.pki, client: packet.client });
+    });
+    // Submit resolves only after the write, which set the result.
+    return { ...(await (routing.result as Promise<SendResult>)), waitedMs };
   }
 
   /** The client `owner` left: what it still has waiting is never written. */

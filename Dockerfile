@@ -7,7 +7,7 @@
 #
 # /config/config.yaml is required (start from config.yaml.sample, set radio.host or, for a
 # USB radio, radio.serial with the device mapped: see docker-compose.example.yml); the key
-# directory lives in /data/keys.json. See the README's "Docker" section and
+# directory lives in /data/keys.json. See docs/install.md ("Docker") and
 # docker-compose.example.yml.
 
 # --- build: exactly the README's install and build commands ------------------------------

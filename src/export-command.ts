@@ -1,5 +1,5 @@
 // `meshtastic-keysync export [--config FILE]`: prints the key directory as JSON on stdout, for
-// backups (README "Backup and restore"). Read-only: it never writes, moves or locks the store,
+// backups (docs/store.md, "Backup"). Read-only: it never writes, moves or locks the store,
 // so it is safe while the bridge runs. The output is a snapshot file (public keys only, as
 // the store holds them) that can be put back as store.path.
 import { stat } from "node:fs/promises";

@@ -2,7 +2,7 @@
 // line itself is a Transport (transport.ts); everything here is one implementation for both.
 //
 // Why neither @meshtastic/core's MeshDevice nor @meshtastic/transport-node is used here
-// (measured against 2.6.7 / 0.0.2, see the README's "Radio link" notes):
+// (measured against 2.6.7 / 0.0.2, see docs/firmware.md, "Radio link notes"):
 // - transport-node's reader hunts for 0x94 0xC3 inside payloads and drops frames that hold
 //   it: random public keys do, about once in 2,000 keys. Our protocol/frames.ts trusts the
 //   length, as the firmware's StreamAPI.cpp does.

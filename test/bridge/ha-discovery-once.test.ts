@@ -1,7 +1,7 @@
 // Home Assistant discovery is published once per start (HA logs "already discovered, sending
 // update" for every repeat), again after a broker reconnect and when Home Assistant says it is
 // online, and not in between. With HA_MEASURE=1 the test also prints the discovery messages
-// and bytes one start costs (the README's figures).
+// and bytes one start costs (the figures in docs/home-assistant.md).
 import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedBroker } from "../../src/mqtt/broker.js";
 import { SimRadio } from "../../src/sim/index.js";

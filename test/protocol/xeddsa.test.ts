@@ -5,7 +5,9 @@ import { randomBytes } from "node:crypto";
 import { PortNum } from "../../src/protocol/messages.js";
 import { readBytesField } from "../../src/protocol/wire-fields.js";
 import {
+  KEY_CACHE_SIZE,
   MAX_SIGNED_MESSAGE,
+  cachedKeyCount,
   edwardsFromMontgomery,
   readDataSignature,
   selfCertified,
@@ -80,8 +82,13 @@ describe("verifyXeddsa", () => {
     expect(at(MAX_SIGNED_MESSAGE - 11)).toBe(false);
   });
 
-  it("still verifies a key after more keys than its cache holds have passed through", () => {
-    for (let i = 0; i < 1100; i++) verifyXeddsa(randomBytes(32), message, packet.signature);
+  it("holds at most its limit of converted keys, a repeated key counting once, and still verifies after eviction", () => {
+    verifyXeddsa(signer.publicKey, message, packet.signature);
+    const before = cachedKeyCount();
+    for (let i = 0; i < 5; i++) verifyXeddsa(signer.publicKey, message, packet.signature);
+    expect(cachedKeyCount()).toBe(before);
+    for (let i = 0; i < KEY_CACHE_SIZE + 50; i++) verifyXeddsa(randomBytes(32), message, packet.signature);
+    expect(cachedKeyCount()).toBe(KEY_CACHE_SIZE);
     expect(verifyXeddsa(signer.publicKey, message, packet.signature)).toBe(true);
     expect(verifyXeddsa(le32(P - 1n), message, packet.signature)).toBe(false);
   });

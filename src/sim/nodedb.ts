@@ -10,6 +10,7 @@ import { SimAir } from "./air.js";
 import { applyContact, freshEntry, type ContactOutcome, type ContactUser, type SharedContactFlags } from "./contact.js";
 import { pickEviction } from "./eviction.js";
 import { generateMesh, makeNode } from "./generate.js";
+import { keyNumber, numberByKey, reflashedIdentity, usableNum } from "./identity.js";
 import type { SimNode } from "./node.js";
 import { Prng } from "./prng.js";
 
@@ -27,6 +28,11 @@ export interface NodeDbOptions {
    * a larger radio, not a 2.7 board).
    */
   capacity?: number;
+  /**
+   * Firmware 2.8 identity (identity.ts): every keyed node is numbered crc32(key), most of the
+   * generated ones have broadcast a signed NodeInfo, and a re-flash makes a new node.
+   */
+  keyNumbers?: boolean;
 }
 
 /** What the radio did with a received NodeInfo (NodeDB::updateUser). */
@@ -53,6 +59,7 @@ export class SimNodeDb {
   private readonly air = new SimAir();
   private readonly prng: Prng;
   private readonly now: number;
+  private readonly keyNumbers: boolean;
 
   constructor(options: NodeDbOptions) {
     this.prng = new Prng(options.seed);
@@ -61,10 +68,28 @@ export class SimNodeDb {
     if (this.capacity < options.count + 1) {
       throw new RangeError(`a NodeDB of capacity ${this.capacity} cannot hold ${options.count} nodes and our own`);
     }
+    this.keyNumbers = options.keyNumbers ?? false;
     const mesh = generateMesh(this.prng, options.count, this.now, () => this.freshNum());
     this.own = mesh.own;
     this.ownPrivateKey = mesh.ownPrivateKey;
-    for (const node of mesh.nodes) this.others.set(node.num, node);
+    if (this.keyNumbers) this.numberByKey(this.own);
+    mesh.nodes.forEach((node, i) => {
+      if (this.keyNumbers && node.publicKey !== null) {
+        this.numberByKey(node);
+        // Every seventh keyed node is known only from a unicast NodeInfo reply, which is never
+        // signed (only broadcasts are); the rest have broadcast one the radio verified.
+        node.xeddsaSigned = i % 7 !== 3;
+      } else if (this.keyNumbers && this.others.has(node.num)) {
+        node.num = this.freshNum(); // a keyless node's drawn number taken by a key's crc32
+        node.id = nodeId(node.num);
+      }
+      this.others.set(node.num, node);
+    });
+  }
+
+  /** 2.8 mode: numbers are crc32(key) and a re-flash is a new identity. */
+  get numbersFromKeys(): boolean {
+    return this.keyNumbers;
   }
 
   /** Every other node (not our own), in dump order. */
@@ -102,7 +127,7 @@ export class SimNodeDb {
   addNodes(count: number, now: number): SimNode[] {
     const added: SimNode[] = [];
     for (let i = 0; i < count; i++) {
-      const node = makeNode(this.prng, this.freshNum(), true, this.now);
+      const node = this.makeKeyed();
       node.lastHeard = now;
       if (!this.makeRoom()) break;
       this.others.set(node.num, node);
@@ -115,7 +140,7 @@ export class SimNodeDb {
   addDevices(count: number): SimNode[] {
     const added: SimNode[] = [];
     for (let i = 0; i < count; i++) {
-      const node = makeNode(this.prng, this.freshNum(), true, this.now);
+      const node = this.makeKeyed();
       this.air.addAway(node);
       added.push(node);
     }
@@ -132,7 +157,7 @@ export class SimNodeDb {
     let entry = this.others.get(num >>> 0);
     if (!entry && this.makeRoom()) {
       this.air.arrive(num);
-      entry = { ...device, longName: "", shortName: "", publicKey: null, isFavorite: false, rev: device.rev + 1 };
+      entry = { ...device, longName: "", shortName: "", publicKey: null, isFavorite: false, xeddsaSigned: false, rev: device.rev + 1 };
       this.others.set(entry.num, entry);
       this.air.setKey(entry.num, device.publicKey, null);
     }
@@ -148,7 +173,7 @@ export class SimNodeDb {
    * refused; a stored 32-byte key is never replaced ("Public Key mismatch, dropping
    * NodeInfo"); otherwise names and key are stored.
    */
-  receiveUser(num: number, user: Pick<SimNode, "longName" | "shortName" | "publicKey">): UserUpdate {
+  receiveUser(num: number, user: Pick<SimNode, "longName" | "shortName" | "publicKey">, signed = false): UserUpdate {
     const entry = this.others.get(num >>> 0);
     if (user.publicKey && this.own.publicKey && sameBytes(user.publicKey, this.own.publicKey)) return "own_key";
     if (!entry) return "no_entry";
@@ -156,17 +181,29 @@ export class SimNodeDb {
     entry.longName = user.longName;
     entry.shortName = user.shortName;
     if (user.publicKey) entry.publicKey = Uint8Array.from(user.publicKey);
+    if (signed) entry.xeddsaSigned = true;
     this.air.setKey(entry.num, this.device(entry.num)?.publicKey ?? null, entry.publicKey);
     entry.rev += 1;
     return "stored";
   }
 
-  /** The device was re-flashed: a new key on the air; the NodeDB entry keeps the old one. */
+  /**
+   * The device was re-flashed: a new key on the air. 2.7: under the same number, and the
+   * NodeDB entry keeps the old key. 2.8: a new identity, numbered crc32(new key), not yet
+   * heard; the old number goes silent, its entry kept with its old key.
+   */
   reflash(num: number): Uint8Array {
     const entry = this.others.get(num >>> 0);
     if (!entry && !this.air.has(num)) throw new RangeError(`no device ${nodeId(num)} in the simulated mesh`);
-    const key = this.prng.bytes(PUBLIC_KEY_LENGTH);
-    this.air.setKey(num, key, entry?.publicKey);
+    let key = this.prng.bytes(PUBLIC_KEY_LENGTH);
+    if (!this.keyNumbers) {
+      this.air.setKey(num, key, entry?.publicKey);
+      return Uint8Array.from(key);
+    }
+    const device = this.requireDevice(num);
+    while (!usableNum(keyNumber(key)) || this.taken(keyNumber(key))) key = this.prng.bytes(PUBLIC_KEY_LENGTH);
+    this.air.silence(num);
+    this.air.addAway(reflashedIdentity(device, key));
     return Uint8Array.from(key);
   }
 
@@ -262,6 +299,21 @@ export class SimNodeDb {
 
   randomBytes(length: number): Uint8Array {
     return this.prng.bytes(length);
+  }
+
+  /** A new keyed node, numbered by its key in 2.8 mode. */
+  private makeKeyed(): SimNode {
+    const node = makeNode(this.prng, this.freshNum(), true, this.now);
+    if (this.keyNumbers) this.numberByKey(node);
+    return node;
+  }
+
+  private numberByKey(node: SimNode): void {
+    numberByKey(node, (num) => this.taken(num), () => this.prng.bytes(PUBLIC_KEY_LENGTH));
+  }
+
+  private taken(num: number): boolean {
+    return this.others.has(num) || this.air.has(num) || this.air.silent(num) || num === this.own?.num;
   }
 
   /** Room for one more entry: false when the NodeDB is full and every node is protected. */

@@ -25,11 +25,8 @@ export function usableNum(num: number): boolean {
  */
 export function numberByKey(node: SimNode, taken: (num: number) => boolean, drawKey: () => Uint8Array): void {
   if (node.publicKey === null) return;
-  let num = keyNumber(node.publicKey);
-  while (!usableNum(num) || taken(num)) {
-    node.publicKey = drawKey();
-    num = keyNumber(node.publicKey);
-  }
+  if (!usableNum(keyNumber(node.publicKey)) || taken(keyNumber(node.publicKey))) node.publicKey = identityKey(drawKey, taken);
+  const num = keyNumber(node.publicKey);
   const oldTail = node.id.slice(-4);
   const id = nodeId(num);
   const newTail = id.slice(-4);
@@ -38,6 +35,37 @@ export function numberByKey(node: SimNode, taken: (num: number) => boolean, draw
   else if (node.shortName === oldTail.toUpperCase()) node.shortName = newTail.toUpperCase();
   node.num = num;
   node.id = id;
+}
+
+/** A fresh key whose number is usable and not `taken`. */
+export function identityKey(drawKey: () => Uint8Array, taken: (num: number) => boolean): Uint8Array {
+  for (;;) {
+    const key = drawKey();
+    if (usableNum(keyNumber(key)) && !taken(keyNumber(key))) return key;
+  }
+}
+
+/**
+ * A generated mesh (generate.ts) renumbered for 2.8, in place: our own node and every keyed
+ * node by its key; a keyless node (older firmware) keeps its drawn number unless a key's took
+ * it. Every seventh keyed node is known only from a unicast NodeInfo reply, which is never
+ * signed (only broadcasts are); the others have broadcast one the radio verified.
+ */
+export function numberMeshByKeys(mesh: { own: SimNode; nodes: SimNode[] }, drawKey: () => Uint8Array, drawNum: () => number): void {
+  const used = new Set<number>();
+  const taken = (num: number): boolean => used.has(num);
+  numberByKey(mesh.own, taken, drawKey);
+  used.add(mesh.own.num);
+  mesh.nodes.forEach((node, i) => {
+    if (node.publicKey !== null) {
+      numberByKey(node, taken, drawKey);
+      node.xeddsaSigned = i % 7 !== 3;
+    } else {
+      while (used.has(node.num)) node.num = drawNum();
+      node.id = nodeId(node.num);
+    }
+    used.add(node.num);
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ import { SimAir } from "./air.js";
 import { applyContact, freshEntry, type ContactOutcome, type ContactUser, type SharedContactFlags } from "./contact.js";
 import { pickEviction } from "./eviction.js";
 import { generateMesh, makeNode } from "./generate.js";
-import { keyNumber, numberByKey, reflashedIdentity, usableNum } from "./identity.js";
+import { identityKey, numberByKey, numberMeshByKeys, reflashedIdentity } from "./identity.js";
 import type { SimNode } from "./node.js";
 import { Prng } from "./prng.js";
 
@@ -72,19 +72,8 @@ export class SimNodeDb {
     const mesh = generateMesh(this.prng, options.count, this.now, () => this.freshNum());
     this.own = mesh.own;
     this.ownPrivateKey = mesh.ownPrivateKey;
-    if (this.keyNumbers) this.numberByKey(this.own);
-    mesh.nodes.forEach((node, i) => {
-      if (this.keyNumbers && node.publicKey !== null) {
-        this.numberByKey(node);
-        // Every seventh keyed node is known only from a unicast NodeInfo reply, which is never
-        // signed (only broadcasts are); the rest have broadcast one the radio verified.
-        node.xeddsaSigned = i % 7 !== 3;
-      } else if (this.keyNumbers && this.others.has(node.num)) {
-        node.num = this.freshNum(); // a keyless node's drawn number taken by a key's crc32
-        node.id = nodeId(node.num);
-      }
-      this.others.set(node.num, node);
-    });
+    if (this.keyNumbers) numberMeshByKeys(mesh, () => this.prng.bytes(PUBLIC_KEY_LENGTH), () => this.freshNum());
+    for (const node of mesh.nodes) this.others.set(node.num, node);
   }
 
   /** 2.8 mode: numbers are crc32(key) and a re-flash is a new identity. */
@@ -195,13 +184,13 @@ export class SimNodeDb {
   reflash(num: number): Uint8Array {
     const entry = this.others.get(num >>> 0);
     if (!entry && !this.air.has(num)) throw new RangeError(`no device ${nodeId(num)} in the simulated mesh`);
-    let key = this.prng.bytes(PUBLIC_KEY_LENGTH);
     if (!this.keyNumbers) {
+      const key = this.prng.bytes(PUBLIC_KEY_LENGTH);
       this.air.setKey(num, key, entry?.publicKey);
       return Uint8Array.from(key);
     }
     const device = this.requireDevice(num);
-    while (!usableNum(keyNumber(key)) || this.taken(keyNumber(key))) key = this.prng.bytes(PUBLIC_KEY_LENGTH);
+    const key = identityKey(() => this.prng.bytes(PUBLIC_KEY_LENGTH), (n) => this.taken(n));
     this.air.silence(num);
     this.air.addAway(reflashedIdentity(device, key));
     return Uint8Array.from(key);

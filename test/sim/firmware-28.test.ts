@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { crc32 } from "../../src/crc32.js";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, PortNum, decodeUser, heartbeat, wantConfig, type FromRadio, type NodeInfo } from "../../src/protocol/messages.js";
 import { nodeInfoSigned, packetSigned } from "../../src/protocol/xeddsa.js";
+import type { DemoStep, Sleep } from "../../src/sim/index.js";
 import type { TestClient } from "./client.js";
 import { isPacketId, isQueueStatus, packetOf, payloadOf, portOf, simHarness } from "./harness.js";
 
@@ -151,5 +152,33 @@ describe("firmware 2.8 mode", () => {
     c.send(wantConfig(NONCE_ONLY_NODES));
     const done = await c.waitComplete(NONCE_ONLY_NODES, from);
     expect(await framesUntilHeartbeat(c, done + 1)).toEqual([]);
+  });
+
+  it("the demo re-flashes the 2.8 way: the new identity is heard under crc32(new key), no step fails", async () => {
+    const { radio } = await sim.configured({ firmware28: true, nodes: 10 });
+    const waiting: (() => void)[] = [];
+    const sleep: Sleep = (_ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+        waiting.push(resolve);
+      });
+    const steps: DemoStep[] = [];
+    const errors: unknown[] = [];
+    radio.startDemo({ everyMs: 1, sleep, onStep: (s) => steps.push(s), onError: (e) => errors.push(e) });
+    for (let i = 1; i <= 8; i++) {
+      await expect.poll(() => waiting.length).toBe(1);
+      waiting.shift()?.();
+      await expect.poll(() => steps.length + errors.length).toBe(i);
+    }
+    radio.stopDemo();
+    expect(errors).toEqual([]);
+    const reflashes = steps.filter((s) => s.kind === "reflash");
+    expect(reflashes).toHaveLength(2);
+    for (const step of reflashes) {
+      const old = radio.nodes.get(step.num)!;
+      const successor = [...radio.nodes.values()].find((n) => n.num !== old.num && n.longName === old.longName && n.num === crc32(n.publicKey!));
+      expect(successor?.xeddsaSigned).toBe(true);
+    }
+    for (const node of radio.nodes.values()) if (node.publicKey) expect(node.num).toBe(crc32(node.publicKey));
   });
 });

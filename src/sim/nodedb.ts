@@ -36,7 +36,7 @@ export interface NodeDbOptions {
 }
 
 /** What the radio did with a received NodeInfo (NodeDB::updateUser). */
-export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "no_entry";
+export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "unsigned" | "no_entry";
 
 /** What add_contact did: the contact's rules (contact.ts), or why no contact was applied. */
 export type ContactResult = ContactOutcome | "no_room" | "no_user" | "own_node";
@@ -160,13 +160,16 @@ export class SimNodeDb {
   /**
    * A received NodeInfo carrying `user` (NodeDB::updateUser): a key equal to our own is
    * refused; a stored 32-byte key is never replaced ("Public Key mismatch, dropping
-   * NodeInfo"); otherwise names and key are stored.
+   * NodeInfo"); on 2.8 an unsigned one from a node that has signed is refused; otherwise
+   * names and key are stored.
    */
   receiveUser(num: number, user: Pick<SimNode, "longName" | "shortName" | "publicKey">, signed = false): UserUpdate {
     const entry = this.others.get(num >>> 0);
     if (user.publicKey && this.own.publicKey && sameBytes(user.publicKey, this.own.publicKey)) return "own_key";
     if (!entry) return "no_entry";
     if (entry.publicKey && user.publicKey && !sameBytes(entry.publicKey, user.publicKey)) return "key_mismatch";
+    // 2.8: once a node has signed, an unsigned update of its identity is refused (Router.cpp).
+    if (entry.xeddsaSigned && !signed) return "unsigned";
     entry.longName = user.longName;
     entry.shortName = user.shortName;
     if (user.publicKey) entry.publicKey = Uint8Array.from(user.publicKey);

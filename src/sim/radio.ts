@@ -77,7 +77,7 @@ export class SimRadio extends SimServer {
       const stored = this.db.get(num)?.publicKey ?? null;
       const signed = !reply && this.db.numbersFromKeys && verifiesSigned(num, sender.publicKey, stored);
       const outcome = this.db.receiveUser(num, sender, signed);
-      if (outcome === "key_mismatch" || outcome === "own_key") {
+      if (outcome === "key_mismatch" || outcome === "own_key" || outcome === "unsigned") {
         this.stats.nodeInfoRefused += 1;
         this.emit("nodeInfoRefused", { from: num >>> 0, reason: outcome });
       }

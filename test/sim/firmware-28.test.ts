@@ -121,6 +121,12 @@ describe("firmware 2.8 mode", () => {
     const id = radio.deliverNodeInfo(device!.num);
     expect(packetSigned(packetOf(c.frames[await c.waitFor(isPacketId(id), from)])!)).toBe(true);
     expect(nodeInfoSigned((await nodesOnlyDump(c)).get(device!.num)!)).toBe(true);
+    // Once it has signed, an unsigned update of its identity is refused; the packet still comes.
+    expect(radio.stats.nodeInfoRefused).toBe(0);
+    const late = radio.deliverNodeInfoReply(device!.num);
+    await c.waitFor(isPacketId(late), from);
+    expect(radio.stats.nodeInfoRefused).toBe(1);
+    expect(nodeInfoSigned((await nodesOnlyDump(c)).get(device!.num)!)).toBe(true);
   });
 
   it("an impostor's NodeInfo under a signed node's number is neither signed nor stored", async () => {

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { crc32 } from "../../src/crc32.js";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, PortNum, decodeUser, heartbeat, wantConfig, type FromRadio, type NodeInfo } from "../../src/protocol/messages.js";
 import { nodeInfoSigned, packetSigned } from "../../src/protocol/xeddsa.js";
-import type { DemoStep, Sleep } from "../../src/sim/index.js";
+import { parseSimulateArgs, type DemoStep, type Sleep } from "../../src/sim/index.js";
+import { resolveOptions } from "../../src/sim/options.js";
 import type { TestClient } from "./client.js";
 import { isPacketId, isQueueStatus, packetOf, payloadOf, portOf, simHarness } from "./harness.js";
 
@@ -186,5 +187,13 @@ describe("firmware 2.8 mode", () => {
       expect(successor?.xeddsaSigned).toBe(true);
     }
     for (const node of radio.nodes.values()) if (node.publicKey) expect(node.num).toBe(crc32(node.publicKey));
+  });
+
+  it("simulate --firmware-2.8 turns the mode on, with the replay and version 2.8.0.sim unless told otherwise", () => {
+    const on = resolveOptions(parseSimulateArgs(["--firmware-2.8"]).options);
+    expect({ fw: on.firmware28, replay: on.replayAfterComplete, version: on.firmwareVersion }).toEqual({ fw: true, replay: true, version: "2.8.0.sim" });
+    const off = resolveOptions(parseSimulateArgs([]).options);
+    expect({ fw: off.firmware28, replay: off.replayAfterComplete, version: off.firmwareVersion }).toEqual({ fw: false, replay: false, version: "2.7.26.sim" });
+    expect(resolveOptions(parseSimulateArgs(["--firmware-2.8", "--firmware-version", "2.8.1"]).options).firmwareVersion).toBe("2.8.1");
   });
 });

@@ -11,7 +11,7 @@ import {
   type MeshPacket,
   type NodeInfo,
 } from "../protocol/messages.js";
-import { nodeInfoSigned, packetSigned } from "../protocol/xeddsa.js";
+import { nodeInfoSigned, packetSigned } from "../protocol/signed-flags.js";
 import { nodeId } from "../node-id.js";
 import type { KeySeen, NodeSeen, RemoteNode } from "./link.js";
 import { packTraits } from "./user-traits.js";

@@ -14,7 +14,7 @@ import {
   type NodeInfoInit,
   type UserInit,
 } from "../protocol/messages.js";
-import { nodeInfoWithSigned } from "../protocol/xeddsa.js";
+import { nodeInfoWithSigned } from "../protocol/signed-flags.js";
 import type { SimNode } from "./nodedb.js";
 
 /** MeshPacket.Priority values the firmware gives these packets. */

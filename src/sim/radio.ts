@@ -1,7 +1,7 @@
 // SimRadio: the simulated radio with its controls. Tests and the demo schedule use these to
 // make the mesh do things; the TCP side and the answers to clients are in server.ts.
 import type { MeshPacketInit } from "../protocol/messages.js";
-import { packetWithSigned } from "../protocol/xeddsa.js";
+import { packetWithSigned } from "../protocol/signed-flags.js";
 import { runDemo, type DemoOptions } from "./demo.js";
 import { encryptedPacket, nodeInfoPacket, warningFrame, pkiDmPacket, positionPacket, telemetryPacket } from "./encode.js";
 import { sameBytes } from "./client-packets.js";

@@ -2,7 +2,7 @@
 // NODEINFO_APP packet (field 22) say `signed`; nothing else does, and a 2.7 shape is unchanged.
 import { describe, expect, it } from "vitest";
 import { PortNum, createNodeInfo, decodeFromRadio, encodeFromRadio, encodePosition, encodeUser } from "../../src/protocol/messages.js";
-import { nodeInfoWithSigned, packetWithSigned } from "../../src/protocol/xeddsa.js";
+import { nodeInfoWithSigned, packetWithSigned } from "../../src/protocol/signed-flags.js";
 import { packetFacts, remoteNodeFromInfo } from "../../src/radio/packets.js";
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1);

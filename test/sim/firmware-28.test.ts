@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { crc32 } from "../../src/crc32.js";
 import { NONCE_ONLY_CONFIG, NONCE_ONLY_NODES, PortNum, decodeUser, heartbeat, wantConfig, type FromRadio, type NodeInfo } from "../../src/protocol/messages.js";
-import { nodeInfoSigned, packetSigned } from "../../src/protocol/xeddsa.js";
+import { nodeInfoSigned, packetSigned } from "../../src/protocol/signed-flags.js";
 import { parseSimulateArgs, type DemoStep, type Sleep } from "../../src/sim/index.js";
 import { resolveOptions } from "../../src/sim/options.js";
 import type { TestClient } from "./client.js";

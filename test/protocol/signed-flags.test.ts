@@ -2,7 +2,7 @@
 // sends them, read through the ordinary decoder; and what the simulator writes, byte for byte.
 import { describe, expect, it } from "vitest";
 import { decodeFromRadio, encodeFromRadio, type FromRadio } from "../../src/protocol/messages.js";
-import { nodeInfoSigned, nodeInfoWithSigned, packetSigned, packetWithSigned, setUnknownBool, unknownBool } from "../../src/protocol/xeddsa.js";
+import { nodeInfoSigned, nodeInfoWithSigned, packetSigned, packetWithSigned, setUnknownBool, unknownBool } from "../../src/protocol/signed-flags.js";
 
 /** FromRadio.node_info (field 4, length-delimited) around a NodeInfo of num 42 and `tail`. */
 function nodeInfoFrame(...tail: number[]): Uint8Array {

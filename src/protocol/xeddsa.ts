@@ -6,7 +6,7 @@
 // Ed25519::verify) against the node's Curve25519 key mapped to Edwards form, so node:crypto
 // does the curve work and BigInt only the key conversion.
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
-import { crc32 } from "node:zlib";
+import { crc32 } from "../crc32.js";
 import { PortNum } from "./messages.js";
 import { readBytesField } from "./wire-fields.js";
 

@@ -22,6 +22,11 @@ export interface RemoteNode {
    * user-traits.ts, for the contacts a push builds; null when the radio holds no User.
    */
   traits: number | null;
+  /**
+   * NodeInfo.has_xeddsa_signed (firmware 2.8): the radio verified a signed NodeInfo of the
+   * node. Present only when true; a 2.7 radio never says it.
+   */
+  signed?: boolean;
 }
 
 /** One complete NodeDB download. A dump that did not reach config_complete_id is never reported. */
@@ -59,6 +64,8 @@ export interface KeySeen {
   shortName?: string;
   /** A NodeInfo's User besides names and key, packed as RemoteNode.traits. */
   traits?: number;
+  /** MeshPacket.xeddsa_signed (firmware 2.8) on a NODEINFO_APP packet; present only when true. */
+  signed?: boolean;
 }
 
 /** A live packet from another node. `replayed` marks the 2.8 burst of cached packets after a dump. */

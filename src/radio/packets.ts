@@ -11,6 +11,7 @@ import {
   type MeshPacket,
   type NodeInfo,
 } from "../protocol/messages.js";
+import { nodeInfoSigned, packetSigned } from "../protocol/signed-flags.js";
 import { nodeId } from "../node-id.js";
 import type { KeySeen, NodeSeen, RemoteNode } from "./link.js";
 import { packTraits } from "./user-traits.js";
@@ -39,7 +40,7 @@ export function validNodeNum(num: number): boolean {
 export function remoteNodeFromInfo(info: NodeInfo): RemoteNode | null {
   if (!validNodeNum(info.num)) return null;
   const user = info.user;
-  return {
+  const node: RemoteNode = {
     num: info.num,
     id: nodeId(info.num),
     longName: clip(user?.longName ?? "", MAX_LONG_NAME),
@@ -50,6 +51,8 @@ export function remoteNodeFromInfo(info: NodeInfo): RemoteNode | null {
     lastHeard: info.lastHeard,
     traits: user ? packTraits(user) : null,
   };
+  if (nodeInfoSigned(info)) node.signed = true;
+  return node;
 }
 
 export type RoutingResult = { requestId: number; code: number; error: string };
@@ -93,6 +96,8 @@ export function packetFacts(packet: MeshPacket, myNodeNum: number, replayed: boo
         // radio's from now on.
         traits: packTraits(user),
       };
+      // Only the NodeInfo's own flag counts: a signed position says nothing of the key.
+      if (packetSigned(packet)) facts.key.signed = true;
     }
   } else if (data.portnum === PortNum.ROUTING_APP && data.requestId !== 0) {
     const routing = safeDecode(() => decodeRouting(data.payload));

@@ -92,9 +92,10 @@ export function freshEntry(num: number, device: SimNode | undefined): SimNode {
     isFavorite: false,
     isIgnored: false,
     verified: false,
+    xeddsaSigned: false,
     rev: 0,
   };
-  return { ...base, publicKey: null, lastHeard: 0, isFavorite: false, isIgnored: false, verified: false, rev: base.rev + 1 };
+  return { ...base, publicKey: null, lastHeard: 0, isFavorite: false, isIgnored: false, verified: false, xeddsaSigned: false, rev: base.rev + 1 };
 }
 
 const NO_KEY = new Uint8Array(0);

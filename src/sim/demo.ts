@@ -16,7 +16,8 @@ export interface DemoActions {
   deliverEncrypted(num: number): number;
   deliverNodeInfo(num: number): number;
   deliverPosition(num: number): number;
-  reflashNode(num: number): Uint8Array;
+  /** Returns the number the device is heard under now: the same on 2.7, crc32(new key) on 2.8. */
+  reflashNode(num: number): number;
   /** A node with a key, chosen at random (seeded); undefined when there is none. */
   pickKeyedNode(): SimNode | undefined;
 }
@@ -70,10 +71,9 @@ function demoStep(actions: DemoActions, kind: DemoStepKind): DemoStep | null {
   const node = actions.pickKeyedNode();
   if (!node) return null;
   if (kind === "reflash") {
-    // A re-flashed device: a new key on the air, announced by its NodeInfo (one key_changed
-    // alert); the radio's NodeDB keeps the old key, as firmware does.
-    actions.reflashNode(node.num);
-    actions.deliverNodeInfo(node.num);
+    // A re-flashed device: a new key on the air, announced by its NodeInfo (2.7: one
+    // key_changed alert, the radio's NodeDB keeping the old key; 2.8: a new node).
+    actions.deliverNodeInfo(actions.reflashNode(node.num));
   } else if (kind === "nodeInfo") {
     actions.deliverNodeInfo(node.num);
   } else {

@@ -14,6 +14,7 @@ import {
   type NodeInfoInit,
   type UserInit,
 } from "../protocol/messages.js";
+import { nodeInfoWithSigned } from "../protocol/signed-flags.js";
 import type { SimNode } from "./nodedb.js";
 
 /** MeshPacket.Priority values the firmware gives these packets. */
@@ -73,7 +74,10 @@ const nodeInfoCache = new WeakMap<SimNode, CachedInfo>();
 export function nodeInfoFrame(node: SimNode, thin: boolean, noTime = false): Uint8Array {
   const cached = nodeInfoCache.get(node);
   if (cached && cached.rev === node.rev && cached.thin === thin && cached.noTime === noTime) return cached.bytes;
-  const bytes = encodeFromRadio({ payloadVariant: { case: "nodeInfo", value: nodeInfoInit(node, thin, noTime) } });
+  const init = nodeInfoInit(node, thin, noTime);
+  // has_xeddsa_signed (2.8) is an unknown field to our protobufs: set on a message, not an init.
+  const value = node.xeddsaSigned ? nodeInfoWithSigned(init, true) : init;
+  const bytes = encodeFromRadio({ payloadVariant: { case: "nodeInfo", value } });
   nodeInfoCache.set(node, { rev: node.rev, thin, noTime, bytes });
   return bytes;
 }
@@ -127,10 +131,10 @@ function heardFrom(node: SimNode, to: number, o: LiveOptions): HeardHeader {
   };
 }
 
-/** The NodeInfo a node broadcasts: the cheapest source of its key. */
-export function nodeInfoPacket(node: SimNode, o: LiveOptions): MeshPacketInit {
+/** The NodeInfo a node broadcasts (or, `to` our radio, sends as a reply): the cheapest source of its key. */
+export function nodeInfoPacket(node: SimNode, o: LiveOptions, to = BROADCAST_NUM): MeshPacketInit {
   return {
-    ...heardFrom(node, BROADCAST_NUM, o),
+    ...heardFrom(node, to, o),
     priority: PRIORITY_BACKGROUND,
     payloadVariant: {
       case: "decoded",

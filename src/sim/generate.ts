@@ -57,6 +57,7 @@ export function makeNode(p: Prng, num: number, withKey: boolean, now: number): S
     isFavorite: false,
     isIgnored: false,
     verified: false,
+    xeddsaSigned: false,
     rev: 0,
   };
 }

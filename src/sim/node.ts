@@ -33,6 +33,11 @@ export interface SimNode {
   isFavorite: boolean;
   isIgnored: boolean;
   verified: boolean;
+  /**
+   * NodeInfo.has_xeddsa_signed (firmware 2.8): the radio verified a signed NodeInfo broadcast
+   * of this node. Always false in 2.7 mode.
+   */
+  xeddsaSigned: boolean;
   /** Bumped on every mutation, so encoders can cache a node's bytes. */
   rev: number;
 }

@@ -10,6 +10,7 @@ import { SimAir } from "./air.js";
 import { applyContact, freshEntry, type ContactOutcome, type ContactUser, type SharedContactFlags } from "./contact.js";
 import { pickEviction } from "./eviction.js";
 import { generateMesh, makeNode } from "./generate.js";
+import { identityKey, numberByKey, numberMeshByKeys, reflashedIdentity } from "./identity.js";
 import type { SimNode } from "./node.js";
 import { Prng } from "./prng.js";
 
@@ -27,10 +28,15 @@ export interface NodeDbOptions {
    * a larger radio, not a 2.7 board).
    */
   capacity?: number;
+  /**
+   * Firmware 2.8 identity (identity.ts): every keyed node is numbered crc32(key), most of the
+   * generated ones have broadcast a signed NodeInfo, and a re-flash makes a new node.
+   */
+  keyNumbers?: boolean;
 }
 
 /** What the radio did with a received NodeInfo (NodeDB::updateUser). */
-export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "no_entry";
+export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "unsigned" | "no_entry";
 
 /** What add_contact did: the contact's rules (contact.ts), or why no contact was applied. */
 export type ContactResult = ContactOutcome | "no_room" | "no_user" | "own_node";
@@ -53,6 +59,7 @@ export class SimNodeDb {
   private readonly air = new SimAir();
   private readonly prng: Prng;
   private readonly now: number;
+  private readonly keyNumbers: boolean;
 
   constructor(options: NodeDbOptions) {
     this.prng = new Prng(options.seed);
@@ -61,10 +68,17 @@ export class SimNodeDb {
     if (this.capacity < options.count + 1) {
       throw new RangeError(`a NodeDB of capacity ${this.capacity} cannot hold ${options.count} nodes and our own`);
     }
+    this.keyNumbers = options.keyNumbers ?? false;
     const mesh = generateMesh(this.prng, options.count, this.now, () => this.freshNum());
     this.own = mesh.own;
     this.ownPrivateKey = mesh.ownPrivateKey;
+    if (this.keyNumbers) numberMeshByKeys(mesh, () => this.prng.bytes(PUBLIC_KEY_LENGTH), () => this.freshNum());
     for (const node of mesh.nodes) this.others.set(node.num, node);
+  }
+
+  /** 2.8 mode: numbers are crc32(key) and a re-flash is a new identity. */
+  get numbersFromKeys(): boolean {
+    return this.keyNumbers;
   }
 
   /** Every other node (not our own), in dump order. */
@@ -102,7 +116,7 @@ export class SimNodeDb {
   addNodes(count: number, now: number): SimNode[] {
     const added: SimNode[] = [];
     for (let i = 0; i < count; i++) {
-      const node = makeNode(this.prng, this.freshNum(), true, this.now);
+      const node = this.makeKeyed();
       node.lastHeard = now;
       if (!this.makeRoom()) break;
       this.others.set(node.num, node);
@@ -115,7 +129,7 @@ export class SimNodeDb {
   addDevices(count: number): SimNode[] {
     const added: SimNode[] = [];
     for (let i = 0; i < count; i++) {
-      const node = makeNode(this.prng, this.freshNum(), true, this.now);
+      const node = this.makeKeyed();
       this.air.addAway(node);
       added.push(node);
     }
@@ -132,7 +146,7 @@ export class SimNodeDb {
     let entry = this.others.get(num >>> 0);
     if (!entry && this.makeRoom()) {
       this.air.arrive(num);
-      entry = { ...device, longName: "", shortName: "", publicKey: null, isFavorite: false, rev: device.rev + 1 };
+      entry = { ...device, longName: "", shortName: "", publicKey: null, isFavorite: false, xeddsaSigned: false, rev: device.rev + 1 };
       this.others.set(entry.num, entry);
       this.air.setKey(entry.num, device.publicKey, null);
     }
@@ -146,27 +160,42 @@ export class SimNodeDb {
   /**
    * A received NodeInfo carrying `user` (NodeDB::updateUser): a key equal to our own is
    * refused; a stored 32-byte key is never replaced ("Public Key mismatch, dropping
-   * NodeInfo"); otherwise names and key are stored.
+   * NodeInfo"); on 2.8 an unsigned one from a node that has signed is refused; otherwise
+   * names and key are stored.
    */
-  receiveUser(num: number, user: Pick<SimNode, "longName" | "shortName" | "publicKey">): UserUpdate {
+  receiveUser(num: number, user: Pick<SimNode, "longName" | "shortName" | "publicKey">, signed = false): UserUpdate {
     const entry = this.others.get(num >>> 0);
     if (user.publicKey && this.own.publicKey && sameBytes(user.publicKey, this.own.publicKey)) return "own_key";
     if (!entry) return "no_entry";
     if (entry.publicKey && user.publicKey && !sameBytes(entry.publicKey, user.publicKey)) return "key_mismatch";
+    // 2.8: once a node has signed, an unsigned update of its identity is refused (Router.cpp).
+    if (entry.xeddsaSigned && !signed) return "unsigned";
     entry.longName = user.longName;
     entry.shortName = user.shortName;
     if (user.publicKey) entry.publicKey = Uint8Array.from(user.publicKey);
+    if (signed) entry.xeddsaSigned = true;
     this.air.setKey(entry.num, this.device(entry.num)?.publicKey ?? null, entry.publicKey);
     entry.rev += 1;
     return "stored";
   }
 
-  /** The device was re-flashed: a new key on the air; the NodeDB entry keeps the old one. */
+  /**
+   * The device was re-flashed: a new key on the air. 2.7: under the same number, and the
+   * NodeDB entry keeps the old key. 2.8: a new identity, numbered crc32(new key), not yet
+   * heard; the old number goes silent, its entry kept with its old key.
+   */
   reflash(num: number): Uint8Array {
     const entry = this.others.get(num >>> 0);
     if (!entry && !this.air.has(num)) throw new RangeError(`no device ${nodeId(num)} in the simulated mesh`);
-    const key = this.prng.bytes(PUBLIC_KEY_LENGTH);
-    this.air.setKey(num, key, entry?.publicKey);
+    if (!this.keyNumbers) {
+      const key = this.prng.bytes(PUBLIC_KEY_LENGTH);
+      this.air.setKey(num, key, entry?.publicKey);
+      return Uint8Array.from(key);
+    }
+    const device = this.requireDevice(num);
+    const key = identityKey(() => this.prng.bytes(PUBLIC_KEY_LENGTH), (n) => this.taken(n));
+    this.air.silence(num);
+    this.air.addAway(reflashedIdentity(device, key));
     return Uint8Array.from(key);
   }
 
@@ -262,6 +291,21 @@ export class SimNodeDb {
 
   randomBytes(length: number): Uint8Array {
     return this.prng.bytes(length);
+  }
+
+  /** A new keyed node, numbered by its key in 2.8 mode. */
+  private makeKeyed(): SimNode {
+    const node = makeNode(this.prng, this.freshNum(), true, this.now);
+    if (this.keyNumbers) this.numberByKey(node);
+    return node;
+  }
+
+  private numberByKey(node: SimNode): void {
+    numberByKey(node, (num) => this.taken(num), () => this.prng.bytes(PUBLIC_KEY_LENGTH));
+  }
+
+  private taken(num: number): boolean {
+    return this.others.has(num) || this.air.has(num) || this.air.silent(num) || num === this.own?.num;
   }
 
   /** Room for one more entry: false when the NodeDB is full and every node is protected. */

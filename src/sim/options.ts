@@ -17,13 +17,20 @@ export interface SimRadioOptions {
   capacity?: number;
   /** Seed of the generated mesh. Default 1. */
   seed?: number;
-  /** DeviceMetadata.firmware_version. Default "2.7.26.sim". */
+  /** DeviceMetadata.firmware_version. Default "2.7.26.sim" ("2.8.0.sim" with firmware28). */
   firmwareVersion?: string;
+  /**
+   * Firmware 2.8 as a real 2.8.0 build was measured (FIRMWARE.md): node numbers crc32(key), a
+   * re-flash a new identity accepted at once, signed NodeInfos and packets (has_xeddsa_signed,
+   * xeddsa_signed), and replayAfterComplete unless that is set otherwise. Default off: 2.7.
+   */
+  firmware28?: boolean;
   /** Model a multi-client proxy: a new client does not force-close the previous one. */
   multiClient?: boolean;
   /**
-   * Firmware 2.8 mode: after every config_complete_id except 69420's, replay cached
-   * position/telemetry packets of known nodes; other NodeInfos go out thin.
+   * Firmware 2.8's dumps: after every config_complete_id except 69420's (so the nodes-only
+   * 69421 too), replay cached position/telemetry packets of known nodes; other NodeInfos go
+   * out thin. Default: firmware28.
    */
   replayAfterComplete?: boolean;
   /** Nodes whose cached packets are replayed in 2.8 mode. Default 12. */
@@ -56,11 +63,13 @@ export const SIM_DEFAULTS = {
   nodes: 50,
   seed: 1,
   firmwareVersion: "2.7.26.sim",
+  firmwareVersion28: "2.8.0.sim",
   capacity: 250,
 } as const;
 
 export function resolveOptions(options: SimRadioOptions): ResolvedOptions {
   const nodes = options.nodes ?? SIM_DEFAULTS.nodes;
+  const firmware28 = options.firmware28 ?? false;
   if (!Number.isInteger(nodes) || nodes < 0) throw new RangeError(`nodes must be a whole number >= 0, not ${nodes}`);
   const capacity = options.capacity ?? defaultCapacity(nodes);
   if (options.capacity !== undefined && (!Number.isInteger(capacity) || capacity < nodes + 1)) {
@@ -72,9 +81,10 @@ export function resolveOptions(options: SimRadioOptions): ResolvedOptions {
     port: options.port ?? SIM_DEFAULTS.port,
     nodes,
     seed: options.seed ?? SIM_DEFAULTS.seed,
-    firmwareVersion: options.firmwareVersion ?? SIM_DEFAULTS.firmwareVersion,
+    firmwareVersion: options.firmwareVersion ?? (firmware28 ? SIM_DEFAULTS.firmwareVersion28 : SIM_DEFAULTS.firmwareVersion),
+    firmware28,
     multiClient: options.multiClient ?? false,
-    replayAfterComplete: options.replayAfterComplete ?? false,
+    replayAfterComplete: options.replayAfterComplete ?? firmware28,
     replayNodes: options.replayNodes ?? 12,
     idleTimeoutMs: options.idleTimeoutMs ?? 15 * 60 * 1000,
     maxHeldPackets: options.maxHeldPackets ?? 32,

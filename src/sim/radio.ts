@@ -1,6 +1,7 @@
 // SimRadio: the simulated radio with its controls. Tests and the demo schedule use these to
 // make the mesh do things; the TCP side and the answers to clients are in server.ts.
 import type { MeshPacketInit } from "../protocol/messages.js";
+import { packetWithSigned } from "../protocol/signed-flags.js";
 import { runDemo, type DemoOptions } from "./demo.js";
 import { encryptedPacket, nodeInfoPacket, warningFrame, pkiDmPacket, positionPacket, telemetryPacket } from "./encode.js";
 import { sameBytes } from "./client-packets.js";
@@ -9,6 +10,7 @@ import type { SimRadioOptions } from "./options.js";
 import { Prng } from "./prng.js";
 import { SerialLine, type SerialLineOptions } from "./serial-line.js";
 import { SimServer } from "./server.js";
+import { keyNumber, verifiesSigned } from "./identity.js";
 import type { SimSession } from "./session.js";
 
 /** Printable text a serial console shows; what "garbage" usually is on a real stream. */
@@ -54,12 +56,28 @@ export class SimRadio extends SimServer {
    * id. The packet always reaches the client; the NodeDB stores the user only as
    * NodeDB::updateUser allows (never over a stored key, never our own key). `key` makes it
    * carry another key: a second device or an impersonator with the same node number.
+   * In 2.8 mode a broadcast the radio can verify (identity.ts) is marked xeddsa_signed, and
+   * the node's entry has_xeddsa_signed from then on.
    */
   deliverNodeInfo(num: number, key?: Uint8Array): number {
+    return this.hearNodeInfo(num, key, false);
+  }
+
+  /**
+   * The node's NodeInfo as a unicast reply to our radio (to a want_response request): stored
+   * as a broadcast is, but never signed (2.8 signs broadcasts only). Returns the packet id.
+   */
+  deliverNodeInfoReply(num: number): number {
+    return this.hearNodeInfo(num, undefined, true);
+  }
+
+  private hearNodeInfo(num: number, key: Uint8Array | undefined, reply: boolean): number {
     return this.live(num, (node, o) => {
       const sender = key ? { ...node, publicKey: Uint8Array.from(key) } : node;
-      const outcome = this.db.receiveUser(num, sender);
-      if (outcome === "key_mismatch" || outcome === "own_key") {
+      const stored = this.db.get(num)?.publicKey ?? null;
+      const signed = !reply && this.db.numbersFromKeys && verifiesSigned(num, sender.publicKey, stored);
+      const outcome = this.db.receiveUser(num, sender, signed);
+      if (outcome === "key_mismatch" || outcome === "own_key" || outcome === "unsigned") {
         this.stats.nodeInfoRefused += 1;
         this.emit("nodeInfoRefused", { from: num >>> 0, reason: outcome });
       }
@@ -70,7 +88,8 @@ export class SimRadio extends SimServer {
         const text = `Remote device ${sender.longName} has advertised your public key. This may indicate a compromised key. You may need to regenerate your public keys.`;
         this.deliverFrame(warningFrame(text, o.rxTime));
       }
-      return nodeInfoPacket(sender, o);
+      const packet = nodeInfoPacket(sender, o, reply ? this.db.own.num : undefined);
+      return signed ? packetWithSigned(packet, true) : packet;
     });
   }
 
@@ -117,6 +136,9 @@ export class SimRadio extends SimServer {
   /**
    * The node was re-flashed: a new key on the air only. The NodeDB keeps the old key, as the
    * firmware does (NodeDB::updateUser); deliverNodeInfo() then makes it heard. Returns the new key.
+   * In 2.8 mode the device is a new identity numbered crc32(new key) (same names, hardware and
+   * role), heard with deliverNodeInfo(crc32(key)) and accepted at once; the old entry keeps
+   * its old key and hears nothing more (controls naming the old number throw).
    */
   reflashNode(num: number): Uint8Array {
     return this.db.reflash(num);
@@ -221,9 +243,13 @@ export class SimRadio extends SimServer {
       deliverEncrypted: (num: number) => this.deliverEncrypted(num),
       deliverNodeInfo: (num: number) => this.deliverNodeInfo(num),
       deliverPosition: (num: number) => this.deliverPosition(num),
-      reflashNode: (num: number) => this.reflashNode(num),
+      reflashNode: (num: number) => {
+        const key = this.reflashNode(num);
+        return this.db.numbersFromKeys ? keyNumber(key) : num;
+      },
       pickKeyedNode: () => {
-        const keyed = this.db.list().filter((n) => n.publicKey !== null);
+        // Not an entry whose device moved on (a 2.8 re-flash): nothing is heard from it.
+        const keyed = this.db.list().filter((n) => n.publicKey !== null && this.db.device(n.num) !== undefined);
         return keyed.length > 0 ? this.demoPrng.pick(keyed) : undefined;
       },
     };

@@ -60,5 +60,6 @@ export interface SimRadioEvents {
   frameRefused: [{ session: number; reason: "oversized" | "undecodable"; count: number }];
   dropped: [{ from: number; reason: string }];
   /** NodeDB::updateUser refused a NodeInfo: "key_mismatch" (a stored key is never replaced) or "own_key". */
-  nodeInfoRefused: [{ from: number; reason: "key_mismatch" | "own_key" }];
+  /** "unsigned": 2.8 refuses an unsigned NodeInfo from a node that has signed before. */
+  nodeInfoRefused: [{ from: number; reason: "key_mismatch" | "own_key" | "unsigned" }];
 }

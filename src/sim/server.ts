@@ -54,7 +54,13 @@ export class SimServer extends EventEmitter<SimRadioEvents> {
   constructor(options: SimRadioOptions = {}) {
     super();
     this.options = resolveOptions(options);
-    this.db = new SimNodeDb({ seed: this.options.seed, count: this.options.nodes, now: this.nowSeconds(), capacity: this.options.capacity });
+    this.db = new SimNodeDb({
+      seed: this.options.seed,
+      count: this.options.nodes,
+      now: this.nowSeconds(),
+      capacity: this.options.capacity,
+      keyNumbers: this.options.firmware28,
+    });
     this.sendLimits = resolveLimits(this.options.sendLimitsMs);
     this.latency = this.options.latency ? new Latency(this.options.seed) : null;
     this.hooks = this.makeHooks();

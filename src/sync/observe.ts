@@ -29,6 +29,7 @@ function observeNode(node: RemoteNode): Observation {
   };
   // No User in the radio's entry says nothing of the traits: the last ones known stay, as names do.
   if (node.traits !== null) obs.traits = node.traits;
+  // node.signed (firmware 2.8) is not carried yet: Observation has no field for it.
   return obs;
 }
 

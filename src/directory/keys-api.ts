@@ -1,6 +1,7 @@
 // The key directory's public types: its options, events and journal (keys.ts implements them).
 import type { KeyEvent } from "./events.js";
 import type { KeyRecord, NodeView } from "./record.js";
+import type { UplinkTrust } from "./uplink-trust.js";
 
 export interface DirectoryEvents {
   /** A node's `nodes/<id>` payload changed (or the node is new), with the record it was built from. */
@@ -31,6 +32,8 @@ export interface KeyDirectoryOptions {
   now: () => number;
   /** SHA-256 hex of low-entropy keys (health.loadLowEntropyHashes()). */
   weakHashes: ReadonlySet<string>;
+  /** `uplink.trust`: how far a key from an `uplink:<gw>` source is trusted (uplink-trust.ts); "claim" when absent. */
+  uplinkTrust?: UplinkTrust;
 }
 
 /** Since start, from every source: sync/stats keys_added and keys_updated. */

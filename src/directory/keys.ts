@@ -109,7 +109,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
    * does not list are no longer in the radio (in_radio false), though the directory keeps them.
    */
   ingest(observations: readonly Observation[], source: Exclude<KeySource, "store">, policy: KeyPolicy, options: IngestOptions = {}): MergeCounts {
-    const result = mergeObservations(this, observations, source, policy, this.options.now());
+    const result = mergeObservations(this, observations, source, policy, this.options.now(), { uplinkTrust: this.options.uplinkTrust });
     this.keyTotals.added += result.counts.added;
     this.keyTotals.updated += result.counts.updated;
     const updates: Update[] = result.changes.map((change) => ({ num: change.next.num, next: change.next }));

@@ -96,8 +96,9 @@ export function uplinkUpdate(
   if (relation === "held") return { record: unconfirmedClaim(next) && confirms ? confirmHeld(next, source) : next, pinned: false };
   // Keys we know for the node already: kept aside, refused by the user, or what the radio holds.
   if (relation === "pending" || relation === "rejected" || relation === "radio") return { record: next, pinned: false };
-  // A claim against what our radio or a trusted gateway told us: evidence, never a change.
-  if (vouchedFor(prev)) return { record: noteConflict(next, key, events, source), pinned: false };
+  // A claim against what our radio or a trusted gateway told us: evidence, never a change,
+  // not even of the names the forged NodeInfo carries.
+  if (vouchedFor(prev)) return { record: noteConflict(prev, key, events, source), pinned: false };
   if (relation !== "new") return { record: next, pinned: false };
   // Only uplink ever described this node: claim against claim. Always kept aside as under pin,
   // whatever key.policy says: two gateways relaying different NodeInfos for one number (an

@@ -93,6 +93,7 @@ export function mergeObservations(
   rules: MergeRules = {},
 ): MergeResult {
   const trust = rules.uplinkTrust ?? "claim";
+  const uplink = isUplink(source);
   const counts: MergeCounts = { checked: 0, nodesAdded: 0, added: 0, updated: 0, pinned: 0, unchanged: 0 };
   const events: KeyEvent[] = [];
   // Later observations of the same number in one batch see the earlier ones.
@@ -100,7 +101,7 @@ export function mergeObservations(
   for (const obs of observations) {
     counts.checked++;
     const prev = working.get(obs.num >>> 0) ?? snapshot.get(obs.num >>> 0);
-    const confirms = isUplink(source) && uplinkConfirms(obs, trust);
+    const confirms = uplink && uplinkConfirms(obs, trust);
     const merged = prev ? update(prev, obs, source, policy, now, confirms, counts, events) : create(obs, source, now, confirms, counts, events);
     const next = noteRadioStale(merged, events);
     // update() hands back `prev` itself when nothing changed: the common case of a full sync.
@@ -194,7 +195,8 @@ function update(
     if (result.pinned) counts.pinned++;
     return result.record;
   }
-  const overClaim = vouchOverClaim(prev, next, key, source, events);
+  // Only a node an uplink claim filled can be one (cheap checks first: this runs for every keyed node of every sync).
+  const overClaim = prev.confirmedKey === null || isUplink(prev.origin) ? vouchOverClaim(prev, next, key, source, events) : null;
   if (overClaim !== null) return overClaim;
   if (isConflict(prev, key, source)) return noteConflict(next, key, events);
   const relation = relationOf(prev, key, source);

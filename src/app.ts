@@ -9,6 +9,7 @@ import { ConfigError, redactConfig, type ConfigSources } from "./config/load.js"
 import { checkTlsFiles } from "./config/tls.js";
 import { loadLowEntropyHashes } from "./directory/health.js";
 import { KeyDirectory } from "./directory/keys.js";
+import { uplinkTrustOf } from "./directory/uplink-trust.js";
 import { KeyStore, StoreForeignError, StorePathError, StoreVersionError, type SettingsDocument } from "./directory/store.js";
 import { Started } from "./lifecycle.js";
 import type { Logger } from "./log.js";
@@ -144,7 +145,7 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
 
 /** The key directory, filled from its file; the store keeps writing it until stopped. */
 async function openDirectory(config: Config, log: Logger, started: Started): Promise<{ directory: KeyDirectory; store: KeyStore; settingsDoc: SettingsDocument }> {
-  const directory = new KeyDirectory({ now: () => Math.floor(Date.now() / 1000), weakHashes: loadLowEntropyHashes() });
+  const directory = new KeyDirectory({ now: () => Math.floor(Date.now() / 1000), weakHashes: loadLowEntropyHashes(), uplinkTrust: uplinkTrustOf(config) });
   const path = config.store.path;
   const store = new KeyStore({ path, clock: systemClock });
   let settingsDoc: SettingsDocument = {};

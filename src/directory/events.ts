@@ -36,11 +36,13 @@ export interface DuplicateKeyEvent {
 /**
  * A node's old key heard on the air again after it changed: two live devices claim one node
  * number. `fingerprint`: the key we now hold (or keep pending); `conflicting_fingerprint`:
- * the old key heard. Once per node and conflicting key; nothing flips.
+ * the old key heard. Once per node and conflicting key; nothing flips. Also an uplink claim
+ * that contradicts the key our radio or a trusted gateway vouches for (uplink-trust.ts), with
+ * `conflicting_source` naming the claim's `uplink:<gateway id>`.
  */
 export interface KeyConflictEvent {
   type: "key_conflict";
-  data: { id: string; fingerprint: string; conflicting_fingerprint: string };
+  data: { id: string; fingerprint: string; conflicting_fingerprint: string; conflicting_source?: KeySource };
 }
 
 /** The radio's NodeDB holds a key other than the confirmed one; once per node and radio key. */

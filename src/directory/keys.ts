@@ -7,83 +7,29 @@
 // journal reports it durable: state changes at once (the rules read it), announcements wait,
 // and what the read side lists (list(), view(), announcedRecords()) is what was announced.
 import { EventEmitter } from "node:events";
-import { AnnouncementQueue, type Announcement, type NodeState } from "./announcements.js";
+import { AnnouncementQueue, type Announcement } from "./announcements.js";
 import type { KeyEvent } from "./events.js";
-import { KeyIndex } from "./key-index.js";
-import { needsAttention, nodeStatus, plainStatus, statusEvents } from "./health.js";
 import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
-import { recordOf, sameView, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
+import { recordOf, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
 import { shareableKey, type Shareable, type ShareFacts } from "./shareable.js";
+import type { ChangeJournal, DirectoryEvents, IngestOptions, KeyDirectoryOptions, KeyTotals } from "./keys-api.js";
+import { DirectoryState, type DirectorySummary, type Update } from "./state.js";
 import { acceptRecord, leftRadio, noteRadioStale, rejectRecord } from "./trust.js";
 
-export interface DirectoryEvents {
-  /** A node's `nodes/<id>` payload changed (or the node is new), with the record it was built from. */
-  nodeChanged: [NodeView, Readonly<KeyRecord>];
-  /** forget(): retained `nodes/<id>` and discovery should be cleared. */
-  nodeRemoved: [{ id: string; num: number }];
-  /** A bridge event: key_added, key_changed, weak_key, duplicate_key, key_conflict, radio_key_stale. */
-  event: [KeyEvent];
-  /** The directory changed (including fields outside the view): refresh figures. */
-  dirty: [];
-  /** A listener of an announcement threw; the announcements go on. */
-  listenerError: [Error];
-}
-
-export interface IngestOptions {
-  /** false: no key_added events (a fresh directory's first sync is announced as one summary by the engine). */
-  keyAdded?: boolean;
-}
-
-/** Where changes go before they are announced: KeyStore satisfies it. */
-export interface ChangeJournal {
-  /** Resolves once the nodes' current state is durable. `urgent`: it will be announced. */
-  persist(nums: Iterable<number>, urgent: boolean): Promise<void>;
-}
-
-export interface KeyDirectoryOptions {
-  /** Unix seconds. */
-  now: () => number;
-  /** SHA-256 hex of low-entropy keys (health.loadLowEntropyHashes()). */
-  weakHashes: ReadonlySet<string>;
-}
-
-export interface DirectorySummary {
-  nodes_total: number;
-  nodes_with_key: number;
-  nodes_missing_key: number;
-  /** Nodes whose status is weak, duplicate, changed or radio_stale. */
-  alerts: number;
-  /** Nodes the radio's last complete dump did not list (in_radio false): evicted, or only heard of. */
-  nodes_only_in_directory: number;
-}
-
-/** Since start, from every source: sync/stats keys_added and keys_updated. */
-export interface KeyTotals {
-  /** Keys learned for nodes that had none. */
-  added: number;
-  /** Changed keys taken under policy alert. */
-  updated: number;
-}
-
-type Update = { num: number; next: KeyRecord | null };
+export type { DirectorySummary } from "./state.js";
+export type { ChangeJournal, DirectoryEvents, IngestOptions, KeyDirectoryOptions, KeyTotals } from "./keys-api.js";
 
 export class KeyDirectory extends EventEmitter<DirectoryEvents> implements DirectorySnapshot {
-  private readonly records = new Map<number, KeyRecord>();
-  /** keyHash → node numbers holding that key: duplicates are found without a full scan. */
-  private readonly byHash = new KeyIndex();
-  /**
-   * The statuses that differ from a record's plain one (plainStatus: missing or ok). Those are
-   * the alerts, a few nodes of thousands, so the usual node costs no entry here (a map entry
-   * for every node was ~60 bytes a node). A node's view is toView(record, statusOf(record)),
-   * built when asked for.
-   */
-  private readonly alerts = new Map<number, NodeStatus>();
+  private readonly state: DirectoryState;
+  private readonly records: Map<number, KeyRecord>;
   private readonly keyTotals: KeyTotals = { added: 0, updated: 0 };
   private journal: ChangeJournal | null = null;
   private readonly announcements = new AnnouncementQueue((announcement) => this.announce(announcement));
 
   constructor(private readonly options: KeyDirectoryOptions) {
     super();
+    this.state = new DirectoryState(options.weakHashes);
+    this.records = this.state.records;
   }
 
   get size(): number {
@@ -139,16 +85,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
   }
 
   summary(): DirectorySummary {
-    let withKey = 0;
-    let alerts = 0;
-    let notInRadio = 0;
-    for (const record of this.records.values()) {
-      if (record.key !== null) withKey++;
-      if (!record.inRadio) notInRadio++;
-      if (needsAttention(this.statusOf(record))) alerts++;
-    }
-    const total = this.records.size;
-    return { nodes_total: total, nodes_with_key: withKey, nodes_missing_key: total - withKey, alerts, nodes_only_in_directory: notInRadio };
+    return this.state.summary();
   }
 
   totals(): KeyTotals {
@@ -172,7 +109,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
    * does not list are no longer in the radio (in_radio false), though the directory keeps them.
    */
   ingest(observations: readonly Observation[], source: Exclude<KeySource, "store">, policy: KeyPolicy, options: IngestOptions = {}): MergeCounts {
-    const result = mergeObservations(this, observations, source, policy, this.options.now());
+    const result = mergeObservations(this, observations, source, policy, this.options.now(), { uplinkTrust: this.options.uplinkTrust });
     this.keyTotals.added += result.counts.added;
     this.keyTotals.updated += result.counts.updated;
     const updates: Update[] = result.changes.map((change) => ({ num: change.next.num, next: change.next }));
@@ -240,77 +177,24 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
       duplicated: (record, keyHash) =>
         keyHash === record.keyHash
           ? this.statusOf(record) === "duplicate"
-          : this.byHash.holders(keyHash).some((peer) => peer !== record.num),
+          : this.state.byHash.holders(keyHash).some((peer) => peer !== record.num),
     };
     return shareableKey(this.records.get(num >>> 0), facts, trust);
   }
 
   private viewOf(record: Readonly<KeyRecord>): NodeView {
-    return toView(record, this.statusOf(record));
+    return this.state.viewOf(record);
   }
 
-  /** A committed record's status. */
   private statusOf(record: Readonly<KeyRecord>): NodeStatus {
-    return this.alerts.get(record.num) ?? plainStatus(record);
+    return this.state.statusOf(record);
   }
 
-  private setStatus(record: Readonly<KeyRecord>, status: NodeStatus): void {
-    if (status === plainStatus(record)) this.alerts.delete(record.num);
-    else this.alerts.set(record.num, status);
-  }
-
-  private group(keyHash: string | null): KeyRecord[] {
-    if (keyHash === null) return [];
-    return this.byHash.holders(keyHash).map((num) => this.records.get(num) as KeyRecord);
-  }
-
-  /** The one place state changes: records, index, statuses; then the emits. */
+  /** State changes at once (state.ts); announcements go out now, or once the journal has them durable. */
   private commit(updates: Update[], leading: KeyEvent[], emit: boolean): void {
-    const affected = new Set<number>();
-    const removed: KeyRecord[] = [];
-    // Each changed node's record as it was before this commit: its old view is built from it.
-    const was = new Map<number, KeyRecord | null>();
-    const oldStatuses = new Map<number, NodeStatus | null>();
-    for (const { num, next } of updates) {
-      const prev = this.records.get(num);
-      if (!was.has(num)) {
-        was.set(num, prev ?? null);
-        // Before its record is replaced: statusOf reads the status against the record it was set for.
-        oldStatuses.set(num, prev ? this.statusOf(prev) : null);
-      }
-      if (prev) this.byHash.remove(prev, affected);
-      if (next) {
-        this.records.set(num, next);
-        this.byHash.add(next, affected);
-        affected.add(num);
-      } else if (prev) {
-        this.records.delete(num);
-        this.alerts.delete(num);
-        // Only a node committed before this change was announced, so only its removal is.
-        if (was.get(num) !== null) removed.push(prev);
-      }
-    }
-    const events = [...leading];
-    const changedViews: [NodeView, KeyRecord][] = [];
-    for (const num of affected) {
-      const record = this.records.get(num);
-      if (!record) continue;
-      const sameKey = this.group(record.keyHash);
-      const status = nodeStatus(record, sameKey, this.options.weakHashes);
-      // A node of this commit's updates had its old status taken above; any other (a holder
-      // of the same key) still has its record, so its status is read as it stands.
-      const oldStatus = oldStatuses.has(num) ? (oldStatuses.get(num) ?? null) : this.statusOf(record);
-      if (!oldStatuses.has(num)) oldStatuses.set(num, oldStatus);
-      events.push(...statusEvents(record, oldStatus, status, sameKey));
-      this.setStatus(record, status);
-      const view = toView(record, status);
-      const oldRecord = was.has(num) ? was.get(num) : record;
-      if (oldRecord && oldStatus !== null && sameView(toView(oldRecord, oldStatus), view)) continue;
-      changedViews.push([view, record]);
-    }
+    const applied = this.state.apply(updates, leading);
     if (!emit) return;
-    const announcement: Announcement = { removed, views: changedViews, events };
-    const urgent = removed.length + changedViews.length + events.length > 0;
+    const { announcement, urgent } = applied;
     const durable = this.journal && updates.length > 0 ? this.journal.persist(new Set(updates.map((u) => u.num)), urgent) : null;
     if (durable === null || !urgent) {
       // Nothing waits: at once (no journal), or nothing to announce (e.g. a lastSeen).
@@ -318,12 +202,7 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
       if (!urgent && updates.length > 0) this.emit("dirty");
       return;
     }
-    const before = (num: number): NodeState => ({ record: was.has(num) ? (was.get(num) ?? null) : (this.records.get(num) ?? null), status: oldStatuses.get(num) ?? null });
-    const after = (num: number): NodeState => {
-      const record = this.records.get(num) ?? null;
-      return { record, status: record && this.statusOf(record) };
-    };
-    this.announcements.after(durable, announcement, before, after);
+    this.announcements.after(durable, announcement, applied.before, applied.after);
   }
 
   private announce(announcement: Announcement): void {

@@ -11,11 +11,13 @@
 //   first key it learned, NodeDB::updateUser);
 // - the old key heard on the air again after a change is one key_conflict, never a flip;
 // - names, flags, last-heard and the radio's traits update silently, without counting as
-//   key changes.
+//   key changes;
+// - an uplink key is a claim, the lowest rank: it fills, never overrules (uplink-trust.ts).
 import { nodeId } from "../node-id.js";
 import type { KeyEvent } from "./events.js";
 import { isKey, keyFields, NO_NOTES, recordOf, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
 import { isConflict, noteConflict, noteRadioStale, relationOf, withRadio } from "./trust.js";
+import { confirmationOnFill, isUplink, uplinkConfirms, uplinkUpdate, vouchOverClaim, type UplinkTrust } from "./uplink-trust.js";
 
 /** One node as a source describes it; absent fields leave ours as they are. */
 export interface Observation {
@@ -30,6 +32,14 @@ export interface Observation {
   heardAt?: number | "now";
   /** KeyRecord.traits as the radio reported them (opaque here); absent leaves ours. */
   traits?: number;
+  /** Firmware 2.8: the source verified the NodeInfo's signature (uplink-trust.ts selfCertified). */
+  signed?: boolean;
+}
+
+/** Settings of the rules that do not change per batch. */
+export interface MergeRules {
+  /** `uplink.trust`; "claim" when absent. */
+  uplinkTrust?: UplinkTrust;
 }
 
 /** Read access to the directory; a Map<number, KeyRecord> or KeyDirectory satisfies it. */
@@ -66,11 +76,12 @@ export interface MergeResult {
   counts: MergeCounts;
 }
 
-/** A key we learned on this run outranks one from a gateway, which outranks our own file. */
+/** A key we learned on this run outranks one from a gateway, which outranks our own file, which outranks an uplink claim. */
 function rank(source: KeySource | null): number {
   if (source === null) return -1;
-  if (source === "store") return 0;
-  return source.startsWith("gateway:") ? 1 : 2;
+  if (isUplink(source)) return 0;
+  if (source === "store") return 1;
+  return source.startsWith("gateway:") ? 2 : 3;
 }
 
 export function mergeObservations(
@@ -79,7 +90,10 @@ export function mergeObservations(
   source: Exclude<KeySource, "store">,
   policy: KeyPolicy,
   now: number,
+  rules: MergeRules = {},
 ): MergeResult {
+  const trust = rules.uplinkTrust ?? "claim";
+  const uplink = isUplink(source);
   const counts: MergeCounts = { checked: 0, nodesAdded: 0, added: 0, updated: 0, pinned: 0, unchanged: 0 };
   const events: KeyEvent[] = [];
   // Later observations of the same number in one batch see the earlier ones.
@@ -87,7 +101,8 @@ export function mergeObservations(
   for (const obs of observations) {
     counts.checked++;
     const prev = working.get(obs.num >>> 0) ?? snapshot.get(obs.num >>> 0);
-    const merged = prev ? update(prev, obs, source, policy, now, counts, events) : create(obs, source, now, counts, events);
+    const confirms = uplink && uplinkConfirms(obs, trust);
+    const merged = prev ? update(prev, obs, source, policy, now, confirms, counts, events) : create(obs, source, now, confirms, counts, events);
     const next = noteRadioStale(merged, events);
     // update() hands back `prev` itself when nothing changed: the common case of a full sync.
     if (prev && (next === prev || sameRecord(prev, next))) counts.unchanged++;
@@ -101,7 +116,7 @@ export function mergeObservations(
   return { changes, events, counts };
 }
 
-function create(obs: Observation, source: KeySource, now: number, counts: MergeCounts, events: KeyEvent[]): KeyRecord {
+function create(obs: Observation, source: KeySource, now: number, confirms: boolean, counts: MergeCounts, events: KeyEvent[]): KeyRecord {
   const key = isKey(obs.key) ? obs.key : null;
   const heard = heardAt(obs, now);
   const fields = keyFields(key);
@@ -123,8 +138,7 @@ function create(obs: Observation, source: KeySource, now: number, counts: MergeC
     pendingSource: null,
     changed: false,
     // The same bytes, not a copy: the confirmed key is the held one until a key change.
-    confirmedKey: fields.key,
-    confirmedOrigin: key ? source : null,
+    ...confirmationOnFill(fields.key, source, confirms),
     radioKey: null,
     inRadio: false,
     traits: obs.traits ?? 0,
@@ -145,6 +159,7 @@ function update(
   source: KeySource,
   policy: KeyPolicy,
   now: number,
+  confirms: boolean,
   counts: MergeCounts,
   events: KeyEvent[],
 ): KeyRecord {
@@ -173,8 +188,16 @@ function update(
     const fields = keyFields(key);
     events.push({ type: "key_added", data: { id: prev.id, fingerprint: fields.fingerprint as string, source } });
     const radioKey = source === "nodedb" ? fields.key : next.radioKey;
-    return { ...next, ...fields, source, origin: source, confirmedKey: fields.key, confirmedOrigin: source, radioKey };
+    return { ...next, ...fields, source, origin: source, ...confirmationOnFill(fields.key, source, confirms), radioKey };
   }
+  if (isUplink(source)) {
+    const result = uplinkUpdate(prev, next, key, source, confirms, now, events);
+    if (result.pinned) counts.pinned++;
+    return result.record;
+  }
+  // Only a node an uplink claim filled can be one (cheap checks first: this runs for every keyed node of every sync).
+  const overClaim = prev.confirmedKey === null || isUplink(prev.origin) ? vouchOverClaim(prev, next, key, source, events) : null;
+  if (overClaim !== null) return overClaim;
   if (isConflict(prev, key, source)) return noteConflict(next, key, events);
   const relation = relationOf(prev, key, source);
   if (relation === "held") {

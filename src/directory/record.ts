@@ -5,9 +5,11 @@ import { createHash } from "node:crypto";
 /**
  * Where the key we hold came from. "nodedb": our radio's NodeDB dump; "packet": a live
  * packet (NODEINFO_APP or a PKI DM); "gateway:<name>": another bridge shared it; "store":
- * known only from our own file, not (yet) confirmed by anything in this run.
+ * known only from our own file, not (yet) confirmed by anything in this run;
+ * "uplink:<gateway id>": a NodeInfo a radio published to the mesh's MQTT uplink, a claim
+ * anyone on that broker could have made (uplink-trust.ts).
  */
-export type KeySource = "nodedb" | "packet" | "store" | `gateway:${string}`;
+export type KeySource = "nodedb" | "packet" | "store" | `gateway:${string}` | `uplink:${string}`;
 
 /** CONTRACT.md `status`, in order of precedence. */
 export type NodeStatus = "weak" | "duplicate" | "changed" | "radio_stale" | "missing" | "ok";
@@ -45,8 +47,9 @@ export interface KeyRecord {
   changed: boolean;
   /**
    * The confirmed key: the last key that was never `changed`, or that accept_key accepted.
-   * Only this key leaves the bridge (sharing, push). Null exactly when `key` is null; the
-   * same bytes as `key` unless the node is `changed` under policy alert.
+   * Only this key leaves the bridge (sharing, push). Null when `key` is null, and while the
+   * held key is an uplink claim nobody confirmed (uplink-trust.ts); else the same bytes as
+   * `key` unless the node is `changed` under policy alert.
    */
   confirmedKey: Uint8Array | null;
   /** Where the confirmed key came from (`origin` of the confirmed key). */
@@ -115,6 +118,11 @@ export interface NodeView {
   radio_fingerprint: string | null;
   /** The node was in the radio's last complete dump. */
   in_radio: boolean;
+  /**
+   * The held key is the confirmed one, the only key that may leave the bridge. false: no key,
+   * a changed key nobody accepted yet, or an uplink claim nobody confirmed.
+   */
+  confirmed: boolean;
 }
 
 export const KEY_LENGTH = 32;
@@ -203,6 +211,7 @@ export function toView(record: Readonly<KeyRecord>, status: NodeStatus): NodeVie
     pending_fingerprint: fingerprintFor(record, record.pendingKey),
     radio_fingerprint: fingerprintFor(record, record.radioKey),
     in_radio: record.inRadio,
+    confirmed: record.key !== null && (record.confirmedKey === record.key || sameKey(record.confirmedKey, record.key)),
   };
 }
 

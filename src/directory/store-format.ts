@@ -8,8 +8,12 @@
 // journal line of its own, which a version-3 reader would take for a torn line; version 5
 // adds each node's `traits`, what the radio last reported of its User besides names and key,
 // which a push writes back into the radio: a version-4 bridge would drop them at its next
-// compaction, and its pushes would then blank the node's hardware model and role again).
-// Older nodes have no traits: unknown (0) until the radio reports the node again.
+// compaction, and its pushes would then blank the node's hardware model and role again;
+// version 6 adds keys from the mesh's MQTT uplink: a `source` `uplink:<gateway id>`, and a
+// held key without a confirmed one (`confirmed_key: null`, an uplink claim nobody confirmed),
+// both of which a version-5 reader takes for a broken node and would drop at its compaction).
+// Older nodes have no traits: unknown (0) until the radio reports the node again. Nodes of
+// version 5 need nothing else: no uplink key could be in them.
 import { isPlainObject } from "../json.js";
 import { nodeId } from "../node-id.js";
 import { isKey, keyFields, type KeyRecord, type KeySource } from "./record.js";
@@ -19,7 +23,7 @@ import { readTrust, trustFields, type TrustFileFields } from "./store-trust.js";
 export { STORE_FORMAT, StoreForeignError } from "./store-marker.js";
 
 export const JOURNAL_FORMAT = "meshtastic-keysync/journal";
-export const STORE_VERSION = 5;
+export const STORE_VERSION = 6;
 
 /** The file was written by a newer version: refuse it, never overwrite it (CLI: exit 2). */
 export class StoreVersionError extends Error {
@@ -153,7 +157,7 @@ const isIntOrNull = (v: unknown): boolean => v === null || isInt(v);
 const isStr = (v: unknown): boolean => typeof v === "string";
 const isBool = (v: unknown): boolean => typeof v === "boolean";
 const isSource = (v: unknown): boolean =>
-  v === null || v === "nodedb" || v === "packet" || v === "store" || (typeof v === "string" && /^gateway:.+/.test(v));
+  v === null || v === "nodedb" || v === "packet" || v === "store" || (typeof v === "string" && /^(gateway|uplink):.+/.test(v));
 
 function decodeKey(value: unknown, name: string, at: string): Uint8Array | null {
   if (value === null) return null;

@@ -5,7 +5,10 @@
 // confirmed one. A node `changed` under alert had already dropped its old key then, so there
 // is nothing older to confirm (it stays `changed` until accept_key or reject_key). What the
 // radio holds is unknown until the first dump, which the handshake brings at start-up.
+// Since version 6 a held key of uplink origin may have no confirmed key (`confirmed_key: null`):
+// a claim nobody confirmed (uplink-trust.ts).
 import { NO_NOTES, sameKey, withNotes, type KeyRecord, type KeySource } from "./record.js";
+import { isUplink } from "./uplink-trust.js";
 
 export interface TrustFileFields {
   confirmed_key?: string | null;
@@ -59,7 +62,8 @@ export function readTrust(record: Omit<KeyRecord, "confirmedKey" | "confirmedOri
   const confirmedKey = read.key("confirmed_key") ?? (node.confirmed_key === null ? null : record.key);
   const radioKey = read.key("radio_key") ?? (node.radio_key === null ? null : record.key);
   const confirmedSource = read.source("confirmed_source");
-  if ((confirmedKey === null) !== (record.key === null)) read.fail("confirmed_key must be set exactly when key is");
+  const claim = record.key !== null && confirmedKey === null && isUplink(record.origin);
+  if ((confirmedKey === null) !== (record.key === null) && !claim) read.fail("confirmed_key must be set exactly when key is (or be null for an uplink claim)");
   return {
     ...record,
     // Shared bytes when equal to the held key: one copy per node, as merge keeps it.

@@ -61,12 +61,13 @@ export function isConflict(record: Readonly<KeyRecord>, key: Uint8Array, source:
   return former.length > 0 && !sameKey(key, record.key) && former.includes(fingerprintFor(record, key) as string);
 }
 
-/** One key_conflict per node and conflicting key. */
-export function noteConflict(record: KeyRecord, key: Uint8Array, events: KeyEvent[]): KeyRecord {
+/** One key_conflict per node and conflicting key; `from`: where the conflicting key came from, when it was an uplink claim. */
+export function noteConflict(record: KeyRecord, key: Uint8Array, events: KeyEvent[], from?: KeySource): KeyRecord {
   const heard = fingerprintFor(record, key) as string;
   if (record.notes.conflictNoted === heard) return record;
   const current = fingerprintFor(record, record.pendingKey ?? record.key) as string;
-  events.push({ type: "key_conflict", data: { id: record.id, fingerprint: current, conflicting_fingerprint: heard } });
+  const source = from === undefined ? {} : { conflicting_source: from };
+  events.push({ type: "key_conflict", data: { id: record.id, fingerprint: current, conflicting_fingerprint: heard, ...source } });
   return { ...record, notes: withNotes(record.notes, { conflictNoted: heard }) };
 }
 
@@ -108,7 +109,8 @@ function remember(list: readonly string[], fingerprint: string | null): readonly
  * on the air again is a key_conflict. `prev` itself when there is nothing to accept.
  */
 export function acceptRecord(prev: KeyRecord, now: number): KeyRecord {
-  if (!prev.changed && prev.pendingKey === null) return prev;
+  // An uplink claim nobody confirmed (confirmedKey null) is accepted as it is.
+  if (!prev.changed && prev.pendingKey === null && !(prev.key !== null && prev.confirmedKey === null)) return prev;
   let next: KeyRecord = { ...prev, changed: false };
   if (prev.pendingKey !== null) {
     const source = prev.pendingSource ?? "packet";
@@ -131,7 +133,8 @@ export function rejectRecord(prev: KeyRecord): KeyRecord | null {
   const refused = prev.pendingKey ?? (sameKey(prev.key, prev.confirmedKey) ? null : prev.key);
   let next: KeyRecord = { ...prev, changed: false, pendingKey: null, pendingSource: null };
   if (refused !== null) next.notes = withNotes(prev.notes, { rejected: remember(prev.notes.rejected, fingerprintFor(prev, refused)) });
-  if (!sameKey(prev.key, prev.confirmedKey)) {
+  // An uplink claim with another claim pinned beside it has no confirmed key to return to: it stays held, unconfirmed.
+  if (prev.confirmedKey !== null && !sameKey(prev.key, prev.confirmedKey)) {
     const origin = prev.confirmedOrigin;
     next = { ...next, ...keyFields(prev.confirmedKey), source: origin, origin };
     next.confirmedKey = next.key;

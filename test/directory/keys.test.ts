@@ -30,12 +30,12 @@ describe("KeyDirectory", () => {
     expect(Object.keys(view ?? {}).sort()).toEqual(
       [
         "first_seen", "has_key", "id", "ignored", "key_changed_at", "key_fingerprint", "key_source", "long_name", "num", "short_name", "status", "verified",
-        "public_key", "pending_fingerprint", "radio_fingerprint", "in_radio",
+        "public_key", "pending_fingerprint", "radio_fingerprint", "in_radio", "confirmed",
       ].sort(),
     );
     expect(view).toMatchObject({ id: "!00000001", has_key: true, key_source: "nodedb", status: "ok", key_changed_at: null });
     // Public keys are public (the apps show them in base64); only private keys never leave.
-    expect(view).toMatchObject({ public_key: Buffer.from(key(1)).toString("base64"), radio_fingerprint: view?.key_fingerprint, in_radio: true, pending_fingerprint: null });
+    expect(view).toMatchObject({ public_key: Buffer.from(key(1)).toString("base64"), radio_fingerprint: view?.key_fingerprint, in_radio: true, pending_fingerprint: null, confirmed: true });
     expect(directory.view(2)).toMatchObject({ has_key: false, key_fingerprint: null, key_source: null, status: "missing", verified: true, public_key: null, radio_fingerprint: null, in_radio: true });
     expect(directory.list().map((v) => v.num)).toEqual([1, 2]);
     expect(directory.summary()).toEqual({ nodes_total: 2, nodes_with_key: 1, nodes_missing_key: 1, alerts: 0, nodes_only_in_directory: 0 });

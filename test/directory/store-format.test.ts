@@ -1,4 +1,4 @@
-// The store file's format (5; the trust fields came with 3, traits: store-traits.test.ts): the trust fields survive a restart; nodes of versions 1 and 2 are migrated.
+// The store file's format (6: uplink claims, test/directory/uplink-store.test.ts; the trust fields came with 3, traits: store-traits.test.ts): the trust fields survive a restart; nodes of versions 1 and 2 are migrated.
 import { describe, expect, it } from "vitest";
 import { parseStore, serializeRecords, StoreVersionError, STORE_VERSION } from "../../src/directory/store-format.js";
 import { keyFields, NO_NOTES } from "../../src/directory/record.js";
@@ -21,7 +21,7 @@ describe("store format", () => {
     const text = serializeRecords([changed, evicted, plain], 1);
     const doc = JSON.parse(text) as { version: number; nodes: Record<string, unknown>[] };
     expect(doc.version).toBe(STORE_VERSION);
-    expect(STORE_VERSION).toBe(5);
+    expect(STORE_VERSION).toBe(6);
     // Keys equal to the held one are left out: the usual node costs no more than in version 1.
     expect(Object.keys(doc.nodes[2] ?? {})).not.toContain("confirmed_key");
     expect(Object.keys(doc.nodes[2] ?? {})).not.toContain("radio_key");

@@ -130,6 +130,7 @@ export function sampleNode(overrides: Record<string, unknown> = {}): Record<stri
     pending_fingerprint: null,
     radio_fingerprint: "0123456789abcdef",
     in_radio: true,
+    confirmed: true,
     ...overrides,
   };
 }

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
  * packet (NODEINFO_APP or a PKI DM); "gateway:<name>": another bridge shared it; "store":
  * known only from our own file, not (yet) confirmed by anything in this run.
  */
-export type KeySource = "nodedb" | "packet" | "store" | `gateway:${string}`;
+export type KeySource = "nodedb" | "packet" | "store" | `gateway:${string}` | `uplink:${string}`;
 
 /** CONTRACT.md `status`, in order of precedence. */
 export type NodeStatus = "weak" | "duplicate" | "changed" | "radio_stale" | "missing" | "ok";

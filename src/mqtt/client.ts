@@ -13,12 +13,12 @@ import { Socket } from "node:net";
 import mqtt, { type IConnackPacket, type IDisconnectPacket, type MqttClient } from "mqtt";
 import { redactUrl } from "../config/redact.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
+import type { BridgeClientOptions, ClientEvents, DialedMqtt, MessageHandler, SubscribeOptions } from "./client-types.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
 import type { BridgeConflictEvent } from "../sync/events.js";
 import { ClientTroubles } from "./client-troubles.js";
-import { connectOptions } from "./connect-options.js";
+import { connectOptions, type ConnectOptions } from "./connect-options.js";
 import { Presence } from "./presence.js";
 import { keepConnecting } from "./reconnect-loop.js";
 import { ReconnectPolicy, RECONNECT_DEFAULTS } from "./reconnect-policy.js";
@@ -33,6 +33,15 @@ import { emitEach, endGracefully, errorText, withCeiling } from "./util.js";
 export type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 
 const STOP_PUBLISH_CEILING_MS = 2_000;
+
+/**
+ * An MQTT.js connection for the other client of the process, the mesh uplink's listener
+ * (listen-client.ts): it dials through here so that this file stays the only one that
+ * imports MQTT.js.
+ */
+export function dialMqtt(url: string, options: ConnectOptions): DialedMqtt {
+  return mqtt.connect(url, options);
+}
 
 export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   readonly topics: BridgeTopics;

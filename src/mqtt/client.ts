@@ -65,6 +65,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     }),
   );
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  /** Other parts' sections of bridge/health (e.g. `uplink`), beside the connection's own `mqtt`. */
+  private readonly healthSections = new Map<string, object>();
 
   constructor(private readonly opts: BridgeClientOptions) {
     super();
@@ -75,7 +77,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.presence = new Presence(opts.instance);
     this.troubles = new ClientTroubles(this.log, {
       health: (snapshot) => {
-        this.publishRetained(this.topics.bridgeHealth, snapshot);
+        this.publishRetained(this.topics.bridgeHealth, this.healthPayload());
         this.emitSafely("health", snapshot);
       },
       denied: (denied) => this.emitSafely("denied", denied),
@@ -188,6 +190,19 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   /**
+   * Another part's section of `bridge/health` (the uplink's connection and counters):
+   * published with the MQTT section, change-only like every retained state.
+   */
+  setHealthSection(name: string, section: object): void {
+    this.healthSections.set(name, section);
+    this.publishRetained(this.topics.bridgeHealth, this.healthPayload());
+  }
+
+  private healthPayload(): object {
+    return { ...this.troubles.health(), ...Object.fromEntries(this.healthSections) };
+  }
+
+  /**
    * Drops the connection without DISCONNECT, as a crash or a network failure would, so the
    * broker publishes the will. The client then reconnects as usual. For tests.
    */
@@ -227,7 +242,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.sendSubscribe(this.subscriptions.filters());
     this.publishRetained(this.topics.bridgeState, this.presence.online());
     for (const [topic, text] of backlog) this.sendRetained(topic, text);
-    this.publishRetained(this.topics.bridgeHealth, this.troubles.health());
+    this.publishRetained(this.topics.bridgeHealth, this.healthPayload());
     this.emitSafely("health", this.troubles.health());
     for (const w of this.waiters.splice(0)) w.resolve();
     this.emitSafely("connect");

@@ -1,5 +1,6 @@
 // The uplink's counters: what sync/stats (`uplink_*`) and `bridge/health.uplink` show. Pure
 // bookkeeping; uplink/source.ts counts, the MQTT side reads snapshots.
+import type { UplinkStats } from "../sync/stats.js";
 import type { RefusedReason, SkippedReason } from "./decode.js";
 
 /** Refusals of the uplink's own making, besides what decode.ts finds wrong with an envelope. */
@@ -36,13 +37,6 @@ export function refusedTotal(figures: UplinkFigures): number {
 }
 
 /** The `uplink_*` fields of sync/stats (CONTRACT.md), present with uplink.enabled. */
-export interface UplinkStats {
-  uplink_envelopes: number;
-  uplink_decrypted: number;
-  uplink_keys: number;
-  uplink_refused: number;
-}
-
 export function uplinkStats(figures: UplinkFigures): UplinkStats {
   return {
     uplink_envelopes: figures.envelopes,

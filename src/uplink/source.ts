@@ -13,7 +13,8 @@ import type { Clock } from "../timing/clock.js";
 import { SlidingLimit } from "../timing/limit.js";
 import type { ChannelKeys } from "./channels.js";
 import { peekEnvelope, readPacket, type EnvelopeOutcome, type UplinkClaim } from "./decode.js";
-import { emptyFigures, refusedTotal, uplinkStats, type UplinkFigures, type UplinkStats } from "./figures.js";
+import type { UplinkStats } from "../sync/stats.js";
+import { emptyFigures, refusedTotal, uplinkStats, type UplinkFigures } from "./figures.js";
 import { RecentPackets } from "./replays.js";
 
 export type UplinkTrust = "claim" | "confirmed";

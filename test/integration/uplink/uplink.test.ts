@@ -38,7 +38,7 @@ let gateways: UplinkPublisher;
 beforeAll(async () => {
   meshBroker = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
   await meshBroker.start();
-  bridge = await startBridge({ uplink: { enabled: true, server: meshBroker.url, channels: { Friends: FRIENDS.psk }, max_per_minute: 100_000 }, homeassistant: { enabled: true } });
+  bridge = await startBridge({ uplink: { enabled: true, server: meshBroker.url, channels: { Friends: FRIENDS.psk }, max_per_minute: 100_000 }, homeassistant: { enabled: true }, push: { enabled: true } });
   observer = await Observer.connect(bridge.mqttUrl, [`${BASE}/#`, "homeassistant/#"]);
   await observer.next(`${BASE}/sync/stats`, (t) => (json(t) as Stats).sync_count >= 1);
   await observer.next(`${BASE}/bridge/health`, (t) => (json(t) as Health).uplink?.connected === true);
@@ -53,6 +53,14 @@ afterAll(async () => {
 });
 
 const nodeTopic = (num: number): string => `${BASE}/nodes/${nodeIdOf(num)}`;
+
+async function request(command: string, data: object): Promise<{ status: string; error?: string; data: Record<string, unknown> }> {
+  const transaction = `${command}-${Math.random().toString(16).slice(2)}`;
+  const mark = observer.mark();
+  await observer.client.publishAsync(`${BASE}/bridge/request/${command}`, JSON.stringify({ ...data, transaction }));
+  const answer = await observer.next(`${BASE}/bridge/response/${command}`, (t) => (json(t) as { transaction?: string }).transaction === transaction, mark);
+  return json(answer.text) as { status: string; error?: string; data: Record<string, unknown> };
+}
 
 describe("the mesh's MQTT uplink", () => {
   it("announces itself: bridge/health.uplink, uplink_* figures and a Home Assistant diagnostic sensor", async () => {
@@ -98,6 +106,34 @@ describe("the mesh's MQTT uplink", () => {
     expect((json(stats.text) as Stats).uplink_refused).toBeGreaterThanOrEqual(3_001);
   }, 60_000);
 
+  /** A device the radio has not heard, whose true key the uplink reports; its nodes/<id> is out. */
+  async function heardOnlyViaUplink(): Promise<{ num: number; id: string; mark: number }> {
+    const [device] = bridge.sim.addDevices(1);
+    const mark = observer.mark();
+    await gateways.publish(nodeInfoEnvelope({ from: device!.num, key: Buffer.from(device!.publicKey!), gateway: "!0badf00d" }));
+    await observer.next(nodeTopic(device!.num), (t) => (json(t) as NodePayload).key_source === "uplink:!0badf00d", mark);
+    return { num: device!.num, id: nodeIdOf(device!.num), mark };
+  }
+
+  it("does not push an uplink key into the radio", async () => {
+    const { id } = await heardOnlyViaUplink();
+    const refused = await request("push", { id });
+    expect(refused).toMatchObject({ status: "error" });
+    expect(refused.error).toMatch(/uplink:!0badf00d/);
+  });
+
+  // (A2) The same key from our radio confirms the uplink's claim (CONTRACT.md); on this
+  // branch alone the confirmed key keeps its uplink origin, so the push is still refused.
+  it.fails("(A2) confirms the key once the radio hears the node with it, without an alert", async () => {
+    const { num, id, mark } = await heardOnlyViaUplink();
+    bridge.sim.deliverNodeInfo(num);
+    expect((await request("sync", {})).status).toBe("ok");
+    const pushed = await request("push", { id });
+    expect(pushed).toMatchObject({ status: "ok", data: { sent: false, confirmed: true } });
+    const alerts = observer.on(`${BASE}/bridge/event`, mark).map((m) => json(m.text) as { type: string; data: { id?: string } });
+    expect(alerts.filter((e) => e.data.id === id && e.type !== "key_added")).toEqual([]);
+  });
+
   // Fails on this branch alone, where the directory still ranks an uplink:* source like our
   // own radio; A2's rules make it pass: then `it.fails` reports it, and it becomes `it`.
   it.fails("(A2) a forged key for a node the radio knows changes nothing held", async () => {
@@ -105,8 +141,10 @@ describe("the mesh's MQTT uplink", () => {
     const held = json((await observer.next(nodeTopic(known.num), (t) => (json(t) as NodePayload).has_key)).text) as NodePayload;
     const mark = observer.mark();
     await gateways.publish(nodeInfoEnvelope({ from: known.num, key: randomBytes(32), gateway: "!00baddad" }));
-    // The envelope is in once the uplink's figures have counted it.
-    await observer.next(`${BASE}/bridge/health`, (t) => ((json(t) as Health).uplink?.envelopes ?? 0) > 3_000 + 6, mark);
+    // The directory's answer to the contradiction: key_conflict evidence (A2), or on this
+    // branch alone a key_changed, since the uplink still ranks as high as our radio.
+    const event = await observer.next(`${BASE}/bridge/event`, (t) => ["key_conflict", "key_changed"].includes((json(t) as { type: string }).type) && (json(t) as { data: { id?: string } }).data.id === known.id, mark);
+    expect((json(event.text) as { type: string }).type).toBe("key_conflict");
     const now = observer.on(nodeTopic(known.num), mark).map((m) => json(m.text) as NodePayload);
     for (const v of now) expect(v.public_key).toBe(held.public_key);
   });

@@ -16,6 +16,16 @@ export function pskProblem(value: string): string | null {
   return null;
 }
 
+/** null, or why `filter` is not an MQTT topic filter ([MQTT-4.7.1-2], [MQTT-4.7.1-3]). */
+export function filterProblem(filter: string): string | null {
+  const levels = filter.split("/");
+  for (const [i, level] of levels.entries()) {
+    if (level.includes("#") && (level !== "#" || i !== levels.length - 1)) return 'is not a topic filter: "#" must be a whole level, and the last';
+    if (level.includes("+") && level !== "+") return 'is not a topic filter: "+" must be a whole level';
+  }
+  return null;
+}
+
 export const uplinkSchema = z
   .strictObject({
     enabled: z.boolean().default(false).describe("Learn keys from the mesh's MQTT uplink (ServiceEnvelopes of radios with an MQTT uplink); they are claims, trusted least"),
@@ -27,7 +37,15 @@ export const uplinkSchema = z
     username: z.string().min(1).optional().describe("Login on the uplink broker"),
     password: z.string().min(1).optional().describe("Password on the uplink broker"),
     tls: tlsSchema(),
-    topics: z.array(z.string().min(1)).min(1).default(["msh/#"]).describe('Topic filters the radios uplink under, e.g. ["msh/EU_868/#"]'),
+    topics: z
+      .array(
+        z.string().min(1).superRefine((filter, ctx) => {
+          const problem = filterProblem(filter);
+          if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+        }),
+      )
+      .min(1)
+      .default(["msh/#"]).describe('Topic filters the radios uplink under, e.g. ["msh/EU_868/#"]'),
     channels: z
       .record(z.string().min(1), z.string().superRefine((psk, ctx) => {
         const problem = pskProblem(psk);

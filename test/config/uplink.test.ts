@@ -45,6 +45,10 @@ describe("uplink config", () => {
     expect(problems(`${FILE}uplink:\n  enabled: true\n`)).toEqual(["uplink.server: is required with uplink.enabled: the broker the mesh's radios uplink to (config.yaml line 3)"]);
     expect(problems(`${FILE}uplink:\n  server: http://x\n`)[0]).toMatch(/^uplink.server: "http:\/\/x" is not a broker URL/);
     expect(problems(`${FILE}uplink:\n  trust: blind\n`)[0]).toMatch(/^uplink.trust: /);
+    expect(problems(`${FILE}uplink:\n  topics: ["msh/#/e", "msh/a+"]\n`)).toEqual([
+      'uplink.topics[0]: "msh/#/e" is not a topic filter: "#" must be a whole level, and the last (config.yaml line 4)',
+      'uplink.topics[1]: "msh/a+" is not a topic filter: "+" must be a whole level (config.yaml line 4)',
+    ]);
   });
 
   it("maps every option to a MESHTASTIC_KEYSYNC_UPLINK_* variable, channels as JSON", () => {

@@ -9,7 +9,6 @@ import { ConfigError, redactConfig, type ConfigSources } from "./config/load.js"
 import { checkTlsFiles } from "./config/tls.js";
 import { loadLowEntropyHashes } from "./directory/health.js";
 import { KeyDirectory } from "./directory/keys.js";
-import { uplinkTrustOf } from "./directory/uplink-trust.js";
 import { KeyStore, StoreForeignError, StorePathError, StoreVersionError, type SettingsDocument } from "./directory/store.js";
 import { Started } from "./lifecycle.js";
 import type { Logger } from "./log.js";
@@ -34,6 +33,9 @@ import { MqttBridge } from "./bridge/mqtt-bridge.js";
 import { NodeList } from "./bridge/node-list.js";
 import { RetainedNodes } from "./bridge/retained-nodes.js";
 import { KeySharing } from "./bridge/share.js";
+import { Coalescer } from "./timing/coalesce.js";
+import { buildUplink } from "./uplink/build.js";
+import type { UplinkSource } from "./uplink/source.js";
 import { packageVersion } from "./version.js";
 
 export interface AppHandle {
@@ -90,6 +92,10 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
   const mqttUrl = config.mqtt.server ?? (await startBroker(config, log, started));
   if (config.mqtt.server !== undefined) checkTlsFiles(config.mqtt.tls);
   const client = await started.add(mqttClient(config, mqttUrl, log));
+  if (config.uplink.enabled) checkTlsFiles(config.uplink.tls, "uplink.tls");
+  // The mesh's MQTT uplink: claims go to the directory as `uplink:<gateway>`; how far they
+  // are trusted (uplink.trust) is the directory's rule, handed over here with the sink.
+  const uplink = config.uplink.enabled ? buildUplink(config, (obs, source, policy) => directory.ingest(obs, source, policy), log.child({ part: "uplink" })) : null;
   // The radio: the simulated one, or a real one over TCP or USB serial (exclusive, config-checked).
   const serial = config.radio.serial;
   const tcp = serial !== undefined ? null : config.radio.host === SIMULATOR ? await startSimulator(log, started) : { host: config.radio.host, port: config.radio.port };
@@ -98,7 +104,7 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
   const radio = new MeshtasticRadio({ ...link, cacheHandshake: config.api_server.enabled, log: log.child({ part: "radio" }) });
   const radioLabel = tcp ? `${tcp.host}:${tcp.port}` : (serial as string);
   let api: ApiServer | null = null;
-  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR && tcp ? tcp : { host, port }), settings, () => api?.clients.length ?? 0);
+  const engine = buildEngine(config, radio, directory, log, (host, port) => (host === SIMULATOR && tcp ? tcp : { host, port }), settings, () => api?.clients.length ?? 0, uplink);
 
   const redacted = redactConfig(config);
   const radioNodeId = (): string | null => (radio.info ? nodeId(radio.info.myNodeNum) : null);
@@ -137,7 +143,8 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
     bridge.infoChanged();
     engine.manager.statsChanged();
   });
-  for (const part of [bridge, nodeList, retainedNodes, sharing, engine.pusher, engine.manager, api, radio]) if (part) await started.add(part);
+  const uplinkFigures = uplink ? uplinkReports(uplink, client, engine, log) : null;
+  for (const part of [bridge, nodeList, retainedNodes, sharing, engine.pusher, engine.manager, api, uplinkFigures, uplink, radio]) if (part) await started.add(part);
   // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
   log.info({ radio: radioLabel, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
   return { mqtt: mqttUrl, radio: radioLabel, api: api?.address ?? null };
@@ -145,7 +152,7 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
 
 /** The key directory, filled from its file; the store keeps writing it until stopped. */
 async function openDirectory(config: Config, log: Logger, started: Started): Promise<{ directory: KeyDirectory; store: KeyStore; settingsDoc: SettingsDocument }> {
-  const directory = new KeyDirectory({ now: () => Math.floor(Date.now() / 1000), weakHashes: loadLowEntropyHashes(), uplinkTrust: uplinkTrustOf(config) });
+  const directory = new KeyDirectory({ now: () => Math.floor(Date.now() / 1000), weakHashes: loadLowEntropyHashes(), uplinkTrust: config.uplink.trust });
   const path = config.store.path;
   const store = new KeyStore({ path, clock: systemClock });
   let settingsDoc: SettingsDocument = {};
@@ -205,7 +212,24 @@ function mqttClient(config: Config, url: string, log: Logger): BridgeMqttClient 
   });
 }
 
-function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, log: Logger, resolve: (host: string, port: number) => Address, settings: RuntimeSettings, apiClients: () => number): Engine {
+/** The uplink's figures in sync/stats and bridge/health.uplink: at most once a second, the last always. */
+function uplinkReports(uplink: UplinkSource, client: BridgeMqttClient, engine: Engine, log: Logger): Coalescer {
+  const report = new Coalescer({
+    clock: systemClock,
+    gapMs: 1_000,
+    run: () => {
+      client.setHealthSection("uplink", uplink.health());
+      engine.manager.statsChanged();
+    },
+    onError: (err) => log.error({ err: String(err) }, "publishing the uplink's figures failed"),
+  });
+  uplink.on("changed", () => report.poke());
+  // bridge/health.uplink from the start, before the first envelope.
+  report.poke();
+  return report;
+}
+
+function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirectory, log: Logger, resolve: (host: string, port: number) => Address, settings: RuntimeSettings, apiClients: () => number, uplink: UplinkSource | null = null): Engine {
   const { sync, send, push } = config;
   const source = sync.strategy === "connection" && sync.source.host && sync.source.port ? resolve(sync.source.host, sync.source.port) : null;
   const pusher = new KeyPusher({
@@ -236,6 +260,7 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
     keyChange: sync.key_change,
     ...(source ? { source: (signal: AbortSignal) => fetchNodeDbOnce(source, signal) } : {}),
     apiClients,
+    ...(uplink ? { uplink: () => uplink.stats() } : {}),
     refill,
     log: log.child({ part: "sync" }),
   });
@@ -272,6 +297,7 @@ function homeAssistant(config: Config, client: BridgeMqttClient, directory: KeyD
     nodeEntities: ha.node_entities,
     watch: ha.watch,
     push: config.push.enabled,
+    uplink: config.uplink.enabled,
     ownNode,
     log,
   });

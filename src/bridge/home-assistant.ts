@@ -29,6 +29,8 @@ export interface HomeAssistantOptions {
   watch: readonly string[];
   /** `push.enabled`: per-node "Push key to radio" buttons. */
   push?: boolean;
+  /** `uplink.enabled`: the uplink's diagnostic sensor. */
+  uplink?: boolean;
   /** The radio's own node id ("!a76f40da"), null until the radio answered: it gets no push button. */
   ownNode?: () => string | null;
   log?: LogPort;
@@ -188,6 +190,6 @@ export class HomeAssistantDiscovery {
   }
 
   private discoveryOptions(): DiscoveryOptions {
-    return { base: this.opts.base, prefix: this.opts.prefix, version: this.opts.version, push: this.opts.push === true };
+    return { base: this.opts.base, prefix: this.opts.prefix, version: this.opts.version, push: this.opts.push === true, uplink: this.opts.uplink === true };
   }
 }

@@ -14,9 +14,10 @@ export const ADDON_STORE_PATH = "/data/keys.json";
 /**
  * Options the add-on decides itself: the store lives in /data, and the embedded broker is
  * not offered (Home Assistant OS has the Mosquitto add-on, reached through the Supervisor).
+ * A mapping of free names (uplink.channels) has no Supervisor schema type: not offered.
  */
-export function addonOffers(option: Pick<ConfigOption, "path">): boolean {
-  return option.path !== "store.path" && !option.path.startsWith("embedded_broker.");
+export function addonOffers(option: Pick<ConfigOption, "path"> & Partial<Pick<ConfigOption, "kind">>): boolean {
+  return option.path !== "store.path" && !option.path.startsWith("embedded_broker.") && option.kind !== "map";
 }
 
 export function addonKey(path: string): string {
@@ -33,7 +34,7 @@ export interface AddonOptions {
 }
 
 // Secrets get the Supervisor's password type (masked in its editor).
-const SECRETS = new Set(["mqtt.password"]);
+const SECRETS = new Set(["mqtt.password", "uplink.password"]);
 
 function schemaType(option: ConfigOption): SchemaType {
   const optional = option.default === undefined ? "?" : "";
@@ -47,6 +48,8 @@ function schemaType(option: ConfigOption): SchemaType {
       return `list(${(option.values ?? []).join("|")})${optional}`;
     case "list":
       return ["str"];
+    case "map":
+      throw new Error(`the add-on offers no mapping option (${option.path})`);
     case "string":
       return `${SECRETS.has(option.path) ? "password" : "str"}${optional}`;
   }

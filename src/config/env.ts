@@ -37,6 +37,7 @@ function convert(kind: Target["kind"], raw: string): { value: unknown } | { erro
       return { value: word === "true" ? true : word === "false" ? false : raw };
     }
     case "list":
+    case "map":
     case "group":
       if (jsonDepth(raw) > MAX_JSON_DEPTH) {
         return { error: `nested deeper than ${MAX_JSON_DEPTH} levels; config lists and mappings are at most a few levels deep` };
@@ -44,7 +45,7 @@ function convert(kind: Target["kind"], raw: string): { value: unknown } | { erro
       try {
         return { value: JSON.parse(raw) as unknown };
       } catch {
-        const example = kind === "list" ? '["!a76f40da"]' : '{"host": "10.0.0.2"}';
+        const example = kind === "list" ? '["!a76f40da"]' : kind === "map" ? '{"Friends": "AQ=="}' : '{"host": "10.0.0.2"}';
         return { error: `${JSON.stringify(raw)} is not valid JSON (lists and mappings are given as JSON, e.g. ${example})` };
       }
     default:

@@ -7,7 +7,8 @@ import { configSchema } from "./schema.js";
 
 export const ENV_PREFIX = "MESHTASTIC_KEYSYNC_";
 
-export type OptionKind = "string" | "number" | "boolean" | "enum" | "list";
+/** `map`: a mapping of free names to values (uplink.channels), given as JSON from the environment. */
+export type OptionKind = "string" | "number" | "boolean" | "enum" | "list" | "map";
 
 export interface ConfigOption {
   /** Dotted path as in the file, e.g. "sync.interval". */
@@ -68,6 +69,8 @@ function leafKind(node: SchemaNode, path: string): { kind: OptionKind; values?: 
       return { kind: "boolean" };
     case "array":
       return { kind: "list" };
+    case "object":
+      return { kind: "map" };
     default:
       throw new Error(`config schema: option ${path} has a type options.ts does not know`);
   }
@@ -77,7 +80,8 @@ function walk(node: SchemaNode, prefix: string, options: ConfigOption[], groups:
   for (const [key, field] of Object.entries(node.properties ?? {})) {
     const path = prefix === "" ? key : `${prefix}.${key}`;
     const inner = concrete(field);
-    if (inner.type === "object") {
+    // A mapping with named options is a group; one of free names (a record) is an option itself.
+    if (inner.type === "object" && inner.properties !== undefined) {
       groups.push({ path, env: envName(path) });
       walk(inner, path, options, groups);
       continue;

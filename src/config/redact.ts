@@ -21,5 +21,9 @@ export function redactConfig(config: Config): Config {
   if (copy.mqtt.password !== undefined) copy.mqtt.password = REDACTED;
   if (copy.embedded_broker.password !== undefined) copy.embedded_broker.password = REDACTED;
   if (copy.mqtt.server !== undefined) copy.mqtt.server = redactUrl(copy.mqtt.server);
+  // The uplink's login, and its channel keys: a PSK is what lets anyone read that channel.
+  if (copy.uplink.password !== undefined) copy.uplink.password = REDACTED;
+  if (copy.uplink.server !== undefined) copy.uplink.server = redactUrl(copy.uplink.server);
+  for (const name of Object.keys(copy.uplink.channels)) copy.uplink.channels[name] = REDACTED;
   return copy;
 }

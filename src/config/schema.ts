@@ -8,23 +8,14 @@ import { z } from "zod";
 import { topicPathProblem } from "../mqtt/topics.js";
 import { INTERVAL } from "../sync/interval.js";
 import { apiServerSchema, ownAddressProblem } from "./api-server.js";
+import { isBrokerUrl } from "./broker-url.js";
+import { tlsSchema } from "./tls-schema.js";
+import { uplinkSchema } from "./uplink.js";
 
 const topic = () =>
   z.string().refine((value) => topicPathProblem(value) === null, {
     message: 'is not a valid MQTT topic path (levels separated by "/", none empty, no + or # wildcards, not starting with $)',
   });
-
-// Protocols MQTT.js can connect with.
-const BROKER_PROTOCOLS = ["mqtt:", "mqtts:", "tcp:", "tls:", "ssl:", "ws:", "wss:"];
-
-function isBrokerUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return BROKER_PROTOCOLS.includes(url.protocol) && url.hostname !== "";
-  } catch {
-    return false;
-  }
-}
 
 const text = () => z.string().min(1);
 
@@ -117,20 +108,7 @@ export const configSchema = z
         username: text().optional().describe("Broker login"),
         password: text().optional().describe("Broker password"),
         client_id: text().optional().meta({ description: "MQTT client id", defaultText: "<base_topic>-<6 random hex chars>" }),
-        tls: z
-          .strictObject({
-            ca: text().optional().describe("File with the CA certificate(s) to trust"),
-            cert: text().optional().describe("File with the client certificate"),
-            key: text().optional().describe("File with the client certificate's private key"),
-            reject_unauthorized: z.boolean().default(true).describe("Refuse brokers whose certificate does not verify"),
-          })
-          .superRefine((tls, ctx) => {
-            if ((tls.cert === undefined) !== (tls.key === undefined)) {
-              const missing = tls.cert === undefined ? "cert" : "key";
-              ctx.addIssue({ code: "custom", path: [missing], message: "must be set together with the other of cert and key (a client certificate needs both)" });
-            }
-          })
-          .prefault({}),
+        tls: tlsSchema(),
       })
       .prefault({}),
     api_server: apiServerSchema,
@@ -181,6 +159,7 @@ export const configSchema = z
         max_per_hour: count(1000).default(20).describe("At most this many pushes per hour"),
       })
       .prefault({}),
+    uplink: uplinkSchema,
   })
   .superRefine((config, ctx) => {
     const apiProblem = ownAddressProblem(config.api_server, config.radio);

@@ -11,7 +11,8 @@ export interface TlsFiles {
   key?: string;
 }
 
-export function checkTlsFiles(tls: TlsFiles): void {
+/** `section`: where the files were named, for the messages ("mqtt.tls", "uplink.tls"). */
+export function checkTlsFiles(tls: TlsFiles, section = "mqtt.tls"): void {
   const problems: ConfigProblem[] = [];
   const read = (field: keyof TlsFiles): Buffer | undefined => {
     const file = tls[field];
@@ -19,7 +20,7 @@ export function checkTlsFiles(tls: TlsFiles): void {
     try {
       return readFileSync(file);
     } catch (err) {
-      problems.push({ field: `mqtt.tls.${field}`, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      problems.push({ field: `${section}.${field}`, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
       return undefined;
     }
   };
@@ -31,12 +32,12 @@ export function checkTlsFiles(tls: TlsFiles): void {
     // catches a file that holds no certificate at all.
     if (ca) new X509Certificate(ca);
   } catch (err) {
-    problems.push({ field: "mqtt.tls.ca", message: `${tls.ca ?? ""} is not a PEM certificate (${(err as Error).message})` });
+    problems.push({ field: `${section}.ca`, message: `${tls.ca ?? ""} is not a PEM certificate (${(err as Error).message})` });
   }
   try {
     if (cert && key) createSecureContext({ cert, key });
   } catch (err) {
-    problems.push({ field: "mqtt.tls.cert", message: `${tls.cert ?? ""} and mqtt.tls.key do not make a usable client certificate (${(err as Error).message})` });
+    problems.push({ field: `${section}.cert`, message: `${tls.cert ?? ""} and ${section}.key do not make a usable client certificate (${(err as Error).message})` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
 }

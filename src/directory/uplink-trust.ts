@@ -53,16 +53,6 @@ export function selfCertified(facts: UplinkFacts): boolean {
   return facts.signed === true && isKey(facts.key) && crc32(facts.key) === facts.num >>> 0;
 }
 
-/**
- * `uplink.trust` from a loaded config, read defensively: "confirmed" only when it says so,
- * else "claim" (also while the config has no `uplink` section at all).
- */
-export function uplinkTrustOf(config: unknown): UplinkTrust {
-  const uplink = typeof config === "object" && config !== null ? (config as { uplink?: unknown }).uplink : undefined;
-  const trust = typeof uplink === "object" && uplink !== null ? (uplink as { trust?: unknown }).trust : undefined;
-  return trust === "confirmed" ? "confirmed" : "claim";
-}
-
 /** An uplink key is confirmed as it comes: by `trust: confirmed`, or because it certifies itself. */
 export function uplinkConfirms(facts: UplinkFacts, trust: UplinkTrust): boolean {
   return trust === "confirmed" || selfCertified(facts);

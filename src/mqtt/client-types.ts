@@ -56,3 +56,19 @@ export interface SubscribeOptions {
    */
   ignoreOwn?: boolean;
 }
+
+/** The parts of an MQTT.js client the uplink's listening client uses (client.ts dialMqtt). */
+export interface DialedMqtt {
+  readonly connected: boolean;
+  options: { protocolVersion?: number; clientId?: string };
+  stream: unknown;
+  on(event: "connect", listener: (connack: { properties?: { maximumPacketSize?: number } }) => void): unknown;
+  on(event: "message", listener: (topic: string, payload: Buffer) => void): unknown;
+  on(event: "disconnect", listener: (packet: { reasonCode?: number }) => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  on(event: "close", listener: () => void): unknown;
+  off(event: "close", listener: () => void): unknown;
+  subscribe(filters: string[], opts: { qos: 0 | 1 }, callback: (error: Error | null, granted?: unknown, packet?: { granted: Array<number | object> }) => void): unknown;
+  reconnect(): unknown;
+  end(force: boolean, opts: object, callback: () => void): unknown;
+}

@@ -13,12 +13,12 @@ import { Socket } from "node:net";
 import mqtt, { type IConnackPacket, type IDisconnectPacket, type MqttClient } from "mqtt";
 import { redactUrl } from "../config/redact.js";
 import { silentLog, type LogPort } from "../log-port.js";
-import type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
+import type { BridgeClientOptions, ClientEvents, DialedMqtt, MessageHandler, SubscribeOptions } from "./client-types.js";
 import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
 import type { BridgeConflictEvent } from "../sync/events.js";
 import { ClientTroubles } from "./client-troubles.js";
-import { connectOptions } from "./connect-options.js";
+import { connectOptions, type ConnectOptions } from "./connect-options.js";
 import { Presence } from "./presence.js";
 import { keepConnecting } from "./reconnect-loop.js";
 import { ReconnectPolicy, RECONNECT_DEFAULTS } from "./reconnect-policy.js";
@@ -33,6 +33,15 @@ import { emitEach, endGracefully, errorText, withCeiling } from "./util.js";
 export type { BridgeClientOptions, ClientEvents, MessageHandler, SubscribeOptions } from "./client-types.js";
 
 const STOP_PUBLISH_CEILING_MS = 2_000;
+
+/**
+ * An MQTT.js connection for the other client of the process, the mesh uplink's listener
+ * (listen-client.ts): it dials through here so that this file stays the only one that
+ * imports MQTT.js.
+ */
+export function dialMqtt(url: string, options: ConnectOptions): DialedMqtt {
+  return mqtt.connect(url, options);
+}
 
 export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   readonly topics: BridgeTopics;
@@ -56,6 +65,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     }),
   );
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  /** Other parts' sections of bridge/health (e.g. `uplink`), beside the connection's own `mqtt`. */
+  private readonly healthSections = new Map<string, object>();
 
   constructor(private readonly opts: BridgeClientOptions) {
     super();
@@ -66,7 +77,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.presence = new Presence(opts.instance);
     this.troubles = new ClientTroubles(this.log, {
       health: (snapshot) => {
-        this.publishRetained(this.topics.bridgeHealth, snapshot);
+        this.publishRetained(this.topics.bridgeHealth, this.healthPayload());
         this.emitSafely("health", snapshot);
       },
       denied: (denied) => this.emitSafely("denied", denied),
@@ -179,6 +190,19 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   }
 
   /**
+   * Another part's section of `bridge/health` (the uplink's connection and counters):
+   * published with the MQTT section, change-only like every retained state.
+   */
+  setHealthSection(name: string, section: object): void {
+    this.healthSections.set(name, section);
+    this.publishRetained(this.topics.bridgeHealth, this.healthPayload());
+  }
+
+  private healthPayload(): object {
+    return { ...this.troubles.health(), ...Object.fromEntries(this.healthSections) };
+  }
+
+  /**
    * Drops the connection without DISCONNECT, as a crash or a network failure would, so the
    * broker publishes the will. The client then reconnects as usual. For tests.
    */
@@ -218,7 +242,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.sendSubscribe(this.subscriptions.filters());
     this.publishRetained(this.topics.bridgeState, this.presence.online());
     for (const [topic, text] of backlog) this.sendRetained(topic, text);
-    this.publishRetained(this.topics.bridgeHealth, this.troubles.health());
+    this.publishRetained(this.topics.bridgeHealth, this.healthPayload());
     this.emitSafely("health", this.troubles.health());
     for (const w of this.waiters.splice(0)) w.resolve();
     this.emitSafely("connect");

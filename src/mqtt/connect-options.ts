@@ -12,7 +12,9 @@ export interface ConnectOptions {
   connectTimeout: number;
   reconnectPeriod: number;
   resubscribe: boolean;
-  will: { topic: string; payload: Buffer; qos: 1; retain: boolean };
+  will?: { topic: string; payload: Buffer; qos: 1; retain: boolean };
+  /** MQTT 5 CONNECT properties, e.g. the largest packet we accept. */
+  properties?: { maximumPacketSize?: number };
   username?: string;
   password?: string;
   ca?: Buffer;
@@ -21,8 +23,11 @@ export interface ConnectOptions {
   rejectUnauthorized?: boolean;
 }
 
-/** `will`: the `offline` state the broker publishes for us if we vanish. TLS files are read here. */
-export function connectOptions(opts: BridgeClientOptions, protocolVersion: 4 | 5, will: { topic: string; payload: string }): ConnectOptions {
+/**
+ * `will`: the `offline` state the broker publishes for us if we vanish (null: none, for a
+ * client that only listens, like the uplink's). TLS files are read here.
+ */
+export function connectOptions(opts: BridgeClientOptions, protocolVersion: 4 | 5, will: { topic: string; payload: string } | null): ConnectOptions {
   const options: ConnectOptions = {
     clientId: opts.clientId ?? `${opts.baseTopic}-${randomBytes(3).toString("hex")}`,
     protocolVersion,
@@ -31,8 +36,8 @@ export function connectOptions(opts: BridgeClientOptions, protocolVersion: 4 | 5
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
     reconnectPeriod: 0, // we reconnect ourselves, with backoff (MQTT.js retries at a fixed period)
     resubscribe: false, // we resubscribe ourselves on every connect
-    will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true },
   };
+  if (will !== null) options.will = { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true };
   if (opts.username !== undefined) options.username = opts.username;
   if (opts.password !== undefined) options.password = opts.password;
   if (opts.tls) {

@@ -29,7 +29,7 @@ export {
 } from "./node-discovery.js";
 
 export type Component = "sensor" | "binary_sensor" | "button" | "number" | "switch" | "event";
-type StateSource = "syncStats" | "syncLast" | "radioState" | "bridgeEvent" | "lastCommand";
+type StateSource = "syncStats" | "syncLast" | "radioState" | "bridgeEvent" | "lastCommand" | "bridgeHealth";
 
 interface EntitySpec {
   component: Component;
@@ -44,6 +44,10 @@ interface EntitySpec {
   /** The command (bridge/request/<command>) this entity sends to. */
   command?: string;
   extra?: DiscoveryPayload;
+  /** Attributes from another state topic, through a template (json_attributes_topic/_template). */
+  attributes?: { from: StateSource; template: string };
+  /** Announced only with uplink.enabled. */
+  uplink?: true;
 }
 
 /**
@@ -176,6 +180,18 @@ const ENTITIES: readonly EntitySpec[] = [
     template: '{"event_type": "{{ value_json.type }}", "data": {{ value_json.data | to_json }}}',
     extra: { event_types: [...BRIDGE_EVENT_TYPES] },
   },
+  // The mesh's MQTT uplink (uplink.enabled): keys it gave the directory; the connection's
+  // state and counters (bridge/health.uplink) as attributes, for the "why nothing?" question.
+  {
+    component: "sensor",
+    key: "uplink_keys",
+    name: "Uplink keys",
+    state: "syncStats",
+    template: "{{ value_json.uplink_keys if value_json.uplink_keys is defined else None }}",
+    attributes: { from: "bridgeHealth", template: "{{ value_json.uplink | to_json if value_json.uplink is defined else '{}' }}" },
+    extra: { state_class: "total_increasing", entity_category: "diagnostic", icon: "mdi:cloud-download" },
+    uplink: true,
+  },
 ];
 
 /** Discovery configs for the bridge device and all its fixed entities. */
@@ -183,7 +199,7 @@ export function buildDiscovery(opts: DiscoveryOptions): DiscoveryMessage[] {
   const t = bridgeTopics(opts.base);
   const id = deviceSlug(opts.base);
   const common = commonFields(opts, t);
-  return ENTITIES.map((spec) => {
+  return ENTITIES.filter((spec) => spec.uplink !== true || opts.uplink === true).map((spec) => {
     const payload: DiscoveryPayload = { name: spec.name, unique_id: `${id}_${spec.key}` };
     if (spec.state !== undefined) payload.state_topic = t[spec.state];
     const template = spec.template ?? (spec.field === undefined ? undefined : `{{ value_json.${spec.field} }}`);
@@ -191,6 +207,10 @@ export function buildDiscovery(opts: DiscoveryOptions): DiscoveryMessage[] {
     if (spec.command !== undefined) payload.command_topic = t.request(spec.command);
     const { json_attributes: attributes, ...extra } = spec.extra ?? {};
     if (attributes === true && spec.state !== undefined) payload.json_attributes_topic = t[spec.state];
+    if (spec.attributes !== undefined) {
+      payload.json_attributes_topic = t[spec.attributes.from];
+      payload.json_attributes_template = spec.attributes.template;
+    }
     Object.assign(payload, extra, common);
     return { topic: discoveryTopic(opts.prefix, spec.component, id, spec.key), payload };
   });

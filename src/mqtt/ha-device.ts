@@ -16,6 +16,8 @@ export interface DiscoveryOptions {
   version: string;
   /** `push.enabled`: per-node "Push key to radio" buttons. */
   push?: boolean;
+  /** `uplink.enabled`: the uplink's diagnostic sensor. */
+  uplink?: boolean;
 }
 
 /** The bridge device's name in Home Assistant (entity ids derive from it). */

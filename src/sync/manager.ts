@@ -18,7 +18,7 @@ import type { RefillPort } from "./refill.js";
 import { RadioWatch } from "./radio-watch.js";
 import type { SettingsSaver } from "./runtime-settings.js";
 import { SyncScheduler, type SyncReason } from "./scheduler.js";
-import { buildStats, type SyncCounters, type SyncStats } from "./stats.js";
+import { buildStats, type SyncCounters, type SyncStats, type UplinkStats } from "./stats.js";
 
 export type { RadioStatus } from "../radio/link.js";
 
@@ -49,6 +49,8 @@ export interface KeySyncOptions {
   settings?: SettingsSaver;
   /** The API server's clients connected now (stats `api_clients`). */
   apiClients?: () => number;
+  /** The mesh uplink's figures (stats `uplink_*`), with uplink.enabled. */
+  uplink?: () => UplinkStats;
   /** Puts the keys back into a radio that lost its NodeDB (refill.ts); without it, nothing is refilled. */
   refill?: RefillPort;
   log?: LogPort;
@@ -155,7 +157,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     const s = this.scheduler;
     const view = { running: this.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
     const { directory } = this.opts;
-    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), this.dumps.figures, this.opts.apiClients?.() ?? 0, this.opts.radio.sendQueue);
+    return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), this.dumps.figures, this.opts.apiClients?.() ?? 0, this.opts.radio.sendQueue, this.opts.uplink?.() ?? null);
   }
 
   /** A figure kept outside the engine changed (the API server's clients): stats go out again. */

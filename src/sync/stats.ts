@@ -18,7 +18,7 @@ export interface RadioNodeFigures {
   nodes_evicted: number;
 }
 
-export interface SyncStats extends DirectorySummary, RadioNodeFigures {
+export interface SyncStats extends DirectorySummary, RadioNodeFigures, Partial<UplinkStats> {
   sync_count: number;
   keys_added: number;
   keys_updated: number;
@@ -37,6 +37,18 @@ export interface SyncStats extends DirectorySummary, RadioNodeFigures {
   send_queue: number;
 }
 
+/** The mesh uplink's figures (CONTRACT.md `uplink_*`), present with uplink.enabled (uplink/figures.ts). */
+export interface UplinkStats {
+  /** Envelopes received on the uplink's topics. */
+  uplink_envelopes: number;
+  /** Channel packets the uplink decrypted. */
+  uplink_decrypted: number;
+  /** Keys the directory took from the uplink (added or changed). */
+  uplink_keys: number;
+  /** Envelopes dropped: malformed, undecryptable, oversize, over max_per_minute, replayed. */
+  uplink_refused: number;
+}
+
 export interface SchedulerView {
   running: boolean;
   enabled: boolean;
@@ -45,7 +57,7 @@ export interface SchedulerView {
 }
 
 /** `keys`: the directory counts every source's keys (dumps, packets, other gateways). */
-export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals, radio: RadioNodeFigures, apiClients = 0, sendQueue = 0): SyncStats {
+export function buildStats(counters: SyncCounters, scheduler: SchedulerView, started: boolean, summary: DirectorySummary, keys: KeyTotals, radio: RadioNodeFigures, apiClients = 0, sendQueue = 0, uplink: UplinkStats | null = null): SyncStats {
   return {
     sync_count: counters.syncCount,
     keys_added: keys.added,
@@ -64,6 +76,7 @@ export function buildStats(counters: SyncCounters, scheduler: SchedulerView, sta
     nodes_evicted: radio.nodes_evicted,
     api_clients: apiClients,
     send_queue: sendQueue,
+    ...uplink,
   };
 }
 

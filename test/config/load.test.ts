@@ -122,6 +122,7 @@ describe("defaults", () => {
       log_level: "info",
       share: { enabled: false, topic: "meshtastic-keysync/directory", trust: ["*"] },
       push: { enabled: false, max_per_hour: 20 },
+      uplink: { enabled: false, tls: { reject_unauthorized: true }, topics: ["msh/#"], channels: {}, max_per_minute: 600, trust: "claim" },
     });
   });
 

@@ -8,7 +8,7 @@ import type { KeyEvent } from "../../src/directory/events.js";
 import { mergeObservations, type MergeRules, type Observation } from "../../src/directory/merge.js";
 import { fingerprintOf, toView, type KeyPolicy, type KeyRecord, type KeySource } from "../../src/directory/record.js";
 import { acceptRecord, rejectRecord } from "../../src/directory/trust.js";
-import { selfCertified, uplinkConfirms, uplinkTrustOf } from "../../src/directory/uplink-trust.js";
+import { selfCertified, uplinkConfirms } from "../../src/directory/uplink-trust.js";
 import { key, record } from "./util.js";
 
 const GW = "uplink:!0badcafe" as const;
@@ -181,9 +181,3 @@ describe("the self-certified NodeInfo (firmware 2.8: signed, and num == crc32(ke
   });
 });
 
-describe("uplinkTrustOf (the config's uplink.trust, read defensively)", () => {
-  it("is confirmed only when the config says so", () => {
-    expect(uplinkTrustOf({ uplink: { trust: "confirmed" } })).toBe("confirmed");
-    for (const config of [{}, { uplink: {} }, { uplink: { trust: "claim" } }, { uplink: { trust: "yes" } }, { uplink: null }, null]) expect(uplinkTrustOf(config)).toBe("claim");
-  });
-});

@@ -39,4 +39,26 @@ describe("SlidingLimit", () => {
     expect(limit.take(0)).toBe(false);
     expect(limit.allowedAt(0)).toBeGreaterThan(0);
   });
+
+  it("holds a large window exactly, in constant time per action (the uplink's 100,000s a minute)", () => {
+    const limit = new SlidingLimit(200_000, 60_000);
+    for (let i = 0; i < 200_000; i++) expect(limit.take(i % 1000)).toBe(true);
+    expect(limit.take(999)).toBe(false);
+    // The first 200 actions (t = 0) leave the window at 60,000 ms: exactly 200 more fit then.
+    expect(limit.allowedAt(999)).toBe(60_000);
+    let taken = 0;
+    for (let i = 0; i < 300; i++) if (limit.take(60_000)) taken++;
+    expect(taken).toBe(200);
+  });
+
+  it("keeps counting right when the clock steps back", () => {
+    const limit = new SlidingLimit(2, 1_000);
+    expect(limit.take(5_000)).toBe(true);
+    expect(limit.take(4_000)).toBe(true); // the clock stepped back a second
+    expect(limit.take(4_500)).toBe(false);
+    // Both are in the window at 4,500; the earlier, 4,000, leaves it at 5,000.
+    expect(limit.allowedAt(4_500)).toBe(5_000);
+    expect(limit.take(5_001)).toBe(true);
+    expect(limit.take(5_002)).toBe(false);
+  });
 });

@@ -122,6 +122,7 @@ describe("defaults", () => {
       log_level: "info",
       share: { enabled: false, topic: "meshtastic-keysync/directory", trust: ["*"] },
       push: { enabled: false, max_per_hour: 20 },
+      metrics: { enabled: false, host: "127.0.0.1", port: 9464 },
     });
   });
 

@@ -252,7 +252,6 @@ function metricsPart(config: Config, parts: { radio: MeshtasticRadio; engine: En
     port: config.metrics.port,
     models: {
       stats: () => engine.manager.stats(),
-      records: () => directory.announcedRecords(),
       radio: () => radio.status,
       mqttConnected: () => client.connected,
       health: () => client.health as unknown as Record<string, unknown>,
@@ -260,6 +259,7 @@ function metricsPart(config: Config, parts: { radio: MeshtasticRadio; engine: En
       version: packageVersion(),
     },
     sources: { radio, manager: engine.manager, store },
+    directory,
     log: log.child({ part: "metrics" }),
   });
 }

@@ -4,7 +4,7 @@
 // what no read model keeps (durations, waits, failures as they happen) is observed by feed.ts.
 // Labels come from fixed sets (a status, an allowance, an owner kind): never a node id.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { KeyRecord, NodeStatus } from "../directory/record.js";
+import type { NodeStatus } from "../directory/record.js";
 import type { RadioStatus } from "../radio/link.js";
 import type { PushFigures } from "../sync/push.js";
 import type { SyncStats } from "../sync/stats.js";
@@ -15,8 +15,8 @@ export const PREFIX = "meshtastic_keysync_";
 export interface MetricsReadModels {
   /** sync/stats; any numeric `uplink_*` figure in it is exported as `uplink{figure}`. */
   stats(): SyncStats;
-  /** The directory's records with their status, as last announced. */
-  records(): Iterable<readonly [Readonly<KeyRecord>, NodeStatus]>;
+  /** The directory's nodes by status, as last announced (status-counts.ts). */
+  statusCounts(): ReadonlyMap<NodeStatus, number>;
   radio(): RadioStatus;
   mqttConnected(): boolean;
   /** The last bridge/health snapshot (its `mqtt`, and `uplink` once that part exists); null before the first. */
@@ -32,7 +32,7 @@ const STATUSES: readonly NodeStatus[] = ["ok", "missing", "weak", "duplicate", "
 
 interface Snapshot {
   stats: SyncStats;
-  byStatus: Map<NodeStatus, number>;
+  byStatus: ReadonlyMap<NodeStatus, number>;
   health: Readonly<Record<string, unknown>> | null;
   pushes: PushFigures;
 }
@@ -106,9 +106,7 @@ export class MetricFamilies {
 
   private snapshot(): Snapshot {
     if (this.current) return this.current;
-    const byStatus = new Map<NodeStatus, number>();
-    for (const [, status] of this.models.records()) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-    this.current = { stats: this.models.stats(), byStatus, health: this.models.health(), pushes: this.models.pushes() };
+    this.current = { stats: this.models.stats(), byStatus: this.models.statusCounts(), health: this.models.health(), pushes: this.models.pushes() };
     return this.current;
   }
 

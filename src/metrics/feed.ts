@@ -5,6 +5,7 @@ import type { StoreEvents } from "../directory/store.js";
 import { listen } from "../lifecycle.js";
 import type { RadioEvents } from "../radio/link.js";
 import type { ManagerEvents } from "../sync/manager.js";
+import type { SyncStats } from "../sync/stats.js";
 import type { EventEmitter } from "node:events";
 import type { MetricFamilies } from "./families.js";
 
@@ -19,11 +20,20 @@ export class MetricsFeed {
   private syncsSeen: number | null = null;
   private radioConnects = 0;
   private journal: number | null = null;
+  private lastStats: SyncStats | null = null;
 
   constructor(
     private readonly families: MetricFamilies,
     private readonly sources: FeedSources,
   ) {}
+
+  /**
+   * The last sync/stats the manager published: what MQTT shows, without walking the
+   * directory again on every scrape (the manager publishes on every change of its figures).
+   */
+  get stats(): SyncStats | null {
+    return this.lastStats;
+  }
 
   get journalBytes(): number | null {
     return this.journal;
@@ -35,6 +45,7 @@ export class MetricsFeed {
       listen<ManagerEvents>(this.sources.manager, {
         // sync/stats goes out after every sync: a new sync_count carries its duration.
         stats: (stats) => {
+          this.lastStats = stats;
           const fresh = this.syncsSeen !== null && stats.sync_count > this.syncsSeen;
           if ((fresh || (this.syncsSeen === null && stats.sync_count > 0)) && stats.last_duration_ms !== null) f.syncDuration.observe(stats.last_duration_ms / 1000);
           this.syncsSeen = stats.sync_count;
@@ -65,5 +76,6 @@ export class MetricsFeed {
 
   stop(): void {
     for (const off of this.offs.splice(0)) off();
+    this.lastStats = null;
   }
 }

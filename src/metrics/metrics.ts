@@ -6,13 +6,15 @@ import { MetricFamilies, type MetricsReadModels } from "./families.js";
 import { MetricsFeed, type FeedSources } from "./feed.js";
 import { healthOf } from "./health-check.js";
 import { MetricsServer } from "./server.js";
+import { StatusCounts, type StatusSource } from "./status-counts.js";
 
 export interface MetricsOptions {
   host: string;
   port: number;
-  /** The read models, except the journal size, which the feed keeps from the store's writes. */
-  models: Omit<MetricsReadModels, "journalBytes">;
+  /** The read models, except the journal size, which the feed keeps from the store's writes, and the status counts. */
+  models: Omit<MetricsReadModels, "journalBytes" | "statusCounts">;
   sources: FeedSources;
+  directory: StatusSource;
   log: LogPort;
 }
 
@@ -20,10 +22,17 @@ export class Metrics {
   private readonly families: MetricFamilies;
   private readonly feed: MetricsFeed;
   private readonly server: MetricsServer;
+  private readonly statuses: StatusCounts;
 
   constructor(opts: MetricsOptions) {
     const { models } = opts;
-    this.families = new MetricFamilies({ ...models, journalBytes: () => this.feed.journalBytes });
+    this.statuses = new StatusCounts(opts.directory);
+    this.families = new MetricFamilies({
+      ...models,
+      stats: () => this.feed.stats ?? models.stats(),
+      journalBytes: () => this.feed.journalBytes,
+      statusCounts: () => this.statuses.get(),
+    });
     this.feed = new MetricsFeed(this.families, opts.sources);
     this.server = new MetricsServer({
       host: opts.host,
@@ -43,9 +52,11 @@ export class Metrics {
 
   async start(): Promise<void> {
     this.feed.start();
+    this.statuses.start();
     try {
       await this.server.start();
     } catch (err) {
+      this.statuses.stop();
       this.feed.stop();
       throw err;
     }
@@ -53,6 +64,7 @@ export class Metrics {
 
   async stop(): Promise<void> {
     await this.server.stop();
+    this.statuses.stop();
     this.feed.stop();
   }
 }

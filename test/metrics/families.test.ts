@@ -1,7 +1,7 @@
 // The families over hand-made read models: every family present, labels from fixed sets, the
 // uplink's figures picked up from whatever sync/stats and bridge/health hold.
 import { describe, expect, it } from "vitest";
-import type { KeyRecord, NodeStatus } from "../../src/directory/record.js";
+import type { NodeStatus } from "../../src/directory/record.js";
 import { MetricFamilies, type MetricsReadModels } from "../../src/metrics/families.js";
 import { buildStats, type SyncStats } from "../../src/sync/stats.js";
 
@@ -23,7 +23,11 @@ function models(overrides: Partial<MetricsReadModels> = {}): MetricsReadModels {
   const statuses: NodeStatus[] = ["ok", "ok", "ok", "missing", "changed"];
   return {
     stats: () => stats(),
-    records: () => statuses.map((status, i) => [{ num: 0xa76f40d0 + i } as KeyRecord, status] as const),
+    statusCounts: () => {
+      const counts = new Map<NodeStatus, number>();
+      for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
+      return counts;
+    },
     radio: () => ({ state: "connected" }),
     mqttConnected: () => true,
     health: () => ({ mqtt: { reconnects: 2 } }),

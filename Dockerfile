@@ -47,9 +47,11 @@ COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 RUN mkdir -p /config /data && chown node:node /config /data
 USER node
 VOLUME ["/config", "/data"]
-# Healthy while the bridge is online and connected to its radio, read from its retained
-# MQTT state. Set HEALTHCHECK_MQTT_URL (and HEALTHCHECK_BASE_TOPIC if mqtt.base_topic is
-# not the default) when the bridge uses an external broker.
+# Healthy while the bridge is online and connected to its radio: from the bridge's own GET
+# /healthz when metrics are enabled (metrics.host 0.0.0.0 to scrape it from outside), else
+# read from its retained MQTT state; then set HEALTHCHECK_MQTT_URL (and HEALTHCHECK_BASE_TOPIC
+# if mqtt.base_topic is not the default) when the bridge uses an external broker. See
+# docs/operations.md.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "/app/scripts/healthcheck.mjs"]
 CMD ["node", "bin/meshtastic-keysync.js", "--config", "/config/config.yaml"]

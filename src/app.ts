@@ -36,6 +36,7 @@ import { KeySharing } from "./bridge/share.js";
 import { Coalescer } from "./timing/coalesce.js";
 import { buildUplink } from "./uplink/build.js";
 import type { UplinkSource } from "./uplink/source.js";
+import { Metrics } from "./metrics/metrics.js";
 import { packageVersion } from "./version.js";
 
 export interface AppHandle {
@@ -43,7 +44,7 @@ export interface AppHandle {
   /** Settles when the app has stopped. */
   done: Promise<void>;
   /** Where the parts ended up (ports may have been 0). */
-  readonly addresses: { mqtt: string; radio: string; api: string | null };
+  readonly addresses: { mqtt: string; radio: string; api: string | null; metrics: string | null };
 }
 
 export interface AppOptions {
@@ -144,10 +145,11 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
     engine.manager.statsChanged();
   });
   const uplinkFigures = uplink ? uplinkReports(uplink, client, engine, log) : null;
-  for (const part of [bridge, nodeList, retainedNodes, sharing, engine.pusher, engine.manager, api, uplinkFigures, uplink, radio]) if (part) await started.add(part);
+  const metrics = config.metrics.enabled ? metricsPart(config, { radio, engine, directory, store, client }, log) : null;
+  for (const part of [bridge, nodeList, retainedNodes, sharing, engine.pusher, engine.manager, api, uplinkFigures, uplink, metrics, radio]) if (part) await started.add(part);
   // The redacted URL: mqtt.server may hold a password (mqtt://user:secret@host).
   log.info({ radio: radioLabel, mqtt: redacted.mqtt.server ?? mqttUrl, base: config.mqtt.base_topic }, "bridge started");
-  return { mqtt: mqttUrl, radio: radioLabel, api: api?.address ?? null };
+  return { mqtt: mqttUrl, radio: radioLabel, api: api?.address ?? null, metrics: metrics?.address ?? null };
 }
 
 /** The key directory, filled from its file; the store keeps writing it until stopped. */
@@ -266,6 +268,26 @@ function buildEngine(config: Config, radio: MeshtasticRadio, directory: KeyDirec
   });
   const sender = new DmSender({ radio, directory, clock: systemClock, enabled: send.enabled, maxPerMinute: send.max_per_minute, timeoutSec: send.timeout, pusher });
   return { manager, keys: new KeyCommands(directory, manager), sender, pusher };
+}
+
+/** Prometheus metrics and /healthz over the read models the MQTT side publishes. */
+function metricsPart(config: Config, parts: { radio: MeshtasticRadio; engine: Engine; directory: KeyDirectory; store: KeyStore; client: BridgeMqttClient }, log: Logger): Metrics {
+  const { radio, engine, directory, store, client } = parts;
+  return new Metrics({
+    host: config.metrics.host,
+    port: config.metrics.port,
+    models: {
+      stats: () => engine.manager.stats(),
+      radio: () => radio.status,
+      mqttConnected: () => client.connected,
+      health: () => client.health as unknown as Record<string, unknown>,
+      pushes: () => engine.pusher.figures(),
+      version: packageVersion(),
+    },
+    sources: { radio, manager: engine.manager, store },
+    directory,
+    log: log.child({ part: "metrics" }),
+  });
 }
 
 /** The API server over the radio link and the directory's shareable keys (the one rule, with share.trust). */

@@ -30,4 +30,4 @@ serveRequests(
   },
   () => app.stop(),
 );
-process.send({ type: "ready", mqtt: app.addresses.mqtt, api: app.addresses.api });
+process.send({ type: "ready", mqtt: app.addresses.mqtt, api: app.addresses.api, metrics: app.addresses.metrics });

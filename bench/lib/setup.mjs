@@ -36,7 +36,7 @@ export function logFile(name) {
  * A config file for the bridge against the simulator at `radio`: embedded broker on a free
  * port, the store in its own temp dir, periodic syncs out of the way (the bench forces them).
  */
-export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = "info", homeAssistant = BENCH_HOME_ASSISTANT, mqttServer = null, apiServer = false, sendMaxPerMinute = null } = {}) {
+export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = "info", homeAssistant = BENCH_HOME_ASSISTANT, mqttServer = null, apiServer = false, sendMaxPerMinute = null, metrics = false } = {}) {
   const dir = tempDir(name);
   const file = path.join(dir, "config.yaml");
   const yaml = [
@@ -60,6 +60,8 @@ export function writeConfig(name, radio, { onDemandMaxPerMinute = 6, logLevel = 
     ...(apiServer ? ["api_server:", "  enabled: true", "  port: 0", "  max_clients: 64"] : []),
     // Row 12: room for a burst of sends at once (the default, 6 a minute, refuses the 7th).
     ...(sendMaxPerMinute ? ["send:", `  max_per_minute: ${sendMaxPerMinute}`] : []),
+    // Row 15: the metrics listener on a free port.
+    ...(metrics ? ["metrics:", "  enabled: true", "  port: 0"] : []),
     "",
   ].join("\n");
   writeFileSync(file, yaml);
@@ -82,7 +84,7 @@ export async function startBridge(name, radio, options = {}) {
     logFile: logFile(`${name}-bridge`),
     execArgv: ["--expose-gc"],
   });
-  return { ...app, mqtt: app.ready.mqtt, api: app.ready.api };
+  return { ...app, mqtt: app.ready.mqtt, api: app.ready.api, metrics: app.ready.metrics };
 }
 
 /**

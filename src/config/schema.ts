@@ -160,6 +160,13 @@ export const configSchema = z
       })
       .prefault({}),
     uplink: uplinkSchema,
+    metrics: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe("Serve Prometheus metrics on GET /metrics and a health check on GET /healthz"),
+        host: text().default("127.0.0.1").describe("Address the metrics listener binds to (0.0.0.0 for a scraper on another host)"),
+        port: z.number().int().min(0).max(65535).default(9464).describe("Port of the metrics listener; 0 = any free port"),
+      })
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const apiProblem = ownAddressProblem(config.api_server, config.radio);

@@ -39,10 +39,16 @@ export interface LoadResult {
   skipped: { nodes: number; lines: number };
 }
 
+/** One durable write, for the metrics: how long it took and the journal it left. */
+export interface StoreWritten {
+  ms: number;
+  journalBytes: number;
+}
+
 export interface StoreEvents {
   /** A background write failed; the files on disk are intact and the write is retried. */
   writeFailed: [Error];
-  written: [];
+  written: [StoreWritten];
   /** A write succeeded after failures: lastError is null again. */
   recovered: [];
 }

@@ -40,6 +40,11 @@ export class StoreWriter {
     return this.mustCompact || this.shouldCompact;
   }
 
+  /** The journal's size now (0 right after a compaction, or before the first write). */
+  get journalBytes(): number {
+    return this.journal?.size ?? 0;
+  }
+
   /** Clean files: go on appending to the journal they end with (no rewrite at start). */
   async reopen(): Promise<void> {
     if (this.mustCompact) return;

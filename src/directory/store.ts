@@ -22,7 +22,7 @@ import { StoreWriter } from "./store-writer.js";
 export { StoreVersionError, StoreCorruptError, StoreForeignError, type SettingsDocument } from "./store-format.js";
 export { StorePathError, type CrashPoint } from "./store-files.js";
 export { StoreLockedError } from "./store-lock.js";
-export { StoreUnsavedError, type KeyStoreOptions, type LoadResult, type StoreEvents, type StoreSource } from "./store-api.js";
+export { StoreUnsavedError, type KeyStoreOptions, type LoadResult, type StoreEvents, type StoreSource, type StoreWritten } from "./store-api.js";
 
 /** The shared backoff, from half a second to a minute: a dead disk is retried, never hammered. */
 const defaultRetryDelay = (attempt: number): number => backoff(attempt - 1, 500, 60_000);
@@ -236,6 +236,7 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     this.urgent = false;
     this.lazySince = null;
     this.lastWriteAt = this.clock.now();
+    const began = this.clock.now();
     try {
       const settings = { doc: this.settings, changed: settingsChanged };
       await writer.write(this.source as StoreSource, nums, settings, Math.floor(this.clock.now() / 1000), final);
@@ -251,7 +252,7 @@ export class KeyStore extends EventEmitter<StoreEvents> {
     const recovered = this.lastError !== null;
     this.lastError = null;
     for (const resolve of waiters) resolve();
-    this.emit("written");
+    this.emit("written", { ms: this.clock.now() - began, journalBytes: writer.journalBytes });
     if (recovered) this.emit("recovered");
   }
 }

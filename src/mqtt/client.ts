@@ -18,6 +18,7 @@ import { systemClock, type Clock } from "../timing/clock.js";
 import { Loop } from "../timing/loop.js";
 import type { BridgeConflictEvent } from "../sync/events.js";
 import { ClientTroubles } from "./client-troubles.js";
+import type { MqttHealthSnapshot } from "./health.js";
 import { connectOptions, type ConnectOptions } from "./connect-options.js";
 import { Presence } from "./presence.js";
 import { keepConnecting } from "./reconnect-loop.js";
@@ -98,6 +99,11 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
 
   get connected(): boolean {
     return this.client?.connected === true;
+  }
+
+  /** What bridge/health shows now (the metrics read it when scraped). */
+  get health(): MqttHealthSnapshot {
+    return this.troubles.health();
   }
 
   /** 5 until the broker turns it down (aedes speaks 3.1.1 only), then 4. */

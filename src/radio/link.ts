@@ -136,6 +136,15 @@ export interface RadioEvents {
   slotTaken: [SlotTaken];
   /** The number of packets waiting for the radio's per-port send limits changed. */
   sendQueue: [number];
+  /** A packet to the mesh was written after its wait in the pacer (metrics). */
+  written: [PacketWritten];
+}
+
+/** One packet written to the radio: how long the send limits held it, and whose it was. */
+export interface PacketWritten {
+  waitedMs: number;
+  /** An API client's packet (false: the bridge's own). */
+  client: boolean;
 }
 
 export interface Radio extends EventEmitter<RadioEvents> {

@@ -78,6 +78,7 @@ export class MeshtasticRadio extends EventEmitter<RadioEvents> implements Radio,
       write: (payload) => this.requireConnected().write(payload),
       onRoutingError: (event) => this.emit("routingError", event),
       onLength: (length) => this.emit("sendQueue", length),
+      onWritten: (written) => this.emit("written", written),
     });
   }
 

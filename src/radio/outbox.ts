@@ -4,8 +4,8 @@
 // limits never eats into send.timeout. meshtastic.ts owns the connection and hands it in.
 import { BROADCAST_NUM, RoutingError } from "../protocol/messages.js";
 import type { Clock } from "../timing/clock.js";
-import type { RoutingErrorEvent, SendResult } from "./link.js";
-import { BRIDGE_OWNER, Pacer, PacketRefused, type PacerOptions } from "./pacer.js";
+import type { PacketWritten, RoutingErrorEvent, SendResult } from "./link.js";
+import { BRIDGE_OWNER, Pacer, PacketRefused, type PacedPacket, type PacerOptions } from "./pacer.js";
 import { PendingPackets } from "./pending.js";
 import { refusedOutright } from "./send-limits.js";
 import type { ForwardedPacket } from "./shared.js";
@@ -20,6 +20,8 @@ export interface OutboxOptions {
   onRoutingError: (event: RoutingErrorEvent) => void;
   /** The number of packets waiting for the send limits changed. */
   onLength: (length: number) => void;
+  /** A packet was written after waiting `waitedMs` in the pacer (the bridge's own or an API client's): the metrics' wait histogram. */
+  onWritten?: (written: PacketWritten) => void;
 }
 
 /** One of the bridge's own packets: its destination, port, and whether it is a PKI DM. */
@@ -76,7 +78,7 @@ export class Outbox {
     // Broadcasts and id 0 (the firmware then picks the id) get no routing result we could match.
     const tracked = packet && packet.id !== 0 && packet.to !== BROADCAST_NUM ? packet : null;
     if (!tracked) {
-      await this.pacer.submit(owner, packet ? { id: packet.id, port: packet.port } : null, () => this.opts.write(payload));
+      await this.paced(owner, packet ? { id: packet.id, port: packet.port } : null, () => this.opts.write(payload));
       return null;
     }
     // Each awaited result is held for up to send.timeout, from the moment the packet is queued:
@@ -101,12 +103,19 @@ export class Outbox {
    */
   private async tracked(owner: string, packet: TrackedPacket, payload: Uint8Array): Promise<SendResult> {
     const routing: { result?: Promise<SendResult> } = {};
-    const waitedMs = await this.pacer.submit(owner, { id: packet.id, port: packet.port }, () => {
+    const waitedMs = await this.paced(owner, { id: packet.id, port: packet.port }, () => {
       this.opts.write(payload);
       routing.result = this.packets.track(packet.id, packet.to, packet.timeoutMs, { pki: packet.pki, client: packet.client });
     });
     // Submit resolves only after the write, which set the result.
     return { ...(await (routing.result as Promise<SendResult>)), waitedMs };
+  }
+
+  /** Every packet goes through here, so each written one is told once with its wait. */
+  private async paced(owner: string, packet: PacedPacket, write: () => void): Promise<number> {
+    const waitedMs = await this.pacer.submit(owner, packet, write);
+    this.opts.onWritten?.({ waitedMs, client: owner !== BRIDGE_OWNER });
+    return waitedMs;
   }
 
   /** The client `owner` left: what it still has waiting is never written. */

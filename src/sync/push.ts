@@ -61,7 +61,16 @@ export interface PushOptions {
  */
 export type PushBudget = "bridge" | "clients";
 
+/** Pushes since start per allowance, for the metrics: add_contact ACKed, or refused (by the limit, the radio, or a link that was away). */
+export interface PushFigures {
+  sent: Record<PushBudget, number>;
+  refused: Record<PushBudget, number>;
+  /** Pushes each allowance would take now within push.max_per_hour. */
+  left: Record<PushBudget, number>;
+}
+
 export class KeyPusher {
+  private readonly counts = { sent: { bridge: 0, clients: 0 }, refused: { bridge: 0, clients: 0 } };
   /** What the radio told us since its last complete dump: null = it lacks the key; a key = a fill it ACKed. */
   private readonly sinceDump = new Map<number, Uint8Array | null>();
   private readonly limits: Record<PushBudget, SlidingLimit>;
@@ -102,6 +111,12 @@ export class KeyPusher {
   get atLimit(): boolean {
     const now = this.opts.clock.now();
     return this.limits.bridge.allowedAt(now) > now;
+  }
+
+  figures(): PushFigures {
+    const now = this.opts.clock.now();
+    const left = (budget: PushBudget): number => this.limits[budget].remaining(now);
+    return { sent: { ...this.counts.sent }, refused: { ...this.counts.refused }, left: { bridge: left("bridge"), clients: left("clients") } };
   }
 
   /** The radio holds no key for the node, as far as we know. */
@@ -193,6 +208,16 @@ export class KeyPusher {
 
   /** One add_contact under `budget`'s limit; PushRefused when it could not be sent or the radio refused it. */
   private async send(contact: Contact, budget: PushBudget): Promise<void> {
+    try {
+      await this.sendOnce(contact, budget);
+      this.counts.sent[budget] += 1;
+    } catch (err) {
+      if (err instanceof PushRefused) this.counts.refused[budget] += 1;
+      throw err;
+    }
+  }
+
+  private async sendOnce(contact: Contact, budget: PushBudget): Promise<void> {
     const { radio } = this.opts;
     if (radio.status.state !== "connected") throw new PushRefused("the radio is not connected; nothing was sent");
     if (!this.limits[budget].take(this.opts.clock.now())) {

@@ -29,6 +29,13 @@ export class SlidingLimit {
     return (oldestThatMustExpire ?? now) + this.windowMs;
   }
 
+  /** How many actions would fit at `now` (a pure query, like allowedAt). */
+  remaining(now: number): number {
+    let inWindow = 0;
+    for (const t of this.recent) if (t > now - this.windowMs) inWindow++;
+    return Math.max(0, this.max - inWindow);
+  }
+
   /** Takes one slot at `now`; false (and nothing taken) when the window is full. */
   take(now: number): boolean {
     if (this.allowedAt(now) > now) return false;

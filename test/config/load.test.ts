@@ -123,6 +123,7 @@ describe("defaults", () => {
       share: { enabled: false, topic: "meshtastic-keysync/directory", trust: ["*"] },
       push: { enabled: false, max_per_hour: 20 },
       uplink: { enabled: false, tls: { reject_unauthorized: true }, topics: ["msh/#"], channels: {}, max_per_minute: 600, trust: "claim" },
+      metrics: { enabled: false, host: "127.0.0.1", port: 9464 },
     });
   });
 

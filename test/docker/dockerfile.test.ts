@@ -9,6 +9,10 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_OPTIONS } from "../../src/config/options.js";
 import { EmbeddedBroker } from "../../src/mqtt/broker.js";
+import { createServer, type AddressInfo } from "node:net";
+import { silentLog } from "../../src/log-port.js";
+import { healthOf } from "../../src/metrics/health-check.js";
+import { MetricsServer } from "../../src/metrics/server.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const read = (file: string): string => readFileSync(path.join(ROOT, file), "utf8");
@@ -153,14 +157,31 @@ describe("scripts/healthcheck.mjs", () => {
   const script = path.join(ROOT, "scripts/healthcheck.mjs");
   let broker: EmbeddedBroker;
   let secured: EmbeddedBroker;
+  let closedHealthz = "";
+  let healthy = true;
+  let metrics: MetricsServer;
 
   beforeAll(async () => {
+    // A port that was just ours and is closed now: nothing answers there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    closedHealthz = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/healthz`;
+    await new Promise((resolve) => probe.close(resolve));
+    metrics = new MetricsServer({
+      host: "127.0.0.1",
+      port: 0,
+      scrape: () => Promise.resolve(""),
+      contentType: "text/plain",
+      health: () => healthOf({ radio: healthy ? { state: "connected" } : { state: "disconnected", reason: "connection refused" }, mqttConnected: true }),
+      log: silentLog,
+    });
+    await metrics.start();
     broker = new EmbeddedBroker({ port: 0 });
     secured = new EmbeddedBroker({ port: 0, username: "health", password: "s3cret" });
     await Promise.all([broker.start(), secured.start()]);
   });
   afterAll(async () => {
-    await Promise.all([broker.stop(), secured.stop()]);
+    await Promise.all([broker.stop(), secured.stop(), metrics.stop()]);
   });
 
   /** Publishes the bridge's retained state under `base`, as the bridge would. */
@@ -174,15 +195,28 @@ describe("scripts/healthcheck.mjs", () => {
     }
   }
 
-  /** Runs the script as Docker would, in its own process (the broker lives in this one). */
+  /**
+   * Runs the script as Docker would, in its own process (the broker lives in this one). Its
+   * /healthz is a closed port unless the test gives one: metrics off, MQTT decides.
+   */
   function check(env: Record<string, string>): Promise<{ code: number | null; stdout: string; ms: number }> {
     const started = Date.now();
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("HEALTHCHECK_")));
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("HEALTHCHECK_") && !k.startsWith("MESHTASTIC_KEYSYNC_")));
+    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...inherited, HEALTHCHECK_METRICS_URL: closedHealthz, ...env }, stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout: stdout.trim(), ms: Date.now() - started })));
   }
+
+  it("asks the bridge's /healthz first when metrics answer there, without any MQTT", async () => {
+    const healthz = `http://127.0.0.1:${metrics.address!.port}/healthz`;
+    // No broker at all: the verdict can only come from /healthz.
+    const noBroker = { HEALTHCHECK_METRICS_URL: healthz, HEALTHCHECK_MQTT_URL: "mqtt://127.0.0.1:1" };
+    healthy = true;
+    expect(await check(noBroker)).toMatchObject({ code: 0, stdout: `healthy: ${healthz}: radio and MQTT connected` });
+    healthy = false;
+    expect(await check(noBroker)).toMatchObject({ code: 1, stdout: `unhealthy: ${healthz}: 503 radio disconnected: connection refused` });
+  });
 
   it("exits 0 when the bridge is online and the radio connected", async () => {
     await retain(broker.url, "hc-ok", { bridge: { state: "online" }, radio: { state: "connected" } });

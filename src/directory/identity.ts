@@ -7,6 +7,8 @@
 // `identity_replaced`, marks the old node (`replaced_by`) and keeps its key from leaving the
 // bridge. Pure; the directory keeps the name index and applies the result.
 import { crc32 } from "./crc32.js";
+import type { IdentityReplacedEvent } from "./events.js";
+import { withNotes, type KeyRecord } from "./record.js";
 
 /** What the rule reads of a node; a KeyRecord is one. */
 export interface IdentityFacts {
@@ -18,8 +20,8 @@ export interface IdentityFacts {
   key: Uint8Array | null;
   firstSeen: number;
   lastSeen: number;
-  /** Node number that replaced this one, or null. */
-  replacedBy: number | null;
+  /** `replacedBy`: the node number that replaced this one, or null. */
+  notes: { readonly replacedBy: number | null };
   /** Firmware 2.8: the node's NodeInfo was signature-verified. */
   signed: boolean;
 }
@@ -66,7 +68,7 @@ export function replacedBy(fresh: IdentityFacts, sameUser: Iterable<IdentityFact
   if (!numberedByKey(fresh) || identityKey(fresh) === null) return null;
   let found: IdentityFacts | null = null;
   for (const old of sameUser) {
-    if (old.num === fresh.num || old.replacedBy !== null || old.key === null) continue;
+    if (old.num === fresh.num || old.notes.replacedBy !== null || old.key === null) continue;
     if (identityKey(old) !== identityKey(fresh)) continue;
     if (sameBytes(old.key, fresh.key)) continue; // the same key under a new number is a renumbering (health.ts)
     // Heard after the new identity appeared: two live devices, not a replacement.
@@ -88,6 +90,56 @@ export function replacedBy(fresh: IdentityFacts, sameUser: Iterable<IdentityFact
       new_first_seen: fresh.firstSeen,
     },
   };
+}
+
+/** A change of one ingest: the node's record before it (null: new) and after. */
+export interface IdentityChange {
+  prev: Readonly<KeyRecord> | null;
+  next: KeyRecord;
+}
+
+/**
+ * The old nodes the new identities of one ingest replaced, each with its record marked
+ * (`notes.replacedBy`) and its `identity_replaced` event. `changes` are the ingest's;
+ * `records` the directory's (older versions of changed nodes are skipped). A new identity is
+ * a node that got its first key here; the scan of `records` runs only when one of those is
+ * numbered by its key, which outside 2.8 meshes practically never happens.
+ */
+export function linkReplacements(changes: readonly IdentityChange[], records: Iterable<Readonly<KeyRecord>>): { next: KeyRecord; event: IdentityReplacedEvent }[] {
+  const fresh = changes.filter((c) => (c.prev === null || c.prev.key === null) && numberedByKey(c.next) && identityKey(c.next) !== null).map((c) => c.next);
+  if (fresh.length === 0) return [];
+  const wanted = new Set(fresh.map((r) => identityKey(r)));
+  const latest = new Map<number, Readonly<KeyRecord>>(changes.map((c) => [c.next.num, c.next]));
+  const byUser = new Map<string, Readonly<KeyRecord>[]>();
+  const index = (record: Readonly<KeyRecord>): void => {
+    const key = identityKey(record);
+    if (key === null || !wanted.has(key)) return;
+    const list = byUser.get(key);
+    if (list) list.push(record);
+    else byUser.set(key, [record]);
+  };
+  for (const record of latest.values()) index(record);
+  for (const record of records) if (!latest.has(record.num)) index(record);
+  const linked: { next: KeyRecord; event: IdentityReplacedEvent }[] = [];
+  for (const record of fresh) {
+    const sameUser = byUser.get(identityKey(record) as string) ?? [];
+    const link = replacedBy(record, sameUser);
+    if (link === null) continue;
+    const old = sameUser.find((r) => r.num === link.oldNum) as Readonly<KeyRecord>;
+    const next: KeyRecord = { ...old, notes: withNotes(old.notes, { replacedBy: link.newNum }) };
+    // A second new identity in the same batch must not link the same old node again.
+    sameUser[sameUser.indexOf(old)] = next;
+    linked.push({ next, event: { type: "identity_replaced", data: { old_id: old.id, new_id: record.id, evidence: link.evidence } } });
+  }
+  return linked;
+}
+
+/**
+ * A node marked replaced that is heard again on the air is alive: two devices with one user,
+ * not a replacement. The mark goes (the link was advice), and with it the key's hold.
+ */
+export function heardAgain(record: KeyRecord, live: boolean): KeyRecord {
+  return live && record.notes.replacedBy !== null ? { ...record, notes: withNotes(record.notes, { replacedBy: null }) } : record;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {

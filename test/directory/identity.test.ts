@@ -15,7 +15,7 @@ function node(over: Partial<IdentityFacts> = {}): IdentityFacts {
     key,
     firstSeen: 1_000,
     lastSeen: 1_000,
-    replacedBy: null,
+    notes: { replacedBy: null },
     signed: false,
     ...over,
   };
@@ -56,12 +56,12 @@ describe("identity: a 2.8 re-flash linked to the node it replaced", () => {
 
   it("skips nodes already replaced, without a key, with the same key (renumbering) or itself", () => {
     const fresh = node();
-    expect(replacedBy(fresh, [{ ...old, replacedBy: 7 }])).toBeNull();
+    expect(replacedBy(fresh, [{ ...old, notes: { replacedBy: 7 } }])).toBeNull();
     expect(replacedBy(fresh, [{ ...old, key: null }])).toBeNull();
     expect(replacedBy(fresh, [{ ...old, key: fresh.key }])).toBeNull();
     expect(replacedBy(fresh, [fresh])).toBeNull();
     // and with those skipped, a single real candidate still links
-    expect(replacedBy(fresh, [{ ...old, replacedBy: 7 }, fresh, old])?.oldNum).toBe(old.num);
+    expect(replacedBy(fresh, [{ ...old, notes: { replacedBy: 7 } }, fresh, old])?.oldNum).toBe(old.num);
   });
 
   it("gives no index key to nodes without names or traits", () => {

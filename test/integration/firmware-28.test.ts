@@ -40,7 +40,7 @@ describe("the sync engine against the 2.8 simulator", () => {
     expect(replaced[0]).toMatchObject({ old_id: nodeId(old!.num), new_id: nodeId(newNum), evidence: { long_name: old!.longName, numbered_by_key: true, signed: true } });
     expect(r.directory.view(old!.num)).toMatchObject({ replaced_by: nodeId(newNum), status: "ok" });
     expect(r.directory.view(newNum)).toMatchObject({ signed: true, replaced_by: null });
-    expect(r.directory.shareable(old!.num, ["*"])).toMatchObject({ refused: /was replaced by/ });
+    expect((r.directory.shareable(old!.num, ["*"]) as { refused: string }).refused).toMatch(/was replaced by/);
     expect(r.directory.shareable(newNum, ["*"])).toHaveProperty("key");
   });
 });
@@ -88,6 +88,7 @@ describe("the bridge against the 2.8 simulator", () => {
     const mark = observer.mark();
     await publishOnce(bridge.mqttUrl, `${BASE}/bridge/request/push`, JSON.stringify({ id: nodeId(old!.num) }));
     const pushed = json((await observer.next(`${BASE}/bridge/response/push`, () => true, mark)).text) as { status: string; error: string };
-    expect(pushed).toMatchObject({ status: "error", error: /was replaced by/ });
+    expect(pushed.status).toBe("error");
+    expect(pushed.error).toMatch(/was replaced by/);
   });
 });

@@ -104,5 +104,7 @@ export function observeShared(key: SharedKey): Observation {
 
 /** Confirmed keys our own radio taught us (from a NodeDB dump or a live packet), also after a restart. */
 function ownKey(record: Readonly<KeyRecord>): record is Readonly<KeyRecord> & { confirmedKey: Uint8Array } {
-  return record.confirmedKey !== null && (record.confirmedOrigin === "nodedb" || record.confirmedOrigin === "packet");
+  // A node a 2.8 re-flash replaced keeps its old key here, but it must not spread.
+  const own = record.confirmedOrigin === "nodedb" || record.confirmedOrigin === "packet";
+  return record.confirmedKey !== null && own && record.notes.replacedBy === null;
 }

@@ -1,6 +1,7 @@
 // The key-related `<base>/bridge/event` payloads (CONTRACT.md, "bridge/event types"), as
 // the directory produces them. They are already in the published shape {type, data}, so
 // the MQTT side can serialise them as they are, without knowing how they arose.
+import type { IdentityEvidence } from "./identity.js";
 import type { KeySource } from "./record.js";
 
 export interface KeyAddedEvent {
@@ -51,5 +52,14 @@ export interface RadioKeyStaleEvent {
   data: { id: string; radio_fingerprint: string; confirmed_fingerprint: string };
 }
 
-export type KeyEvent = KeyAddedEvent | KeyChangedEvent | WeakKeyEvent | DuplicateKeyEvent | KeyConflictEvent | RadioKeyStaleEvent;
+/**
+ * Firmware 2.8: a new identity whose user matches a node gone silent (a re-flash makes a new
+ * key and number): advice, never a key change (identity.ts).
+ */
+export interface IdentityReplacedEvent {
+  type: "identity_replaced";
+  data: { old_id: string; new_id: string; evidence: IdentityEvidence };
+}
+
+export type KeyEvent = KeyAddedEvent | KeyChangedEvent | WeakKeyEvent | DuplicateKeyEvent | KeyConflictEvent | RadioKeyStaleEvent | IdentityReplacedEvent;
 export type KeyEventType = KeyEvent["type"];

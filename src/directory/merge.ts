@@ -16,6 +16,7 @@
 import { nodeId } from "../node-id.js";
 import type { KeyEvent } from "./events.js";
 import { isKey, keyFields, NO_NOTES, recordOf, sameKey, type KeyPolicy, type KeyRecord, type KeySource } from "./record.js";
+import { heardAgain } from "./identity.js";
 import { isConflict, noteConflict, noteRadioStale, relationOf, withRadio } from "./trust.js";
 import { confirmationOnFill, isUplink, uplinkConfirms, uplinkUpdate, vouchOverClaim, type UplinkTrust } from "./uplink-trust.js";
 
@@ -142,6 +143,7 @@ function create(obs: Observation, source: KeySource, now: number, confirms: bool
     radioKey: null,
     inRadio: false,
     traits: obs.traits ?? 0,
+    signed: obs.signed === true,
     notes: NO_NOTES,
   });
   counts.nodesAdded++;
@@ -170,6 +172,7 @@ function update(
   const ignored = obs.ignored ?? prev.ignored;
   const lastSeen = Math.max(prev.lastSeen, heardAt(obs, now));
   const traits = obs.traits ?? prev.traits;
+  const signed = prev.signed || obs.signed === true;
   // Nothing but the key can differ from here on: reuse `prev` rather than copy it, so a sync
   // of a NodeDB that did not change allocates no record at all.
   const same =
@@ -178,10 +181,12 @@ function update(
     verified === prev.verified &&
     ignored === prev.ignored &&
     lastSeen === prev.lastSeen &&
-    traits === prev.traits;
-  let next: KeyRecord = same ? prev : { ...prev, longName, shortName, verified, ignored, lastSeen, traits };
+    traits === prev.traits &&
+    signed === prev.signed;
+  let next: KeyRecord = same ? prev : { ...prev, longName, shortName, verified, ignored, lastSeen, traits, signed };
   const key = isKey(obs.key) ? obs.key : null;
   if (source === "nodedb") next = withRadio(next, key);
+  next = heardAgain(next, source === "packet" && obs.heardAt === "now");
   if (key === null) return next;
   if (prev.key === null || prev.fingerprint === null) {
     counts.added++;

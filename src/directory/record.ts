@@ -1,6 +1,7 @@
 // One node of the key directory, and its public read model (CONTRACT.md `nodes/<id>`).
 // Records are treated as immutable values: merge builds new ones, the directory swaps them.
 import { createHash } from "node:crypto";
+import { nodeId } from "../node-id.js";
 
 /**
  * Where the key we hold came from. "nodedb": our radio's NodeDB dump; "packet": a live
@@ -68,6 +69,12 @@ export interface KeyRecord {
    * back into add_contact, which stores the whole User. 0: nothing known.
    */
   traits: number;
+  /**
+   * Firmware 2.8: a NodeInfo of the node was signature-verified, by our radio
+   * (NodeInfo.has_xeddsa_signed) or by our own check of an uplinked one. Once true it stays:
+   * the firmware refuses unsigned identity updates from a node that has signed.
+   */
+  signed: boolean;
   /** What the trust rules remember beyond the keys; NO_NOTES for almost every node. */
   notes: TrustNotes;
 }
@@ -82,14 +89,16 @@ export interface TrustNotes {
   readonly staleNoted: string | null;
   /** The key a `key_conflict` was raised for: once per node and key. */
   readonly conflictNoted: string | null;
+  /** Firmware 2.8: the node number of the new identity that replaced this node (identity.ts). */
+  readonly replacedBy: number | null;
 }
 
-export const NO_NOTES: TrustNotes = Object.freeze({ rejected: Object.freeze([]), former: Object.freeze([]), staleNoted: null, conflictNoted: null });
+export const NO_NOTES: TrustNotes = Object.freeze({ rejected: Object.freeze([]), former: Object.freeze([]), staleNoted: null, conflictNoted: null, replacedBy: null });
 
 /** `notes` with some fields changed; NO_NOTES again when nothing is left in them. */
 export function withNotes(notes: TrustNotes, change: Partial<TrustNotes>): TrustNotes {
   const next = { ...notes, ...change };
-  const empty = next.rejected.length === 0 && next.former.length === 0 && next.staleNoted === null && next.conflictNoted === null;
+  const empty = next.rejected.length === 0 && next.former.length === 0 && next.staleNoted === null && next.conflictNoted === null && next.replacedBy === null;
   return empty ? NO_NOTES : next;
 }
 
@@ -123,6 +132,10 @@ export interface NodeView {
    * a changed key nobody accepted yet, or an uplink claim nobody confirmed.
    */
   confirmed: boolean;
+  /** Firmware 2.8: the node's NodeInfo was signature-verified. */
+  signed: boolean;
+  /** Firmware 2.8: the node id of the new identity that replaced this node (a re-flash), else null. */
+  replaced_by: string | null;
 }
 
 export const KEY_LENGTH = 32;
@@ -189,6 +202,7 @@ export function recordOf(r: Readonly<KeyRecord>): KeyRecord {
     radioKey: r.radioKey,
     inRadio: r.inRadio,
     traits: r.traits,
+    signed: r.signed,
     notes: r.notes,
   };
 }
@@ -212,6 +226,8 @@ export function toView(record: Readonly<KeyRecord>, status: NodeStatus): NodeVie
     radio_fingerprint: fingerprintFor(record, record.radioKey),
     in_radio: record.inRadio,
     confirmed: record.key !== null && (record.confirmedKey === record.key || sameKey(record.confirmedKey, record.key)),
+    signed: record.signed,
+    replaced_by: record.notes.replacedBy === null ? null : nodeId(record.notes.replacedBy),
   };
 }
 

@@ -3,6 +3,7 @@
 // and learned by our radio or a gateway we trust. Pushing, gateway sharing and the API server
 // all ask this; none of them decides on its own. Pure. An uplink claim has no confirmed key
 // until it is confirmed (uplink-trust.ts), so it never passes here before that.
+import { nodeId } from "../node-id.js";
 import { fingerprintFor, sha256Hex, type KeyRecord, type KeySource } from "./record.js";
 import { isUplink } from "./uplink-trust.js";
 
@@ -28,6 +29,9 @@ export function trustedOrigin(origin: KeySource | null, trust: readonly string[]
 
 export function shareableKey(record: Readonly<KeyRecord> | undefined, facts: ShareFacts, trust: readonly string[]): Shareable {
   if (!record) return { refused: "the node is not in the key directory" };
+  if (record.notes.replacedBy !== null) {
+    return { refused: `${record.id} was replaced by ${nodeId(record.notes.replacedBy)} (a firmware 2.8 re-flash): its old key is not shared or pushed; forget ${record.id} once you agree` };
+  }
   const key = record.confirmedKey;
   if (key === null) {
     if (record.key !== null) return { refused: `the key of ${record.id} is an unconfirmed claim from ${record.origin ?? "the uplink"}: accept_key confirms it` };

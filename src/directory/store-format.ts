@@ -88,6 +88,8 @@ interface FileNode extends TrustFileFields {
   pending_source: KeySource | null;
   /** KeyRecord.traits, an opaque number; absent when 0 (nothing known, or a node of version 4 and older). */
   traits?: number;
+  /** KeyRecord.signed; absent when false (and in every node before version 6). */
+  signed?: true;
 }
 
 function b64(key: Uint8Array | null): string | null {
@@ -112,6 +114,7 @@ function toFileNode(r: Readonly<KeyRecord>): FileNode {
     pending_key: b64(r.pendingKey),
     pending_source: r.pendingSource,
     ...(r.traits === 0 ? {} : { traits: r.traits }),
+    ...(r.signed ? { signed: true as const } : {}),
     ...trustFields(r),
   };
 }
@@ -193,6 +196,7 @@ function parseNode(raw: unknown, at: string): KeyRecord {
     pendingKey: decodeKey(node.pending_key ?? null, "pending_key", at),
     pendingSource: field<KeySource | null>(node, "pending_source", (v) => v === undefined || isSource(v), at) ?? null,
     traits: field<number | undefined>(node, "traits", (v) => v === undefined || isNum(v), at) ?? 0,
+    signed: field<boolean | undefined>(node, "signed", (v) => v === undefined || isBool(v), at) ?? false,
   };
   // A node written before version 3 (snapshot or journal line) has no trust fields: migrated
   // by readTrust (its held key becomes the confirmed one).

@@ -19,6 +19,8 @@ export interface TrustFileFields {
   former?: readonly string[];
   stale_noted?: string | null;
   conflict_noted?: string | null;
+  /** Version 6: the node number of the identity that replaced this node. */
+  replaced_by?: number | null;
 }
 
 /** Reads one node's optional fields; each throws StoreCorruptError on a bad value. */
@@ -34,6 +36,7 @@ export interface TrustReaders {
 const b64 = (key: Uint8Array | null): string | null => (key === null ? null : Buffer.from(key).toString("base64"));
 const isFingerprint = (v: unknown): boolean => typeof v === "string" && /^[0-9a-f]{16}$/.test(v);
 const isFingerprintOrNull = (v: unknown): boolean => v === null || isFingerprint(v);
+const isNodeNumOrNull = (v: unknown): boolean => v === null || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff);
 const isFingerprints = (v: unknown): boolean => Array.isArray(v) && v.every(isFingerprint);
 
 export function trustFields(r: Readonly<KeyRecord>): TrustFileFields {
@@ -46,6 +49,7 @@ export function trustFields(r: Readonly<KeyRecord>): TrustFileFields {
     out.former = r.notes.former;
     out.stale_noted = r.notes.staleNoted;
     out.conflict_noted = r.notes.conflictNoted;
+    out.replaced_by = r.notes.replacedBy;
   }
   return out;
 }
@@ -76,6 +80,7 @@ export function readTrust(record: Omit<KeyRecord, "confirmedKey" | "confirmedOri
       former: read.check<string[]>("former", isFingerprints) ?? [],
       staleNoted: read.check<string | null>("stale_noted", isFingerprintOrNull) ?? null,
       conflictNoted: read.check<string | null>("conflict_noted", isFingerprintOrNull) ?? null,
+      replacedBy: read.check<number | null>("replaced_by", isNodeNumOrNull) ?? null,
     }),
   };
 }

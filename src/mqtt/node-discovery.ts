@@ -59,7 +59,9 @@ const NODE_ENTITIES: readonly NodeEntitySpec[] = [
     name: "Key problem",
     fields: (id, t) => ({
       state_topic: t.node(id),
-      value_template: "{{ ('OFF' if value_json.status == 'ok' else 'ON') if value_json is defined else '' }}",
+      // A node another identity replaced (firmware 2.8 re-flash) keeps status ok and its key,
+      // but it is a problem for the user to settle: forget it or keep it.
+      value_template: "{{ ('OFF' if value_json.status == 'ok' and not value_json.replaced_by else 'ON') if value_json is defined else '' }}",
       json_attributes_topic: t.node(id),
       json_attributes_template: "{{ value_json | to_json if value_json is defined else '{}' }}",
       // No icon: the problem class's own on/off icons say which state it is in.
@@ -83,8 +85,9 @@ const NODE_ENTITIES: readonly NodeEntitySpec[] = [
     suffix: "_push",
     name: "Push key to radio",
     push: true,
-    // The push policy refuses a changed node's key until accept_key or reject_key.
-    fields: nodeButton("push", "mdi:key-arrow-right", "value_json.has_key and value_json.status != 'changed'"),
+    // The push policy refuses a changed node's key until accept_key or reject_key, and a
+    // replaced node's key for good.
+    fields: nodeButton("push", "mdi:key-arrow-right", "value_json.has_key and value_json.status != 'changed' and not value_json.replaced_by"),
   },
   // The answer to a key_changed alert, from Home Assistant: available while the node is
   // `changed` (status shows weak and duplicate before changed: then the commands remain).

@@ -66,6 +66,8 @@ export interface KeySeen {
   traits?: number;
   /** MeshPacket.xeddsa_signed (firmware 2.8) on a NODEINFO_APP packet; present only when true. */
   signed?: boolean;
+  /** Part of the 2.8 replay of cached packets after a dump: old news, not the node heard now. */
+  replayed?: true;
 }
 
 /** A live packet from another node. `replayed` marks the 2.8 burst of cached packets after a dump. */

@@ -107,6 +107,7 @@ export function packetFacts(packet: MeshPacket, myNodeNum: number, replayed: boo
     }
   }
   if (facts.seen && facts.key) facts.seen.withKey = true;
+  if (replayed && facts.key) facts.key.replayed = true;
   return facts;
 }
 

@@ -83,6 +83,7 @@ export const BRIDGE_EVENT_TYPES = [
   "bridge_conflict",
   "radio_nodedb_emptied",
   "first_sync",
+  "identity_replaced",
 ] as const satisfies readonly BridgeEventType[];
 
 // Compile-time: an event type missing from the list (Home Assistant would refuse it) does

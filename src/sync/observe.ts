@@ -29,13 +29,18 @@ function observeNode(node: RemoteNode): Observation {
   };
   // No User in the radio's entry says nothing of the traits: the last ones known stay, as names do.
   if (node.traits !== null) obs.traits = node.traits;
-  // node.signed (firmware 2.8) is not carried yet: Observation has no field for it.
+  // Firmware 2.8: the radio verified the node's signed NodeInfo (NodeInfo.has_xeddsa_signed).
+  if (node.signed === true) obs.signed = true;
   return obs;
 }
 
-/** A key from a live packet: the node was heard just now. */
+/** A key from a live packet: the node was heard just now (unless the 2.8 replay repeats an old packet). */
 export function observeKeySeen(seen: KeySeen): Observation {
-  const obs: Observation = { num: seen.num, key: seen.publicKey, heardAt: "now" };
+  const obs: Observation = { num: seen.num, key: seen.publicKey };
+  // A replayed packet is not a sign of life: a re-flashed node's old entry must stay silent.
+  if (seen.replayed !== true) obs.heardAt = "now";
+  // MeshPacket.xeddsa_signed: the radio checked the NodeInfo's signature.
+  if (seen.signed === true) obs.signed = true;
   if (seen.longName !== undefined) obs.longName = seen.longName;
   if (seen.shortName !== undefined) obs.shortName = seen.shortName;
   if (seen.traits !== undefined) obs.traits = seen.traits;

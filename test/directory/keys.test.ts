@@ -30,7 +30,7 @@ describe("KeyDirectory", () => {
     expect(Object.keys(view ?? {}).sort()).toEqual(
       [
         "first_seen", "has_key", "id", "ignored", "key_changed_at", "key_fingerprint", "key_source", "long_name", "num", "short_name", "status", "verified",
-        "public_key", "pending_fingerprint", "radio_fingerprint", "in_radio", "confirmed",
+        "public_key", "pending_fingerprint", "radio_fingerprint", "in_radio", "confirmed", "signed", "replaced_by",
       ].sort(),
     );
     expect(view).toMatchObject({ id: "!00000001", has_key: true, key_source: "nodedb", status: "ok", key_changed_at: null });

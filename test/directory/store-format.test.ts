@@ -14,7 +14,7 @@ describe("store format", () => {
       confirmedKey: keyFields(key(2)).key,
       confirmedOrigin: "nodedb",
       radioKey: keyFields(key(2)).key,
-      notes: { rejected: [fingerprintOf(key(23))], former: [fingerprintOf(key(24))], staleNoted: fingerprintOf(key(25)), conflictNoted: fingerprintOf(key(2)) },
+      notes: { rejected: [fingerprintOf(key(23))], former: [fingerprintOf(key(24))], staleNoted: fingerprintOf(key(25)), conflictNoted: fingerprintOf(key(2)), replacedBy: null },
     });
     const evicted = record(3, key(3), { inRadio: false, radioKey: null });
     const plain = record(4, key(4));

@@ -68,6 +68,7 @@ export function record(num: number, k: Uint8Array | null, extra: Partial<KeyReco
     radioKey: fields.key,
     inRadio: k !== null,
     traits: 0,
+    signed: false,
     notes: NO_NOTES,
     ...extra,
   };

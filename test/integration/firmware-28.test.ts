@@ -30,10 +30,18 @@ describe("the sync engine against the 2.8 simulator", () => {
     expect(r.events.filter((e) => e.type === "key_missing")).toEqual([]);
     expect(r.syncs()).toBe(12);
     expect(r.sim.stats.dumps.nodesOnly).toBe(11);
-    // Today the new identity is simply a new node, the old one keeps its key (identity_replaced comes later).
+    // The new identity is a new node, the old one keeps its key: no key change, but one
+    // identity_replaced links them, and the old key no longer leaves the bridge.
     expect(r.events.filter((e) => e.type === "key_added").map((e) => e.data)).toEqual([expect.objectContaining({ id: nodeId(newNum) })]);
     expect(r.events.filter((e) => e.type === "key_changed")).toEqual([]);
     expect(Buffer.from(r.directory.get(old!.num)!.key!).equals(Buffer.from(old!.publicKey!))).toBe(true);
+    const replaced = r.events.filter((e) => e.type === "identity_replaced").map((e) => e.data);
+    expect(replaced).toHaveLength(1);
+    expect(replaced[0]).toMatchObject({ old_id: nodeId(old!.num), new_id: nodeId(newNum), evidence: { long_name: old!.longName, numbered_by_key: true, signed: true } });
+    expect(r.directory.view(old!.num)).toMatchObject({ replaced_by: nodeId(newNum), status: "ok" });
+    expect(r.directory.view(newNum)).toMatchObject({ signed: true, replaced_by: null });
+    expect((r.directory.shareable(old!.num, ["*"]) as { refused: string }).refused).toMatch(/was replaced by/);
+    expect(r.directory.shareable(newNum, ["*"])).toHaveProperty("key");
   });
 });
 
@@ -46,7 +54,7 @@ describe("the bridge against the 2.8 simulator", () => {
   });
 
   it("after a re-flash and nodes-only re-reads with their replay: no on-demand sync, no key_missing", async () => {
-    const bridge = await startBridge({}, { nodes: 30, firmware28: true });
+    const bridge = await startBridge({ push: { enabled: true } }, { nodes: 30, firmware28: true });
     const observer = await Observer.connect(bridge.mqttUrl, [`${BASE}/#`]);
     running = { bridge, observer };
     const syncCount = (text: string): number => (json(text) as { sync_count: number }).sync_count;
@@ -71,5 +79,16 @@ describe("the bridge against the 2.8 simulator", () => {
     expect(bridge.sim.stats.dumps.nodesOnly).toBe(6);
     const stats = await observer.next(`${BASE}/sync/stats`, (t) => syncCount(t) >= 7, start);
     expect(syncCount(stats.text)).toBe(7);
+    // One identity_replaced, shown on the old node; the new node shows its signed NodeInfo.
+    expect(events.filter((e) => e.type === "identity_replaced").map((e) => e.data)).toEqual([expect.objectContaining({ old_id: nodeId(old!.num), new_id: nodeId(newNum) })]);
+    const oldView = json((await observer.next(`${BASE}/nodes/${nodeId(old!.num)}`, (t) => (json(t) as { replaced_by: unknown }).replaced_by !== null, start)).text);
+    expect(oldView).toMatchObject({ replaced_by: nodeId(newNum), has_key: true });
+    expect(json(observer.on(`${BASE}/nodes/${nodeId(newNum)}`, start).at(-1)!.text)).toMatchObject({ signed: true, replaced_by: null });
+    // The old key is not pushed into the radio any more.
+    const mark = observer.mark();
+    await publishOnce(bridge.mqttUrl, `${BASE}/bridge/request/push`, JSON.stringify({ id: nodeId(old!.num) }));
+    const pushed = json((await observer.next(`${BASE}/bridge/response/push`, () => true, mark)).text) as { status: string; error: string };
+    expect(pushed.status).toBe("error");
+    expect(pushed.error).toMatch(/was replaced by/);
   });
 });

@@ -220,6 +220,8 @@ describe("round trips through Home Assistant", () => {
     expect(render(alert, JSON.stringify(sampleStats({ alerts: 2 })))).toBe("ON");
     const perNode = byKey("node_a76f40da").value_template!;
     expect(render(perNode, JSON.stringify(sampleNode({ status: "ok" })))).toBe("OFF");
+    // A node a firmware 2.8 re-flash replaced is a problem, whatever its key's status.
+    expect(render(perNode, JSON.stringify(sampleNode({ status: "ok", replaced_by: "!0c0ffee0" })))).toBe("ON");
     for (const status of ["weak", "duplicate", "changed", "radio_stale", "missing"]) {
       expect(render(perNode, JSON.stringify(sampleNode({ status })))).toBe("ON");
     }
@@ -248,6 +250,7 @@ describe("round trips through Home Assistant", () => {
     const [, node] = button.availability as Array<{ value_template: string }>;
     expect(render(node!.value_template, JSON.stringify(sampleNode({ status: "ok" })))).toBe("online");
     expect(render(node!.value_template, JSON.stringify(sampleNode({ status: "changed" })))).toBe("offline");
+    expect(render(node!.value_template, JSON.stringify(sampleNode({ replaced_by: "!0c0ffee0" })))).toBe("offline");
     expect(render(node!.value_template, JSON.stringify(sampleNode({ status: "missing", has_key: false, key_fingerprint: null })))).toBe("offline");
     expect(render(node!.value_template, "")).toBe("offline");
   });

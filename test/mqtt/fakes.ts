@@ -131,6 +131,8 @@ export function sampleNode(overrides: Record<string, unknown> = {}): Record<stri
     radio_fingerprint: "0123456789abcdef",
     in_radio: true,
     confirmed: true,
+    signed: false,
+    replaced_by: null,
     ...overrides,
   };
 }

@@ -9,7 +9,8 @@ function view(status: NodeStatus, extra: Partial<NodeView> = {}): NodeView {
     id: ID, num: 0x54000003, long_name: "n", short_name: "n", has_key: status !== "missing",
     key_fingerprint: status === "missing" ? null : "aaaaaaaaaaaaaaaa", key_source: "nodedb", status,
     verified: false, ignored: false, first_seen: 1, key_changed_at: null, public_key: null,
-    pending_fingerprint: null, radio_fingerprint: "bbbbbbbbbbbbbbbb", in_radio: true, confirmed: status === "ok", ...extra,
+    pending_fingerprint: null, radio_fingerprint: "bbbbbbbbbbbbbbbb", in_radio: true, confirmed: status === "ok",
+    signed: false, replaced_by: null, ...extra,
   };
 }
 

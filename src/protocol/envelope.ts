@@ -3,6 +3,8 @@
 // Decoding throws on bytes that are no such message; uplink/decode.ts counts that.
 import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { Mesh, Mqtt } from "@meshtastic/protobufs";
+import { PortNum } from "./messages.js";
+import { readDataSignature } from "./xeddsa.js";
 
 /** A MeshPacket as it travels in an envelope: still encrypted, or already decoded by the gateway. */
 export interface UplinkPacket {
@@ -23,7 +25,11 @@ export interface UplinkPacket {
 export interface UplinkData {
   portnum: number;
   payload: Uint8Array;
+  /** Firmware 2.8: Data.xeddsa_signature of a NodeInfo (64 bytes), read for our own check; null otherwise. */
+  signature: Uint8Array | null;
 }
+
+const NODEINFO_APP: number = PortNum.NODEINFO_APP;
 
 export interface Envelope {
   /** null: an envelope without a packet. */
@@ -42,7 +48,7 @@ export function decodeServiceEnvelope(bytes: Uint8Array): Envelope {
     id: p.id >>> 0,
     channel: p.channel,
     encrypted: variant.case === "encrypted" ? variant.value : null,
-    decoded: variant.case === "decoded" ? { portnum: variant.value.portnum, payload: variant.value.payload } : null,
+    decoded: variant.case === "decoded" ? dataOf(variant.value, null) : null,
     pkiEncrypted: p.pkiEncrypted,
     publicKey: p.publicKey,
   };
@@ -51,8 +57,18 @@ export function decodeServiceEnvelope(bytes: Uint8Array): Envelope {
 
 /** A decrypted channel payload. Throws on bytes that are not a Data message. */
 export function decodeData(bytes: Uint8Array): UplinkData {
-  const data = fromBinary(Mesh.DataSchema, bytes);
-  return { portnum: data.portnum, payload: data.payload };
+  return dataOf(fromBinary(Mesh.DataSchema, bytes), bytes);
+}
+
+/**
+ * A Data in our shape. The signature field is newer than the protobufs package (it sits in
+ * the unknown fields), so it is read off the wire bytes: the received ones, or the message
+ * encoded again (unknown fields included) for a gateway's plaintext uplink. Only a NodeInfo's
+ * matters to us, so nothing else pays for the scan.
+ */
+function dataOf(data: Mesh.Data, bytes: Uint8Array | null): UplinkData {
+  const signature = (data.portnum as number) === NODEINFO_APP ? readDataSignature(bytes ?? toBinary(Mesh.DataSchema, data)) : null;
+  return { portnum: data.portnum, payload: data.payload, signature };
 }
 
 // --- Encoding, for the tests' and the bench's publisher (what a gateway radio sends). ---

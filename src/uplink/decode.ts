@@ -4,6 +4,7 @@
 // the counters (CONTRACT.md `bridge/health.uplink`).
 import { decodeData, decodeServiceEnvelope, type Envelope, type UplinkData, type UplinkPacket } from "../protocol/envelope.js";
 import { decodeUser, PortNum, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
+import { selfCertified } from "../protocol/xeddsa.js";
 import type { ChannelKeys } from "./channels.js";
 import { channelCrypt } from "./crypto.js";
 import { parseUplinkTopic, PKI_CHANNEL } from "./topic.js";
@@ -28,6 +29,11 @@ export interface UplinkClaim {
   longName?: string;
   shortName?: string;
   key: Uint8Array;
+  /**
+   * Firmware 2.8: we verified the NodeInfo's XEdDSA signature with this key and the sender's
+   * number is crc32(key): self-certified, whatever relayed it (the directory's uplink trust).
+   */
+  signed?: true;
 }
 
 export type EnvelopeOutcome =
@@ -119,10 +125,11 @@ function claimOf(packet: UplinkPacket, data: UplinkData, gateway: string): Uplin
     if (user.id !== "" && user.id.toLowerCase() !== `!${packet.from.toString(16).padStart(8, "0")}`) return "malformed";
     const key = user.publicKey.length === PUBLIC_KEY_LENGTH ? user.publicKey : packet.publicKey;
     if (key.length !== PUBLIC_KEY_LENGTH) return null;
-    // Where firmware 2.8 changes the trust: a NodeInfo whose xeddsa signature verifies and
-    // whose crc32(key) == from is self-certified (FIRMWARE.md "Firmware 2.8"); that test and
-    // its mark on the claim belong here, where the packet is still whole.
-    return { ...base, longName: user.longName, shortName: user.shortName, key };
+    const claim: UplinkClaim = { ...base, longName: user.longName, shortName: user.shortName, key };
+    // Firmware 2.8: checked here, where the packet is still whole. A gateway's own
+    // xeddsa_signed flag is not asked: anyone can set it on a public broker.
+    if (data.signature !== null && selfCertified({ from: packet.from, id: packet.id, portnum: data.portnum, payload: data.payload, signature: data.signature, key })) claim.signed = true;
+    return claim;
   }
   // MeshPacket.public_key (field 16) on any other packet: the sender's key, no names.
   return packet.publicKey.length === PUBLIC_KEY_LENGTH ? { ...base, key: packet.publicKey } : null;

@@ -13,6 +13,8 @@ export interface UplinkFigures {
   decrypted: number;
   /** NodeInfo keys handed to the directory (claims). */
   claims: number;
+  /** Claims whose firmware 2.8 signature we verified, self-certified (num == crc32(key)). */
+  signed: number;
   /** Keys the directory took from the uplink (added or changed). */
   keys: number;
   /** Envelopes dropped, by reason (sum: `refused`). */
@@ -26,6 +28,7 @@ export function emptyFigures(): UplinkFigures {
     envelopes: 0,
     decrypted: 0,
     claims: 0,
+    signed: 0,
     keys: 0,
     refused: { topic: 0, oversize: 0, malformed: 0, unknown_channel: 0, undecryptable: 0, rate_limited: 0, replayed: 0 },
     skipped: { pki: 0, no_key: 0 },

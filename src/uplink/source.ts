@@ -142,6 +142,10 @@ export class UplinkSource extends EventEmitter<UplinkSourceEvents> {
     const observation: Observation = { num: claim.num, key: claim.key, heardAt: Math.floor(this.opts.clock.now() / 1000) };
     if (claim.longName !== undefined) observation.longName = claim.longName;
     if (claim.shortName !== undefined) observation.shortName = claim.shortName;
+    if (claim.signed === true) {
+      observation.signed = true;
+      this.counts.signed += 1;
+    }
     let byNode = this.pending.get(claim.gateway);
     if (byNode === undefined) this.pending.set(claim.gateway, (byNode = new Map<number, Observation>()));
     byNode.set(claim.num, observation);

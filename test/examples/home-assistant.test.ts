@@ -25,7 +25,7 @@ const load = (file: string): unknown => parse(read(file), { customTags: [inputTa
 const CONTRACT_EVENT_TYPES = [
   "key_added", "key_changed", "key_missing", "key_mismatch", "weak_key", "duplicate_key", "remote_lacks_our_key",
   "radio_slot_taken", "sync_failed", "key_conflict", "radio_key_stale", "bridge_conflict",
-  "radio_nodedb_emptied", "first_sync",
+  "radio_nodedb_emptied", "first_sync", "identity_replaced",
 ];
 
 /**
@@ -159,7 +159,7 @@ describe("the examples", () => {
     expect(blueprint.trigger[0]!.entity_id).toEqual({ input: "event_entity" });
     expect(bridgeIds).toContain(blueprint.blueprint.input.event_entity.default);
     const wanted = blueprint.variables.wanted;
-    expect([...wanted].sort()).toEqual(["duplicate_key", "key_changed", "key_conflict", "radio_key_stale", "radio_slot_taken", "sync_failed", "weak_key"]);
+    expect([...wanted].sort()).toEqual(["duplicate_key", "identity_replaced", "key_changed", "key_conflict", "radio_key_stale", "radio_slot_taken", "sync_failed", "weak_key"]);
     // Announced: by the contract now, and by the event entity for every type the code has.
     for (const type of wanted) expect(CONTRACT_EVENT_TYPES, type).toContain(type);
     for (const type of BRIDGE_EVENT_TYPES) expect(CONTRACT_EVENT_TYPES, `contract lists ${type}`).toContain(type);
@@ -167,7 +167,7 @@ describe("the examples", () => {
     expect(eventTypes).toEqual([...BRIDGE_EVENT_TYPES]);
     // Every message branch names a type the blueprint listens for.
     const branches = [...read("blueprints/meshtastic_keysync_notify.yaml").matchAll(/kind == '([a-z_]+)'/g)].map((m) => m[1]);
-    expect([...branches].sort()).toEqual([...wanted].sort());
+    expect([...new Set(branches)].sort()).toEqual([...wanted].sort());
   });
 
   it("the dashboard's node problems come from bridge/alerts alone, not from per-node entities", () => {

@@ -7,6 +7,9 @@ import { createCipheriv } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import { encodeData, encodeServiceEnvelope } from "../../src/protocol/envelope.js";
 import { encodeUser, PortNum } from "../../src/protocol/messages.js";
+import { fromBinary } from "@bufbuild/protobuf";
+import { Mesh } from "@meshtastic/protobufs";
+import { dataWithSignature, signedNodeInfo, type TestSigner } from "./xeddsa-signer.js";
 
 export interface Channel {
   name: string;
@@ -94,6 +97,28 @@ export function nodeInfoEnvelope(spec: NodeInfoSpec): Uplinked {
     gatewayId: gateway,
   });
   return { topic: `${spec.root ?? "msh/EU_868"}/2/e/${channel.name}/${gateway}`, payload: Buffer.from(payload) };
+}
+
+/**
+ * A firmware 2.8 node's signed NodeInfo broadcast as a gateway uplinks it: LongFast-encrypted,
+ * or in the clear (`plain`, a gateway with MQTT encryption off). `from` defaults to the
+ * signer's own crc32 number; `tamper` flips a byte of the signature after signing.
+ */
+export function signedNodeInfoEnvelope(signer: TestSigner, opts: { from?: number; gateway?: string; tamper?: boolean; plain?: boolean } = {}): Uplinked {
+  const id = nextId++;
+  const gateway = opts.gateway ?? "!a1b2c3d4";
+  const from = opts.from ?? signer.nodeNum;
+  const info = signedNodeInfo(signer, id);
+  const signature = Buffer.from(info.signature);
+  if (opts.tamper === true) signature[5] = signature[5]! ^ 0x01;
+  // The signed bytes name the signer's own number: another `from` is what a forger would send.
+  const data = dataWithSignature(info.portnum, info.payload, signature);
+  const packet =
+    opts.plain === true
+      ? { payloadVariant: { case: "decoded" as const, value: fromBinary(Mesh.DataSchema, data) } }
+      : { channel: hashOf(LONG_FAST), payloadVariant: { case: "encrypted" as const, value: encrypt(LONG_FAST, id, from, data) } };
+  const payload = encodeServiceEnvelope({ packet: { from, to: 0xffffffff, id, hopLimit: 3, ...packet }, channelId: "LongFast", gatewayId: gateway });
+  return { topic: `msh/EU_868/2/e/LongFast/${gateway}`, payload: Buffer.from(payload) };
 }
 
 /** A PKI DM as uplinked: to one node, still encrypted with its key (skipped). */

@@ -1,13 +1,13 @@
 // The mesh's MQTT uplink end to end: the bridge with its simulated radio, and a second,
 // embedded broker standing for the mesh's uplink broker, where the test publisher plays
-// gateways. Over real MQTT both ways. Assertions marked (A2) rely on the directory's trust
-// rules for uplink:* sources (issue 26, item 3), built on another branch.
+// gateways. Over real MQTT both ways, with the directory's trust rules for uplink:* claims.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedBroker } from "../../../src/mqtt/broker.js";
 import { startBridge, type RunningBridge } from "../../helpers/app.js";
 import { json, Observer } from "../../helpers/mqtt.js";
-import { garbageEnvelope, nodeIdOf, nodeInfoEnvelope, pkiEnvelope, textEnvelope, UplinkPublisher, type Channel } from "../../helpers/uplink-publisher.js";
+import { garbageEnvelope, nodeIdOf, nodeInfoEnvelope, pkiEnvelope, signedNodeInfoEnvelope, textEnvelope, UplinkPublisher, type Channel } from "../../helpers/uplink-publisher.js";
+import { makeSigner } from "../../helpers/xeddsa-signer.js";
 
 const BASE = "meshtastic-keysync";
 const FRIENDS: Channel = { name: "Friends", psk: Buffer.alloc(32, 0x5c).toString("base64") };
@@ -143,5 +143,23 @@ describe("the mesh's MQTT uplink", () => {
     expect((json(event.text) as { type: string }).type).toBe("key_conflict");
     const now = observer.on(nodeTopic(known.num), mark).map((m) => json(m.text) as NodePayload);
     for (const v of now) expect(v.public_key).toBe(held.public_key);
+  });
+});
+
+describe("firmware 2.8 signed NodeInfos on the uplink", () => {
+  it("a self-certified NodeInfo is confirmed at once; an unsigned one stays a claim", async () => {
+    const signer = makeSigner();
+    const mark = observer.mark();
+    await gateways.publish(signedNodeInfoEnvelope(signer, { gateway: "!0badf00d" }));
+    const signed = json((await observer.next(nodeTopic(signer.nodeNum), (t) => (json(t) as NodePayload).has_key, mark)).text) as NodePayload & { confirmed: boolean; signed: boolean };
+    expect(signed).toMatchObject({ key_source: "uplink:!0badf00d", confirmed: true, signed: true });
+    // Confirmed: it may be pushed into the radio, which lacks it.
+    expect(await request("push", { id: nodeIdOf(signer.nodeNum) })).toMatchObject({ status: "ok", data: { sent: true } });
+
+    const plain = makeSigner();
+    const mark2 = observer.mark();
+    await gateways.publish(nodeInfoEnvelope({ from: plain.nodeNum, key: plain.publicKey, gateway: "!0badf00d" }));
+    const unsigned = json((await observer.next(nodeTopic(plain.nodeNum), (t) => (json(t) as NodePayload).has_key, mark2)).text) as NodePayload & { confirmed: boolean; signed: boolean };
+    expect(unsigned).toMatchObject({ key_source: "uplink:!0badf00d", confirmed: false, signed: false });
   });
 });

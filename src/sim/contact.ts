@@ -3,7 +3,7 @@
 // for add_contact; TypeConversions CopyUserToNodeInfoLite copies the User). Pure over the
 // entry it is given; nodedb.ts finds or makes the entry and keeps the air in step.
 import { DeviceRole, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
-import type { SimNode } from "./node.js";
+import { UNMARKED, type SimNode } from "./node.js";
 
 /** SharedContact's User, as far as the NodeDB stores it. */
 export interface ContactUser {
@@ -88,12 +88,7 @@ export function freshEntry(num: number, device: SimNode | undefined): SimNode {
     position: null,
     batteryLevel: 0,
     voltage: 0,
-    lacksOurKey: false,
-    isFavorite: false,
-    isIgnored: false,
-    verified: false,
-    xeddsaSigned: false,
-    rev: 0,
+    ...UNMARKED,
   };
   return { ...base, publicKey: null, lastHeard: 0, isFavorite: false, isIgnored: false, verified: false, xeddsaSigned: false, rev: base.rev + 1 };
 }

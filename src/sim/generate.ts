@@ -2,7 +2,7 @@
 // stream, so the same seed always gives the same mesh.
 import { nodeId } from "../node-id.js";
 import { DeviceRole, HardwareModel, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
-import type { SimNode } from "./node.js";
+import { UNMARKED, type SimNode } from "./node.js";
 import type { Prng } from "./prng.js";
 
 const PLACES = ["Ridge", "Harbor", "Mill", "Valley", "Summit", "Creek", "Forest", "Bridge", "Tower", "Field"];
@@ -53,12 +53,7 @@ export function makeNode(p: Prng, num: number, withKey: boolean, now: number): S
       : null,
     batteryLevel: p.int(5, 101),
     voltage: Math.round((3.3 + p.next()) * 100) / 100,
-    lacksOurKey: false,
-    isFavorite: false,
-    isIgnored: false,
-    verified: false,
-    xeddsaSigned: false,
-    rev: 0,
+    ...UNMARKED,
   };
 }
 

@@ -5,7 +5,7 @@
 import { crc32 } from "../crc32.js";
 import { nodeId } from "../node-id.js";
 import { BROADCAST_NUM, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
-import type { SimNode } from "./node.js";
+import { UNMARKED, type SimNode } from "./node.js";
 
 /** The number firmware 2.8 gives the holder of `key`. */
 export function keyNumber(key: Uint8Array): number {
@@ -81,12 +81,7 @@ export function reflashedIdentity(device: SimNode, key: Uint8Array): SimNode {
     num,
     id: nodeId(num),
     publicKey: Uint8Array.from(key),
-    lacksOurKey: false,
-    isFavorite: false,
-    isIgnored: false,
-    verified: false,
-    xeddsaSigned: false,
-    rev: 0,
+    ...UNMARKED,
   };
 }
 

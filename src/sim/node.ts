@@ -41,3 +41,13 @@ export interface SimNode {
   /** Bumped on every mutation, so encoders can cache a node's bytes. */
   rev: number;
 }
+
+/** A node's flags as a device that nobody marked yet has them (generated, re-flashed, a contact). */
+export const UNMARKED: Pick<SimNode, "lacksOurKey" | "isFavorite" | "isIgnored" | "verified" | "xeddsaSigned" | "rev"> = Object.freeze({
+  lacksOurKey: false,
+  isFavorite: false,
+  isIgnored: false,
+  verified: false,
+  xeddsaSigned: false,
+  rev: 0,
+});

@@ -4,36 +4,19 @@
 // to that process must end the bridge itself: exit 0, bridge/state offline retained on the
 // broker after the process is gone, and no process of it left.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmbeddedBroker } from "../../src/mqtt/broker.js";
-import { SimRadio } from "../../src/sim/index.js";
+import { describe, expect, it } from "vitest";
 import { Observer, json, retainedNow } from "../helpers/mqtt.js";
-import { ROOT, assertBuilt, cleanEnv } from "./run.js";
+import { ROOT, cleanEnv } from "./run.js";
+import { useChildRig } from "../helpers/child-rig.js";
 
 const BASE = "keysync-service";
 const docs = readFileSync(join(ROOT, "docs/operations.md"), "utf8");
 const unit = [...docs.matchAll(/^```ini\n([\s\S]*?)^```/gm)].map((m) => m[1] as string).find((block) => block.includes("[Service]")) ?? "";
 const setting = (name: string): string => new RegExp(`^${name}=(.*)$`, "m").exec(unit)?.[1]?.trim() ?? "";
 
-let broker: EmbeddedBroker;
-let sim: SimRadio;
-let dir: string;
-beforeAll(async () => {
-  assertBuilt();
-  broker = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
-  await broker.start();
-  sim = new SimRadio({ port: 0, nodes: 20 });
-  await sim.start();
-  dir = mkdtempSync(join(tmpdir(), "keysync-service-"));
-});
-afterAll(async () => {
-  await sim.stop();
-  await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = useChildRig("keysync-service-");
 
 /** Processes whose command line names `text` (ours: the test's own temporary paths). */
 function processesNaming(text: string): number[] {
@@ -58,16 +41,16 @@ describe("the documented systemd unit", () => {
   });
 
   it.skipIf(process.platform !== "linux")("SIGTERM to what it runs: exit 0, bridge/state offline retained, no process left", async () => {
-    const config = join(dir, "config.yaml");
-    writeFileSync(config, [`radio: {host: 127.0.0.1, port: ${sim.address.port}}`, `mqtt: {server: "${broker.url}", base_topic: ${BASE}}`, `store: {path: "${join(dir, "keys.json")}"}`, ""].join("\n"));
+    const config = join(rig.dir, "config.yaml");
+    writeFileSync(config, [`radio: {host: 127.0.0.1, port: ${rig.sim.address.port}}`, `mqtt: {server: "${rig.broker.url}", base_topic: ${BASE}}`, `store: {path: "${join(rig.dir, "keys.json")}"}`, ""].join("\n"));
     // The unit's paths on this machine: node, the checkout, the config, the working directory.
     const [node, ...args] = setting("ExecStart")
       .split(/\s+/)
       .map((word) => (word === "/usr/bin/node" ? process.execPath : word.replace("/opt/meshtastic-keysync", ROOT).replace("/etc/meshtastic-keysync/config.yaml", config)));
     expect(setting("WorkingDirectory")).toBe("/var/lib/meshtastic-keysync");
-    const observer = await Observer.connect(broker.url, [`${BASE}/#`]);
+    const observer = await Observer.connect(rig.broker.url, [`${BASE}/#`]);
     try {
-      const child = spawn(node as string, args, { cwd: dir, env: cleanEnv(), stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(node as string, args, { cwd: rig.dir, env: cleanEnv(), stdio: ["ignore", "ignore", "pipe"] });
       let stderr = "";
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
@@ -79,7 +62,7 @@ describe("the documented systemd unit", () => {
       expect(await exited, stderr).toBe(0);
       const { instance } = json(online.text) as { instance: string };
       // Retained on the broker, read by a client that connects after the bridge is gone.
-      expect(await retainedNow(broker.url, `${BASE}/bridge/state`)).toBe(JSON.stringify({ state: "offline", instance }));
+      expect(await retainedNow(rig.broker.url, `${BASE}/bridge/state`)).toBe(JSON.stringify({ state: "offline", instance }));
       expect(() => process.kill(child.pid as number, 0)).toThrow(/ESRCH/);
       expect(processesNaming(config)).toEqual([]);
     } finally {

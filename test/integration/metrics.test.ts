@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { SimRadio } from "../../src/sim/index.js";
 import { BASE, observedBridge } from "../helpers/bridge-rig.js";
 import { json } from "../helpers/mqtt.js";
+import { samples } from "../helpers/prometheus.js";
 
 function get(address: string, path: string): Promise<{ code: number; body: string }> {
   const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
@@ -19,17 +20,6 @@ function get(address: string, path: string): Promise<{ code: number; body: strin
     req.on("error", reject);
     req.end();
   });
-}
-
-/** `name{labels}` → value. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
 }
 
 const P = "meshtastic_keysync_";

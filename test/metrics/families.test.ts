@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { NodeStatus } from "../../src/directory/record.js";
 import { MetricFamilies, type MetricsReadModels } from "../../src/metrics/families.js";
 import { buildStats, type SyncStats } from "../../src/sync/stats.js";
+import { samples } from "../helpers/prometheus.js";
 
 function stats(extra: Record<string, unknown> = {}): SyncStats {
   const base = buildStats(
@@ -36,17 +37,6 @@ function models(overrides: Partial<MetricsReadModels> = {}): MetricsReadModels {
     version: "9.9.9",
     ...overrides,
   };
-}
-
-/** name{labels} → value, from the exposition text. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
 }
 
 describe("metric families", () => {

@@ -2,38 +2,21 @@
 // NodeInfos (20 a second) and is SIGKILLed at points a fixed seed chooses, again and again.
 // After each kill, the store is read as the next start reads it: every key the bridge ever
 // announced on nodes/<id> must be there, with the announced fingerprint. Zero lost.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmbeddedBroker } from "../../../src/mqtt/broker.js";
+import { describe, expect, it } from "vitest";
 import { Prng } from "../../../src/sim/prng.js";
-import { SimRadio } from "../../../src/sim/index.js";
-import { assertBuilt, start } from "../../cli/run.js";
+import { start } from "../../cli/run.js";
 import { Observer, json } from "../../helpers/mqtt.js";
 import { loadOnce } from "../../helpers/store.js";
+import { useChildRig } from "../../helpers/child-rig.js";
 
 const BASE = "keysync-kill";
 const ROUNDS = 8;
 const SEED = 20261201;
 
-let broker: EmbeddedBroker;
-let sim: SimRadio;
-let dir: string;
-beforeAll(async () => {
-  assertBuilt();
-  broker = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
-  await broker.start();
-  sim = new SimRadio({ port: 0, nodes: 20 });
-  await sim.start();
-  dir = mkdtempSync(join(tmpdir(), "keysync-kill-"));
-});
-afterAll(async () => {
-  await sim.stop();
-  await broker.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const rig = useChildRig("keysync-kill-");
 
 interface NodeMessage {
   id: string;
@@ -43,10 +26,10 @@ interface NodeMessage {
 
 describe("kill -9 while keys arrive", () => {
   it(`${ROUNDS} SIGKILLs at seeded points: every announced key is in the store at the next start`, async () => {
-    const storePath = join(dir, "keys.json");
-    const config = join(dir, "config.yaml");
-    writeFileSync(config, stringify({ radio: { host: "127.0.0.1", port: sim.address.port }, mqtt: { server: broker.url, base_topic: BASE }, store: { path: storePath }, log_level: "warn" }));
-    const observer = await Observer.connect(broker.url, [`${BASE}/nodes/+`, `${BASE}/bridge/state`]);
+    const storePath = join(rig.dir, "keys.json");
+    const config = join(rig.dir, "config.yaml");
+    writeFileSync(config, stringify({ radio: { host: "127.0.0.1", port: rig.sim.address.port }, mqtt: { server: rig.broker.url, base_topic: BASE }, store: { path: storePath }, log_level: "warn" }));
+    const observer = await Observer.connect(rig.broker.url, [`${BASE}/nodes/+`, `${BASE}/bridge/state`]);
     const announced = new Map<string, string>();
     observer.client.on("message", (topic, payload) => {
       if (!topic.startsWith(`${BASE}/nodes/`) || payload.length === 0) return;
@@ -55,15 +38,15 @@ describe("kill -9 while keys arrive", () => {
     });
     // New nodes with keys, each announcing itself with a NodeInfo: keys arrive all the time.
     const feed = setInterval(() => {
-      const [node] = sim.addNodesSilently(1);
-      if (node) sim.deliverNodeInfo(node.num);
+      const [node] = rig.sim.addNodesSilently(1);
+      if (node) rig.sim.deliverNodeInfo(node.num);
     }, 50);
     const prng = new Prng(SEED);
     let lost: string[] = [];
     try {
       for (let round = 0; round < ROUNDS; round++) {
         const mark = observer.mark();
-        const { child, finished } = start(["--config", config], { cwd: dir });
+        const { child, finished } = start(["--config", config], { cwd: rig.dir });
         await observer.next(`${BASE}/bridge/state`, (t) => t.includes('"online"'), mark);
         // The kill point: after a seeded number of fresh announcements, plus a seeded few ms
         // (so it lands anywhere in a write: before, during or after a batch's fsync).

@@ -1,6 +1,8 @@
-// Nodes by status, counted again only after the directory announced a change. Counting walks
-// (and sorts) every announced record: ~10 ms at 10,000 nodes, too much to pay on every scrape
-// of a directory that mostly sits still (bench row 15).
+// Nodes by status, counted again only after the directory announced a changed view. Counting
+// walks (and sorts) every announced record: ~10 ms at 10,000 nodes, too much to pay on every
+// scrape (bench row 16). A status change is always a changed view (nodeChanged) or a removal;
+// `dirty` also fires for a node merely heard (lastSeen), which on a live mesh is every few
+// seconds and changes no status, so it does not count.
 import type { DirectoryEvents } from "../directory/keys.js";
 import type { KeyRecord, NodeStatus } from "../directory/record.js";
 import { listen } from "../lifecycle.js";
@@ -20,7 +22,7 @@ export class StatusCounts {
     const stale = (): void => {
       this.counts = null;
     };
-    this.off ??= listen<DirectoryEvents>(this.directory, { nodeChanged: stale, nodeRemoved: stale, dirty: stale });
+    this.off ??= listen<DirectoryEvents>(this.directory, { nodeChanged: stale, nodeRemoved: stale });
   }
 
   stop(): void {

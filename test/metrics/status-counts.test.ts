@@ -22,8 +22,12 @@ describe("status counts", () => {
     expect(Object.fromEntries(counts.get())).toEqual({ ok: 2, missing: 1 });
     counts.get();
     expect(directory.walks).toBe(1);
-    directory.statuses = ["ok", "changed", "missing"];
+    // A node heard (lastSeen only): no status can have changed, no walk.
     directory.emit("dirty");
+    counts.get();
+    expect(directory.walks).toBe(1);
+    directory.statuses = ["ok", "changed", "missing"];
+    directory.emit("nodeChanged", { id: "!00000001" } as never, {} as never);
     expect(Object.fromEntries(counts.get())).toEqual({ ok: 1, changed: 1, missing: 1 });
     expect(directory.walks).toBe(2);
     directory.emit("nodeRemoved", { id: "!00000002", num: 2 });

@@ -81,7 +81,10 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
   if (config.uplink.enabled) checkTlsFiles(config.uplink.tls, "uplink.tls");
   // The mesh's MQTT uplink: claims go to the directory as `uplink:<gateway>`; how far they
   // are trusted (uplink.trust) is the directory's rule, handed over here with the sink.
-  const uplink = config.uplink.enabled ? buildUplink(config, (obs, source, policy) => directory.ingest(obs, source, policy), log.child({ part: "uplink" })) : null;
+  // A claim raises no key_added: a regional broker brings thousands of nodes, each its own
+  // nodes/<id> and counted in uplink_keys; an event apiece would flood every automation.
+  const uplinkSink = (obs: Parameters<typeof directory.ingest>[0], source: `uplink:${string}`, policy: Config["sync"]["key_change"]) => directory.ingest(obs, source, policy, { keyAdded: false });
+  const uplink = config.uplink.enabled ? buildUplink(config, uplinkSink, log.child({ part: "uplink" })) : null;
   // The radio: the simulated one, or a real one over TCP or USB serial (exclusive, config-checked).
   const serial = config.radio.serial;
   const tcp = serial !== undefined ? null : config.radio.host === SIMULATOR ? await startSimulator(log, started) : { host: config.radio.host, port: config.radio.port };

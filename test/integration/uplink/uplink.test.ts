@@ -130,7 +130,8 @@ describe("the mesh's MQTT uplink", () => {
     const pushed = await request("push", { id });
     expect(pushed).toMatchObject({ status: "ok", data: { sent: false, confirmed: true } });
     const alerts = observer.on(`${BASE}/bridge/event`, mark).map((m) => json(m.text) as { type: string; data: { id?: string } });
-    expect(alerts.filter((e) => e.data.id === id && e.type !== "key_added")).toEqual([]);
+    // Not even a key_added: a claim is announced by its nodes/<id> alone.
+    expect(alerts.filter((e) => e.data.id === id)).toEqual([]);
   });
 
   it("a forged key for a node the radio knows changes nothing held, and raises one key_conflict", async () => {

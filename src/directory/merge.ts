@@ -196,7 +196,7 @@ function update(
     return { ...next, ...fields, source, origin: source, ...confirmationOnFill(fields.key, source, confirms), radioKey };
   }
   if (isUplink(source)) {
-    const result = uplinkUpdate(prev, next, key, source, confirms, now, events);
+    const result = uplinkUpdate(prev, next, key, source, confirms, obs.signed === true, now, events);
     if (result.pinned) counts.pinned++;
     return result.record;
   }

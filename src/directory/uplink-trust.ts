@@ -79,6 +79,8 @@ export function uplinkUpdate(
   key: Uint8Array,
   source: `uplink:${string}`,
   confirms: boolean,
+  /** The observation itself was a signed (self-certified, for the uplink) NodeInfo. */
+  signed: boolean,
   now: number,
   events: KeyEvent[],
 ): { record: KeyRecord; pinned: boolean } {
@@ -87,9 +89,16 @@ export function uplinkUpdate(
   // Keys we know for the node already: kept aside, refused by the user, or what the radio holds.
   if (relation === "pending" || relation === "rejected" || relation === "radio") return { record: next, pinned: false };
   // A claim against what our radio or a trusted gateway told us: evidence, never a change,
-  // not even of the names the forged NodeInfo carries.
-  if (vouchedFor(prev)) return { record: noteConflict(prev, key, events, source), pinned: false };
+  // not even of the names the forged NodeInfo carries. So is an unsigned claim against a node
+  // that has signed (firmware 2.8 refuses unsigned identity updates from a signer, too).
+  if (vouchedFor(prev) || (prev.signed && !signed)) return { record: noteConflict(prev, key, events, source), pinned: false };
   if (relation !== "new") return { record: next, pinned: false };
+  // Firmware 2.8: a self-certified NodeInfo outranks an unsigned claim for the node (issue 27):
+  // only the holder of the key could have sent it, so it replaces the claim, confirmed, and
+  // the claim it replaces is named in one key_conflict.
+  if (!prev.signed && selfCertified({ num: prev.num, key, signed })) {
+    return { record: replaceClaim(prev, next, key, source, events), pinned: false };
+  }
   // Only uplink ever described this node: claim against claim. Always kept aside as under pin,
   // whatever key.policy says: two gateways relaying different NodeInfos for one number (an
   // old one replayed, or a forgery) would otherwise flip the held key at every envelope.
@@ -116,7 +125,12 @@ export function vouchOverClaim(prev: Readonly<KeyRecord>, next: KeyRecord, key: 
     return { ...confirmHeld(next, source), source };
   }
   if (!unconfirmedClaim(prev)) return null;
-  const claim = prev.key;
+  return replaceClaim(prev, next, key, source, events);
+}
+
+/** `key` from `source` takes the place of the claim `prev` held, confirmed; one key_conflict names the claim. */
+function replaceClaim(prev: Readonly<KeyRecord>, next: KeyRecord, key: Uint8Array, source: KeySource, events: KeyEvent[]): KeyRecord {
+  const claim = prev.key as Uint8Array;
   const fields = keyFields(key);
   // The bytes the radio holds, if they are this key, are shared with it.
   const radioKey = sameKey(next.radioKey, fields.key) ? fields.key : next.radioKey;

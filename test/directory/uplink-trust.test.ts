@@ -179,5 +179,27 @@ describe("the self-certified NodeInfo (firmware 2.8: signed, and num == crc32(ke
     d.merge([{ num: 22, key: key(22), signed: true }], GW);
     expect(d.at(22).confirmedKey).toBeNull();
   });
+
+  it("outranks an unsigned claim for the node: replaces it, confirmed, with one key_conflict naming the claim", () => {
+    const d = directory();
+    d.merge([{ num, key: key(99), longName: "Forged" }], "uplink:!00f0f0f0");
+    const events = d.merge([{ num, key: k, signed: true }], GW);
+    expect(events).toEqual([{ type: "key_conflict", data: { id: d.at(num).id, fingerprint: fp(k), conflicting_fingerprint: fp(key(99)), conflicting_source: "uplink:!00f0f0f0" } }]);
+    expect(d.at(num)).toMatchObject({ source: GW, changed: false, signed: true, pendingKey: null });
+    expect(same(d.at(num).key, k) && same(d.at(num).confirmedKey, k)).toBe(true);
+    // The unsigned claim again, afterwards: evidence once, never a flip back.
+    expect(d.merge([{ num, key: key(99) }], "uplink:!00f0f0f0")).toEqual([]);
+    expect(same(d.at(num).key, k)).toBe(true);
+  });
+
+  it("an unsigned claim against an unsigned claim stays pinned; a signed key never overrules our radio", () => {
+    const d = directory();
+    d.merge([{ num, key: key(99) }], GW);
+    expect(d.merge([{ num, key: k }], GW).map((e) => e.type)).toEqual(["key_changed"]);
+    expect(same(d.at(num).key, key(99))).toBe(true);
+    const radio = directory(record(num, key(98)));
+    expect(radio.merge([{ num, key: k, signed: true }], GW).map((e) => e.type)).toEqual(["key_conflict"]);
+    expect(same(radio.at(num).key, key(98))).toBe(true);
+  });
 });
 

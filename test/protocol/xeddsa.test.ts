@@ -188,3 +188,29 @@ describe("readDataSignature", () => {
     expect(hex(readBytesField(packet.payload, 8))).toBe(hex(signer.publicKey));
   });
 });
+
+// One signature made by the firmware's own signing code rather than our test signer: the
+// XEdDSA of the meshtastic fork of rweather's Crypto library with develop's (2.8.0)
+// CryptoEngine key generation, crc32 numbering and buildSigningBuffer, compiled outside this
+// repository; its User payload names the node "Meshtastic scratch". Data only, no code.
+describe("a signature from the firmware's signing code", () => {
+  const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
+  const key = hex("1b335aa79a8765ef05de449707d9c6f4450da70ab8bc9dd56d9ac3799b13d618");
+  const message = hex(
+    "c4358693f53bca40040000000a0921393338363335633412124d65736874617374696320736372617463681a03736372282542201b335aa79a8765ef05de449707d9c6f4450da70ab8bc9dd56d9ac3799b13d618",
+  );
+  const signature = hex("97d71a6ad6b050fc29211c94b5aadcbde11e5f1851dffbe75fdcea88cf3928a301ff93ff4c298c4d044905068e8c036beea540e564a27a146a470f1405b52b0c");
+  const from = 2475046340;
+  const id = 1086995445;
+
+  it("verifies, maps the key to the firmware's Edwards key, and is self-certified", () => {
+    expect(Buffer.from(edwardsFromMontgomery(key)!).toString("hex")).toBe("01177d7ef81b09f924968f6d68136ea040f0fe99f970584bb10860c18f475637");
+    const payload = message.subarray(12);
+    expect(Buffer.from(signedMessage(from, id, PortNum.NODEINFO_APP, payload)).equals(Buffer.from(message))).toBe(true);
+    expect(verifyXeddsa(key, message, signature)).toBe(true);
+    expect(selfCertified({ from, id, portnum: PortNum.NODEINFO_APP, payload, signature, key })).toBe(true);
+    const tampered = Uint8Array.from(signature);
+    tampered[40]! ^= 1;
+    expect(verifyXeddsa(key, message, tampered)).toBe(false);
+  });
+});

@@ -1,13 +1,8 @@
-// The bridge's MQTT connection over MQTT.js: will and online state, change-only retained
-// publishing, subscriptions that survive reconnects, and reconnection with backoff. MQTT 5
-// where the broker speaks it (denials come with reasons), 3.1.1 otherwise (aedes).
-//
-// Offline behaviour (callers never wait for the broker):
-// - publishRetained() while offline keeps only the latest payload per topic and sends those
-//   on the next connect, after `online`; then `connect` is emitted so the app republishes
-//   its current state (change-only, so what was just flushed is not sent twice).
-// - publish() (non-retained: events, responses) while offline is dropped: an event about a
-//   moment nobody could hear is not worth replaying out of order later.
+// The bridge's MQTT connection over MQTT.js, the one file that imports it: will and online
+// state, the connection's lifecycle and reconnection with backoff. MQTT 5 where the broker
+// speaks it (denials come with reasons), 3.1.1 otherwise (aedes). What it sends, and its
+// offline behaviour, is outbox.ts; what it hears (subscriptions that survive reconnects)
+// is inbox.ts.
 import { EventEmitter } from "node:events";
 import { Socket } from "node:net";
 import mqtt, { type IConnackPacket, type IDisconnectPacket, type MqttClient } from "mqtt";
@@ -20,14 +15,11 @@ import type { BridgeConflictEvent } from "../sync/events.js";
 import { ClientTroubles } from "./client-troubles.js";
 import type { MqttHealthSnapshot } from "./health.js";
 import { connectOptions, type ConnectOptions } from "./connect-options.js";
+import { Inbox } from "./inbox.js";
+import { Outbox } from "./outbox.js";
 import { Presence } from "./presence.js";
 import { keepConnecting } from "./reconnect-loop.js";
 import { ReconnectPolicy, RECONNECT_DEFAULTS } from "./reconnect-policy.js";
-import { RetainedLedger } from "./retained.js";
-import { RetainedRequestGuard } from "./retained-requests.js";
-import { RequestProbe } from "./request-probe.js";
-import { PublishWindow } from "./publish-window.js";
-import { Subscriptions } from "./subscriptions.js";
 import { bridgeTopics, type BridgeTopics } from "./topics.js";
 import { emitEach, endGracefully, errorText, withCeiling } from "./util.js";
 
@@ -55,16 +47,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
   private readonly presence: Presence;
   private readonly troubles: ClientTroubles;
   private wasConnected = false;
-  private readonly subscriptions = new Subscriptions();
-  private readonly ledger = new RetainedLedger();
-  private readonly requests: RetainedRequestGuard;
-  private readonly probe: RequestProbe;
-  private readonly window = new PublishWindow((topic, text, done) =>
-    this.client?.publish(topic, text, { qos: 1, retain: true }, (error) => {
-      this.troubles.published(topic, error);
-      done();
-    }),
-  );
+  private readonly outbox: Outbox;
+  private readonly inbox: Inbox;
   private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   /** Other parts' sections of bridge/health (e.g. `uplink`), beside the connection's own `mqtt`. */
   private readonly healthSections = new Map<string, object>();
@@ -83,18 +67,13 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
       },
       denied: (denied) => this.emitSafely("denied", denied),
     });
-    this.requests = new RetainedRequestGuard(this.topics, {
-      refused: (topic) => this.troubles.retainedRequest(topic),
-      respond: (topic, response) => this.publish(topic, response),
-      clear: (topic) => this.sendRetained(topic, ""),
-    });
-    this.probe = new RequestProbe(this.topics.requestProbe, this.presence.instance, {
-      publish: (topic, text, done) => this.client?.publish(topic, text, { qos: 1, retain: false }, done),
-      deaf: (filter, reason) => this.troubles.undelivered(filter, reason),
-      heard: (filter) => this.troubles.forgetSubscription(filter),
-    }, this.clock, this.log, opts.probeCeilingMs);
+    const connection = (): MqttClient | null => this.client;
+    const protocol = (): 4 | 5 => this.protocol;
+    this.outbox = new Outbox(connection, protocol, this.troubles, this.log);
+    const { topics, troubles, outbox, clock, log } = this;
+    this.inbox = new Inbox({ connection, protocol, topics, instance: this.presence.instance, troubles, outbox, clock, log, probeCeilingMs: opts.probeCeilingMs });
     // Our own state topic: other instances on this base topic show up there.
-    this.subscriptions.add(this.topics.bridgeState, (_, payload, meta) => this.onStateMessage(payload, meta.retain));
+    this.inbox.subscribe(this.topics.bridgeState, (_, payload, meta) => this.onStateMessage(payload, meta.retain));
   }
 
   get connected(): boolean {
@@ -134,7 +113,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     client.on("disconnect", (packet: IDisconnectPacket) => this.troubles.brokerDisconnect(packet.reasonCode));
     client.on("close", () => this.onClosed());
     client.on("error", (error) => this.onError(error));
-    client.on("message", (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));
+    client.on("message", (topic, payload, packet) => this.inbox.dispatch(topic, payload, packet.retain));
     const { policy, troubles, clock, log } = this;
     this.reconnects.start((signal) => keepConnecting(client, { policy, troubles, clock, log }, signal));
   }
@@ -152,10 +131,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
    * retained message.
    */
   publishRetained(topic: string, payload: string | object, options: { force?: boolean } = {}): void {
-    const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-    const decision = this.ledger.offer(topic, text, this.connected);
-    // `force` re-sends an unchanged payload, e.g. discovery when Home Assistant comes online.
-    if (decision === "send" || (decision === "skip" && options.force === true)) this.sendRetained(topic, text);
+    this.outbox.retained(topic, payload, options.force === true);
   }
 
   /** Clears a retained topic (empty retained payload), e.g. a forgotten node. */
@@ -165,34 +141,17 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
 
   /** Did this connection already carry exactly `payload` on `topic` (retained, from us)? */
   sentOnThisConnection(topic: string, payload: string | object): boolean {
-    return this.ledger.sentNow(topic, typeof payload === "string" ? payload : JSON.stringify(payload));
+    return this.outbox.sentNow(topic, payload);
   }
 
   /** A non-retained message (events, responses). Dropped while offline; returns whether sent. */
   publish(topic: string, payload: string | object): boolean {
-    const client = this.client;
-    if (client === null || !client.connected) {
-      this.log.debug({ topic }, "MQTT offline: message dropped");
-      return false;
-    }
-    const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-    if (this.troubles.tooLarge(topic, text, 0, this.protocol === 5)) return false;
-    this.ledger.noteOwn(topic, text);
-    client.publish(topic, text, { qos: 0, retain: false }, (error) => {
-      if (error) this.log.warn({ topic, err: error.message }, "MQTT publish failed");
-    });
-    return true;
+    return this.outbox.message(topic, payload);
   }
 
   /** Routes messages matching `filter` to `handler`, now and after every reconnect. */
   subscribe(filter: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
-    const remove = this.subscriptions.add(filter, handler, opts);
-    if (this.connected) this.sendSubscribe([filter]);
-    return () => {
-      if (!remove()) return;
-      this.troubles.forgetSubscription(filter);
-      if (this.connected) this.client?.unsubscribe(filter);
-    };
+    return this.inbox.subscribe(filter, handler, opts);
   }
 
   /**
@@ -222,12 +181,12 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.stopping = true;
     await this.reconnects.stop();
     for (const w of this.waiters.splice(0)) w.reject(new Error("MQTT client stopped"));
-    this.probe.cancel();
+    this.inbox.cancelProbe();
     const client = this.client;
     if (client === null) return;
     if (client.connected) {
       // What waits in the window goes out first, as MQTT.js's own queue did.
-      await withCeiling(this.window.drained(), STOP_PUBLISH_CEILING_MS);
+      await withCeiling(this.outbox.drained(), STOP_PUBLISH_CEILING_MS);
       const mayWrite = this.presence.mayWriteOffline();
       if (!mayWrite) this.log.warn({ topic: this.topics.bridgeState }, "MQTT: another instance's online is the retained state; leaving it, not writing offline");
       await endGracefully(client, mayWrite ? { topic: this.topics.bridgeState, text: this.presence.offline() } : null, STOP_PUBLISH_CEILING_MS);
@@ -241,13 +200,12 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.log.info({ url: redactUrl(this.opts.url), protocol: this.protocol === 5 ? "5" : "3.1.1", maxPacketSize }, "MQTT connected");
     this.wasConnected = true;
     this.troubles.connected(this.protocol, maxPacketSize, this.clock.now());
-    this.window.open(connack.properties?.receiveMaximum);
-    const backlog = this.ledger.connected();
+    const backlog = this.outbox.opened(connack.properties?.receiveMaximum);
     // Subscribe before announcing `online`: brokers handle one client's packets in order, so
     // whoever sees `online` can send a request and know we are listening.
-    this.sendSubscribe(this.subscriptions.filters());
+    this.inbox.resubscribe();
     this.publishRetained(this.topics.bridgeState, this.presence.online());
-    for (const [topic, text] of backlog) this.sendRetained(topic, text);
+    for (const [topic, text] of backlog) this.outbox.send(topic, text);
     this.publishRetained(this.topics.bridgeHealth, this.healthPayload());
     this.emitSafely("health", this.troubles.health());
     for (const w of this.waiters.splice(0)) w.resolve();
@@ -260,8 +218,8 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
 
   private onClosed(): void {
     this.troubles.closed(this.clock.now(), this.stopping);
-    this.probe.cancel();
-    for (const [topic, text] of this.window.close()) this.ledger.unsent(topic, text);
+    this.inbox.cancelProbe();
+    this.outbox.closed();
     if (this.wasConnected) {
       this.wasConnected = false;
       this.emitSafely("disconnect");
@@ -274,22 +232,6 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.troubles.error(error, this.connected, this.protocol);
   }
 
-  private sendRetained(topic: string, text: string): void {
-    const client = this.client;
-    if (client === null || this.troubles.tooLarge(topic, text, 1, this.protocol === 5)) return;
-    // Through the window: never more unanswered than packet ids (publish-window.ts).
-    this.window.offer(topic, text);
-  }
-
-  private sendSubscribe(filters: string[]): void {
-    if (filters.length === 0) return;
-    this.client?.subscribe(filters, { qos: 1 }, (error, _granted, packet) => {
-      this.troubles.subscribed(filters, error, packet?.granted);
-      // Granted is not delivered: the request subscription tests itself (request-probe.ts).
-      if (this.connected && error === null) this.probe.granted(filters, packet?.granted ?? [], this.protocol);
-    });
-  }
-
   private onStateMessage(payload: Buffer, retained: boolean): void {
     const topic = this.topics.bridgeState;
     const verdict = this.presence.observe(payload, retained);
@@ -300,12 +242,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     }
     if (verdict.kind === "reassert" && this.connected) {
       this.log.info({ topic, instance: verdict.instance }, "MQTT: another instance's offline replaced our online; publishing online again");
-      this.sendRetained(topic, this.presence.online());
+      this.outbox.send(topic, this.presence.online());
     }
-  }
-
-  private dispatch(topic: string, payload: Buffer, retain: boolean): void {
-    if (this.probe.intercept(topic, payload) || this.requests.intercept(topic, payload, retain)) return;
-    this.subscriptions.dispatch(topic, payload, retain, () => this.ledger.isOwn(topic, payload.toString()), this.log);
   }
 }

@@ -1,8 +1,8 @@
 // KeySyncManager, the sync engine: ties the radio, the key directory and the scheduler
-// together, keeps the sync figures and raises the engine's own bridge events (the directory
-// raises the key events itself). It never knows MQTT exists: the MQTT side listens to it and
-// to the directory, and calls the methods below with node numbers parsed at the edge (the key
-// commands live in key-commands.ts).
+// together, decides when the sync figures go out and raises the engine's own bridge events (the
+// directory raises the key events itself; what a sync leaves behind is sync-run.ts's). It never
+// knows MQTT exists: the MQTT side listens to it and to the directory, and calls the methods
+// below with node numbers parsed at the edge (the key commands live in key-commands.ts).
 import { EventEmitter } from "node:events";
 import type { DirectoryEvents, KeyDirectory } from "../directory/keys.js";
 import type { KeyPolicy } from "../directory/record.js";
@@ -17,21 +17,12 @@ import { DumpMerge } from "./dump-merge.js";
 import type { RefillPort } from "./refill.js";
 import { RadioWatch } from "./radio-watch.js";
 import type { SettingsSaver } from "./runtime-settings.js";
-import { SyncScheduler, type SyncReason } from "./scheduler.js";
+import { SyncScheduler } from "./scheduler.js";
 import { buildStats, type SyncCounters, type SyncStats, type UplinkStats } from "./stats.js";
+import { SyncRun, type NodeDbSource, type SyncResult } from "./sync-run.js";
 
 export type { RadioStatus } from "../radio/link.js";
-
-/** The `sync` command's answer. */
-export interface SyncResult {
-  checked: number;
-  added: number;
-  updated: number;
-  duration_ms: number;
-}
-
-/** A temporary second connection's read of the NodeDB (strategy connection). */
-export type NodeDbSource = (signal: AbortSignal) => Promise<NodeDbDump>;
+export type { NodeDbSource, SyncResult } from "./sync-run.js";
 
 export interface KeySyncOptions {
   radio: Radio;
@@ -74,17 +65,12 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
   private readonly log: LogPort;
   private unlisten: (() => void)[] = [];
   private started = false;
-  /** A NodeDB download of ours is under way (stats `syncing`). */
-  private syncing = false;
   /** The directory is being changed by a call that publishes stats itself when done. */
   private quiet = false;
-  /** The result of the last dump the radio delivered: what a requested refresh answers. */
-  private lastResult: SyncResult | null = null;
-  /** Settles when the last dump's changes are durable and announced: a sync answers after that. */
-  private lastAnnounced: Promise<void> = Promise.resolve();
   /** The send queue's length changes with every packet: its figure goes out at most once a second. */
   private readonly queueFigure: Coalescer;
   private readonly dumps: DumpMerge;
+  private readonly runs: SyncRun;
   /** "Sync now" failed since the radio went away: its failure stays last_error until the radio is back. */
   private failedWhileAway = false;
 
@@ -97,7 +83,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       enabled: opts.enabled,
       initialDelaySec: opts.initialDelay,
       onDemandMaxPerMinute: opts.onDemandMaxPerMinute,
-      run: (reason, signal) => this.runSync(reason, signal),
+      run: (reason, signal) => this.runs.run(reason, signal),
     });
     this.queueFigure = new Coalescer({
       clock: opts.clock,
@@ -111,6 +97,15 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
       event: (event) => this.emit("event", event),
       quietly: (change) => this.quietly(change),
       live: () => this.started,
+    });
+    this.runs = new SyncRun({
+      ...opts,
+      scheduler: this.scheduler,
+      dumps: this.dumps,
+      counters: this.counters,
+      log: this.log,
+      event: (event) => this.emit("event", event),
+      publishStats: () => this.publishStats(),
     });
     this.watch = new RadioWatch({
       ...opts,
@@ -155,7 +150,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
 
   stats(): SyncStats {
     const s = this.scheduler;
-    const view = { running: this.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
+    const view = { running: this.runs.syncing, enabled: s.enabled, intervalSec: s.intervalSec, nextSyncAt: s.nextSyncAt };
     const { directory } = this.opts;
     return buildStats(this.counters, view, this.started, directory.summary(), directory.totals(), this.dumps.figures, this.opts.apiClients?.() ?? 0, this.opts.radio.sendQueue, this.opts.uplink?.() ?? null);
   }
@@ -172,7 +167,7 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     return this.scheduler.force().catch((err: unknown) => {
       if (err instanceof RadioNotReadyError) {
         this.failedWhileAway = true;
-        this.syncFailed("forced", err.message);
+        this.runs.failed("forced", err.message);
       }
       throw err;
     });
@@ -222,44 +217,9 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     this.publishStats();
   }
 
-  private async runSync(reason: SyncReason, signal: AbortSignal): Promise<SyncResult> {
-    const started = this.opts.clock.now();
-    this.syncing = true;
-    try {
-      const { source } = this.opts;
-      let result: SyncResult;
-      if (source) {
-        const dump = await source(signal);
-        result = this.processDump(dump, this.opts.clock.now() - started);
-        await this.lastAnnounced;
-      } else {
-        // The radio delivers the dump it read (or the one under way) on its `dump` event,
-        // which onDump has processed by the time this resolves.
-        await this.opts.radio.requestNodeDb(signal);
-        result = this.lastResult as SyncResult;
-        await this.lastAnnounced;
-      }
-      this.log.debug({ reason }, "sync done");
-      return result;
-    } catch (err) {
-      this.syncing = false;
-      this.syncFailed(reason, (err as Error).message);
-      throw err;
-    }
-  }
-
-  private syncFailed(reason: SyncReason, message: string): void {
-    // A failed run of the scheduler: its retry is set before the figures show it.
-    if (this.scheduler.running) this.scheduler.settle(false);
-    this.counters.lastError = message;
-    this.log.warn({ reason, err: message }, "sync failed");
-    this.emit("event", { type: "sync_failed", data: { reason: message } });
-    this.publishStats();
-  }
-
   private onDump(dump: NodeDbDump): void {
     if (dump.kind === "handshake") this.emit("handshake");
-    this.lastResult = this.processDump(dump, dump.durationMs);
+    this.runs.delivered(dump);
   }
 
   private onStatus(status: RadioStatus): void {
@@ -272,27 +232,6 @@ export class KeySyncManager extends EventEmitter<ManagerEvents> {
     if (status.state === "disconnected" && status.reason !== "stopped" && status.reason !== "not started" && !this.failedWhileAway) {
       this.reportError(`radio disconnected: ${status.reason}`);
     }
-  }
-
-  /** Merges one complete dump: this is what counts as a sync. */
-  private processDump(dump: NodeDbDump, durationMs: number): SyncResult {
-    this.syncing = false;
-    const { counts, announced } = this.dumps.merge(dump);
-    this.lastAnnounced = announced;
-    const { checked, added, updated } = counts ?? { checked: 0, added: 0, updated: 0 };
-    const result: SyncResult = { checked, added, updated, duration_ms: Math.round(durationMs) };
-    this.counters.syncCount += 1;
-    this.counters.lastSyncAt = this.opts.clock.now();
-    this.counters.lastDurationMs = durationMs;
-    this.counters.lastError = null;
-    this.log.info(result, `sync: checked ${checked}, added ${added}, updated ${updated}, ${result.duration_ms} ms`);
-    if (dump.kind === "handshake") this.scheduler.setReady(true);
-    // A sync the scheduler runs ends here: its next one is set before the figures show it.
-    else if (this.scheduler.running) this.scheduler.settle(true);
-    // The figures count what was learned: out once the directory has announced it.
-    if (counts && this.opts.directory.lastChangePending()) void this.lastAnnounced.then(() => this.publishStats());
-    else this.publishStats();
-    return result;
   }
 
   private quietly<T>(change: () => T): T {

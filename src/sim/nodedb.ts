@@ -1,39 +1,19 @@
-// The simulated radio's NodeDB: generated from a seed (same seed, same mesh), then mutated by
-// the controls. It holds what the radio believes, which is exactly what a client must learn.
-// Firmware key trust (FIRMWARE.md): a received NodeInfo never replaces a stored key, one with
-// the radio's own key is refused, and a full NodeDB evicts as getOrCreateMeshNode does. The
-// devices' own keys, where they differ, are kept apart in air.ts.
+// The simulated radio's NodeDB: what the radio believes, which is exactly what a client must
+// learn, and how the firmware writes it into an entry (NodeDB::updateFrom, NodeDB::updateUser,
+// NodeDB::addFromContact) or the controls change a device's key. Which entries exist (the
+// seeded mesh, capacity, eviction, numbering) is nodedb-entries.ts, kept apart so each part
+// reads against its own firmware functions. Firmware key trust (FIRMWARE.md): a received
+// NodeInfo never replaces a stored key, and one with the radio's own key is refused.
 import { nodeId } from "../node-id.js";
-import { BROADCAST_NUM, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
+import { PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
 import { sameBytes } from "./client-packets.js";
-import { SimAir } from "./air.js";
 import { applyContact, freshEntry, type ContactOutcome, type ContactUser, type SharedContactFlags } from "./contact.js";
-import { pickEviction } from "./eviction.js";
-import { generateMesh, makeNode } from "./generate.js";
-import { identityKey, numberByKey, numberMeshByKeys, reflashedIdentity } from "./identity.js";
+import { identityKey, reflashedIdentity } from "./identity.js";
+import { NodeDbEntries } from "./nodedb-entries.js";
 import type { SimNode } from "./node.js";
-import { Prng } from "./prng.js";
 
 export type { SimNode, SimPosition } from "./node.js";
-
-export interface NodeDbOptions {
-  seed: number;
-  /** Other nodes besides our own. */
-  count: number;
-  /** Unix seconds the generated lastHeard values count back from. */
-  now: number;
-  /**
-   * MAX_NUM_NODES, our own node included (80 to 250 on 2.7 boards); at least count + 1.
-   * Default: 250, or no limit for a generated mesh that would not fit (it models a proxy or
-   * a larger radio, not a 2.7 board).
-   */
-  capacity?: number;
-  /**
-   * Firmware 2.8 identity (identity.ts): every keyed node is numbered crc32(key), most of the
-   * generated ones have broadcast a signed NodeInfo, and a re-flash makes a new node.
-   */
-  keyNumbers?: boolean;
-}
+export type { NodeDbOptions } from "./nodedb-entries.js";
 
 /** What the radio did with a received NodeInfo (NodeDB::updateUser). */
 export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "unsigned" | "no_entry";
@@ -41,101 +21,7 @@ export type UserUpdate = "stored" | "key_mismatch" | "own_key" | "unsigned" | "n
 /** What add_contact did: the contact's rules (contact.ts), or why no contact was applied. */
 export type ContactResult = ContactOutcome | "no_room" | "no_user" | "own_node";
 
-export const DEFAULT_CAPACITY = 250;
-
-/** 250 (the largest 2.7 board), or no limit when the generated mesh would not fit in it. */
-export function defaultCapacity(count: number): number {
-  return count + 1 <= DEFAULT_CAPACITY ? DEFAULT_CAPACITY : Number.POSITIVE_INFINITY;
-}
-
-export class SimNodeDb {
-  readonly own: SimNode;
-  /** Fake private key, sent only in the `security` config section: clients must never leak it. */
-  readonly ownPrivateKey: Uint8Array;
-  readonly capacity: number;
-  /** Entries given up for new nodes since start. */
-  evictions = 0;
-  private readonly others = new Map<number, SimNode>();
-  private readonly air = new SimAir();
-  private readonly prng: Prng;
-  private readonly now: number;
-  private readonly keyNumbers: boolean;
-
-  constructor(options: NodeDbOptions) {
-    this.prng = new Prng(options.seed);
-    this.now = options.now;
-    this.capacity = options.capacity ?? defaultCapacity(options.count);
-    if (this.capacity < options.count + 1) {
-      throw new RangeError(`a NodeDB of capacity ${this.capacity} cannot hold ${options.count} nodes and our own`);
-    }
-    this.keyNumbers = options.keyNumbers ?? false;
-    const mesh = generateMesh(this.prng, options.count, this.now, () => this.freshNum());
-    this.own = mesh.own;
-    this.ownPrivateKey = mesh.ownPrivateKey;
-    if (this.keyNumbers) numberMeshByKeys(mesh, () => this.prng.bytes(PUBLIC_KEY_LENGTH), () => this.freshNum());
-    for (const node of mesh.nodes) this.others.set(node.num, node);
-  }
-
-  /** 2.8 mode: numbers are crc32(key) and a re-flash is a new identity. */
-  get numbersFromKeys(): boolean {
-    return this.keyNumbers;
-  }
-
-  /** Every other node (not our own), in dump order. */
-  list(): SimNode[] {
-    return [...this.others.values()];
-  }
-
-  get size(): number {
-    return this.others.size;
-  }
-
-  get(num: number): SimNode | undefined {
-    return num === this.own.num ? this.own : this.others.get(num >>> 0);
-  }
-
-  /** Like get() for another node, but throws: controls name nodes that must exist. */
-  require(num: number): SimNode {
-    const node = this.others.get(num >>> 0);
-    if (!node) throw new RangeError(`no node ${nodeId(num)} in the simulated NodeDB`);
-    return node;
-  }
-
-  /** The device as it is on the air: its current key, with or without a NodeDB entry. */
-  device(num: number): SimNode | undefined {
-    return this.air.device(this.others.get(num >>> 0), num);
-  }
-
-  requireDevice(num: number): SimNode {
-    const device = this.device(num);
-    if (!device) throw new RangeError(`no device ${nodeId(num)} in the simulated mesh`);
-    return device;
-  }
-
-  /** New nodes with keys, heard just now (entries made room for as the firmware does). */
-  addNodes(count: number, now: number): SimNode[] {
-    const added: SimNode[] = [];
-    for (let i = 0; i < count; i++) {
-      const node = this.makeKeyed();
-      node.lastHeard = now;
-      if (!this.makeRoom()) break;
-      this.others.set(node.num, node);
-      added.push(node);
-    }
-    return added;
-  }
-
-  /** New devices with keys on the air that the radio has not heard yet (no NodeDB entry). */
-  addDevices(count: number): SimNode[] {
-    const added: SimNode[] = [];
-    for (let i = 0; i < count; i++) {
-      const node = this.makeKeyed();
-      this.air.addAway(node);
-      added.push(node);
-    }
-    return added;
-  }
-
+export class SimNodeDb extends NodeDbEntries {
   /**
    * Any packet heard from a device (NodeDB::updateFrom, getOrCreateMeshNode): its entry is
    * created if needed (without a user: only a NodeInfo brings names and key) and its
@@ -199,31 +85,6 @@ export class SimNodeDb {
     return Uint8Array.from(key);
   }
 
-  /** The radio drops the node's entry (as when the NodeDB is full); the device stays on the air. */
-  evict(num: number): boolean {
-    const entry = this.others.get(num >>> 0);
-    if (!entry) return false;
-    this.air.leave(entry);
-    this.others.delete(entry.num);
-    this.evictions += 1;
-    return true;
-  }
-
-  /**
-   * The node file is lost (an erase, a failed flash write): the radio boots with its own node
-   * alone, as 2.7.26 was measured to. Not evictions. Every device stays on the air with its
-   * own key, so a node heard again (heardFrom, receiveUser) or given by add_contact comes back
-   * as a fresh entry. Returns how many entries were lost.
-   */
-  clear(): number {
-    const lost = this.others.size;
-    for (const entry of [...this.others.values()]) {
-      this.air.leave(entry);
-      this.others.delete(entry.num);
-    }
-    return lost;
-  }
-
   setKey(num: number, key: Uint8Array | null): void {
     if (key !== null && key.length !== PUBLIC_KEY_LENGTH) {
       throw new RangeError(`a public key has ${PUBLIC_KEY_LENGTH} bytes, not ${key.length}`);
@@ -274,53 +135,5 @@ export class SimNodeDb {
     // The device keeps broadcasting its own key, whatever the contact said.
     if (outcome === "stored") this.air.setKey(node.num, deviceKey ?? node.publicKey, node.publicKey);
     return outcome;
-  }
-
-  /** remove_by_nodenum purges the entry; the device itself is still out there. */
-  remove(num: number): boolean {
-    const entry = this.others.get(num >>> 0);
-    if (!entry) return false;
-    this.air.leave(entry);
-    return this.others.delete(entry.num);
-  }
-
-  /** A fresh random id for packets, from the same seeded stream. */
-  packetId(): number {
-    return this.prng.nextU32() || 1;
-  }
-
-  randomBytes(length: number): Uint8Array {
-    return this.prng.bytes(length);
-  }
-
-  /** A new keyed node, numbered by its key in 2.8 mode. */
-  private makeKeyed(): SimNode {
-    const node = makeNode(this.prng, this.freshNum(), true, this.now);
-    if (this.keyNumbers) this.numberByKey(node);
-    return node;
-  }
-
-  private numberByKey(node: SimNode): void {
-    numberByKey(node, (num) => this.taken(num), () => this.prng.bytes(PUBLIC_KEY_LENGTH));
-  }
-
-  private taken(num: number): boolean {
-    return this.others.has(num) || this.air.has(num) || this.air.silent(num) || num === this.own?.num;
-  }
-
-  /** Room for one more entry: false when the NodeDB is full and every node is protected. */
-  private makeRoom(): boolean {
-    if (this.others.size + 1 < this.capacity) return true;
-    const victim = pickEviction(this.others.values());
-    return victim !== null && this.evict(victim.num);
-  }
-
-  private freshNum(): number {
-    for (;;) {
-      const num = this.prng.nextU32();
-      // Low numbers are reserved by the firmware; broadcast is never a node.
-      if (num < 16 || num === BROADCAST_NUM || this.others.has(num) || this.air.has(num) || num === this.own?.num) continue;
-      return num;
-    }
   }
 }

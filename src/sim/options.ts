@@ -1,5 +1,5 @@
 // Options of the simulated radio, with the defaults a real radio has.
-import { defaultCapacity } from "./nodedb.js";
+import { defaultCapacity } from "./nodedb-entries.js";
 import type { SendLimits } from "./phone-gate.js";
 
 export interface SimRadioOptions {

@@ -1,5 +1,6 @@
 // SimRadio: the simulated radio with its controls. Tests and the demo schedule use these to
-// make the mesh do things; the TCP side and the answers to clients are in server.ts.
+// make the mesh do things; the controls of the link to clients are in link-controls.ts, the
+// TCP side and the answers to clients in server.ts.
 import type { MeshPacketInit } from "../protocol/messages.js";
 import { packetWithSigned } from "../protocol/signed-flags.js";
 import { runDemo, type DemoOptions } from "./demo.js";
@@ -8,19 +9,13 @@ import { sameBytes } from "./client-packets.js";
 import type { SimNode } from "./nodedb.js";
 import type { SimRadioOptions } from "./options.js";
 import { Prng } from "./prng.js";
-import { SerialLine, type SerialLineOptions } from "./serial-line.js";
-import { SimServer } from "./server.js";
+import { SimLinkControls } from "./link-controls.js";
 import { keyNumber, verifiesSigned } from "./identity.js";
-import type { SimSession } from "./session.js";
 
-/** Printable text a serial console shows; what "garbage" usually is on a real stream. */
-const DEBUG_TEXT = "DEBUG | 12:00:00 42 [Router] Lost packet, no free slot\r\n";
-
-export class SimRadio extends SimServer {
+export class SimRadio extends SimLinkControls {
   private demo: AbortController | null = null;
   private ownKeyWarned = false;
   private readonly demoPrng: Prng;
-  private readonly serial = new Map<SimSession, SerialLine>();
 
   constructor(options: SimRadioOptions = {}) {
     super(options);
@@ -170,67 +165,6 @@ export class SimRadio extends SimServer {
   /** The far node lacks our key: our DMs to it get PKI_UNKNOWN_PUBKEY (35). */
   markLacksOurKey(num: number, lacks = true): void {
     this.db.markLacksOurKey(num, lacks);
-  }
-
-  /**
-   * Serves the API on a serial port too: `path` is one end of a pseudo-terminal pair (socat),
-   * the bridge opens the other. Console text, pacing at the baud rate and the rest of a serial
-   * port's ways are SerialLineOptions. Throws as open(2) does (ENOENT, EACCES).
-   */
-  serveSerial(path: string, options: SerialLineOptions = {}): SerialLine {
-    const line = SerialLine.open(path, { seed: this.options.seed, consoleAfterApi: !this.options.replayAfterComplete, ...options });
-    const session = this.adopt(line, `serial ${path}`, true);
-    this.serial.set(session, line);
-    line.once("close", () => this.serial.delete(session));
-    return line;
-  }
-
-  /** The serial lines being served now. */
-  get serialLines(): SerialLine[] {
-    return [...this.serial.values()];
-  }
-
-  /**
-   * The radio restarts. Over TCP that closes every connection (a reboot looks like a dropped
-   * socket); on a serial port the line stays, the client is forgotten, and the boot log and
-   * a `rebooted` frame follow.
-   */
-  restart(): void {
-    for (const session of this.sessions.values()) {
-      const line = this.serial.get(session);
-      if (!line) {
-        session.reset(); // a reboot empties the to-phone queue too
-        session.close("radio restarted");
-        continue;
-      }
-      session.reset();
-      line.reboot();
-    }
-  }
-
-  /** Closes every client connection, as a radio reboot looks over TCP. Returns how many. */
-  dropClient(): number {
-    const count = this.sessions.size;
-    for (const session of this.sessions.values()) session.close("dropped by the simulator");
-    return count;
-  }
-
-  /** The radio stops reading and answering; sockets stay open (TCP keepalive can't tell). */
-  hang(): void {
-    this.hung = true;
-    for (const session of this.sessions.values()) session.hang();
-  }
-
-  /** Back to life: what it owed is written, what it was sent is read. */
-  resume(): void {
-    this.hung = false;
-    for (const session of this.sessions.values()) session.resume();
-  }
-
-  /** Writes bytes outside any frame to every client; default: a firmware debug log line. */
-  writeGarbage(bytes: Uint8Array | string = DEBUG_TEXT): void {
-    const raw = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
-    for (const session of this.sessions.values()) session.writeRaw(raw);
   }
 
   /** Starts the demo schedule (see demo.ts); stop() or stopDemo() ends it. */

@@ -1,6 +1,7 @@
 // The simulated radio's TCP side: one client at a time like ServerAPI.cpp (or many, as a
 // proxy would), the sessions' hooks (routing answers, heartbeats, dumps), stats and events.
-// The controls that make the mesh do things live in radio.ts.
+// The controls that make the mesh do things live in radio.ts, those of the link in
+// link-controls.ts.
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import type { MeshPacket, MeshPacketInit } from "../protocol/messages.js";

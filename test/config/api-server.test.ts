@@ -2,22 +2,11 @@
 // listen where the radio itself is.
 import { describe, expect, it } from "vitest";
 import { sameAddress } from "../../src/config/api-server.js";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
-import { workDir } from "./helpers.js";
+import { loadIn, loadProblems } from "./helpers.js";
 
-function load(yaml: string, env: NodeJS.ProcessEnv = {}) {
-  return loadConfig({ env, cwd: workDir(yaml) });
-}
+const load = loadIn;
 
-function problems(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    load(yaml, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p) => `${p.field}: ${p.message}`);
-  }
-  throw new Error("expected a ConfigError");
-}
+const problems = loadProblems;
 
 describe("api_server config", () => {
   it("takes every key from the environment, numbers and booleans parsed", () => {

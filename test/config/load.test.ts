@@ -1,19 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, type ConfigProblem } from "../../src/config/load.js";
-import { workDir } from "./helpers.js";
-
-/** The problems loadConfig reports, as "field: message" lines. */
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p: ConfigProblem) => `${p.field}: ${p.message}`);
-  }
-  throw new Error("expected a ConfigError");
-}
+import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { problemsOf, workDir } from "./helpers.js";
 
 function loadFile(yaml: string, env: NodeJS.ProcessEnv = {}) {
   return loadConfig({ env, cwd: workDir(yaml) });

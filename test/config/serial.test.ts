@@ -2,20 +2,12 @@
 // alone, strategy connection only with an explicit TCP source, and on-demand defaults that
 // fit the wire.
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
-import { workDir } from "./helpers.js";
+import { loadConfig } from "../../src/config/load.js";
+import { loadProblems, workDir } from "./helpers.js";
 
 const DEVICE = "/dev/serial/by-id/usb-1a86_USB_Single_Serial_54FC0123-if00";
 
-function problems(yaml: string | undefined, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    loadConfig({ env, cwd: workDir(yaml) });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p) => `${p.field}: ${p.message}`);
-  }
-  throw new Error("expected a ConfigError");
-}
+const problems = loadProblems;
 
 describe("radio.serial", () => {
   it("is enough for a config file: no host, baud 115200, no TCP source, on-demand 2 a minute", () => {

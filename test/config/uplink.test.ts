@@ -1,25 +1,15 @@
 // The `uplink` section: defaults, PSK checks naming the field, the environment mapping
 // (a mapping option given as JSON), redaction of the login and the channel keys.
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, redactConfig } from "../../src/config/load.js";
+import { redactConfig } from "../../src/config/load.js";
 import { CONFIG_OPTIONS } from "../../src/config/options.js";
-import { workDir } from "./helpers.js";
+import { loadIn, loadProblems } from "./helpers.js";
 
 const FILE = "radio:\n  host: r\n";
 
-function load(yaml: string, env: NodeJS.ProcessEnv = {}) {
-  return loadConfig({ env, cwd: workDir(yaml) });
-}
+const load = loadIn;
 
-function problems(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    load(yaml, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p) => `${p.field}: ${p.message}`);
-  }
-  throw new Error("expected a ConfigError");
-}
+const problems = loadProblems;
 
 describe("uplink config", () => {
   it("is off by default, with msh/#, no extra channels, 600 a minute and trust claim", () => {

@@ -1,11 +1,13 @@
 // A store in a fresh temp folder for each test: its paths, and open(), which loads it into a
 // directory and starts it as the bridge does. Every store opened is stopped and the folder
 // removed after the test.
+import { cpSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { KeyDirectory } from "../../src/directory/keys.js";
+import { serializeRecords } from "../../src/directory/store-format.js";
 import { KeyStore } from "../../src/directory/store.js";
 
 export interface StoreDir {
@@ -44,4 +46,20 @@ export function useStoreDir(prefix: string): StoreDir {
       return { store, directory, settings: loaded.settings };
     },
   };
+}
+
+/**
+ * Copies the store an older version's code wrote (test/fixtures/store/v<version>) into the
+ * test's folder; returns the nodes that code loaded from it (its loaded-nodes.json), to
+ * compare with nodesOf() of what this code loads.
+ */
+export function copyOldStore(files: StoreDir, version: number): unknown[] {
+  const fixture = join(import.meta.dirname, `../fixtures/store/v${version}`);
+  cpSync(fixture, files.dir, { recursive: true, filter: (src) => !src.endsWith("loaded-nodes.json") });
+  return JSON.parse(readFileSync(join(fixture, "loaded-nodes.json"), "utf8")) as unknown[];
+}
+
+/** The records as the store file's `nodes` would hold them. */
+export function nodesOf(records: Parameters<typeof serializeRecords>[0]): unknown {
+  return (JSON.parse(serializeRecords(records, 0)) as { nodes: unknown }).nodes;
 }

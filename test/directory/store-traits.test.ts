@@ -1,14 +1,12 @@
 // Format 5: each node's traits (what the radio last reported of its User besides names and
 // key, an opaque number here) in the snapshot and the journal, and the migration of a store
 // written by the version-4 code (test/fixtures/store/v4): traits unknown, rewritten once.
-import { cpSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { journalLine, parseJournalLine, parseStore, serializeRecords, STORE_VERSION } from "../../src/directory/store-format.js";
 import { readStore } from "../../src/directory/store-read.js";
 import { StoreVersionError } from "../../src/directory/store.js";
-import { useStoreDir } from "./store-dir.js";
+import { copyOldStore, nodesOf, useStoreDir } from "./store-dir.js";
 import { dump, ingestDump, key, record, remote } from "./util.js";
 import { loadOnce, readBack } from "../helpers/store.js";
 
@@ -57,12 +55,8 @@ describe("traits in the store files", () => {
 });
 
 describe("a store written by the version-4 code", () => {
-  const fixture = join(import.meta.dirname, "../fixtures/store/v4");
-  const expected = JSON.parse(readFileSync(join(fixture, "loaded-nodes.json"), "utf8")) as unknown[];
-  const nodesOf = (records: Parameters<typeof serializeRecords>[0]): unknown => (JSON.parse(serializeRecords(records, 0)) as { nodes: unknown }).nodes;
-
   it("loads the nodes that code loaded, with their settings and traits unknown, and is rewritten once as the current version", async () => {
-    cpSync(fixture, files.dir, { recursive: true, filter: (src) => !src.endsWith("loaded-nodes.json") });
+    const expected = copyOldStore(files, 4);
     expect(JSON.parse(await readFile(files.path, "utf8"))).toMatchObject({ version: 4 });
     const { store, directory, settings } = await open();
     const written = new Promise<void>((resolve) => store.once("written", () => resolve()));

@@ -3,9 +3,7 @@
 // format 6 that carries it, loading a format-5 store (test/fixtures/store/v5, written by the
 // version-5 code) and refusing a newer one; and the one rule for keys that leave the bridge
 // (shareable, the push policy) refusing a claim until it is confirmed.
-import { cpSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { KeyEvent } from "../../src/directory/events.js";
 import type { KeyDirectory } from "../../src/directory/keys.js";
@@ -14,7 +12,7 @@ import { parseStore, serializeRecords, STORE_VERSION } from "../../src/directory
 import { StoreVersionError } from "../../src/directory/store.js";
 import { decidePush } from "../../src/sync/push-policy.js";
 import { loadOnce } from "../helpers/store.js";
-import { useStoreDir } from "./store-dir.js";
+import { copyOldStore, nodesOf, useStoreDir } from "./store-dir.js";
 import { dump, ingestDump, ingestKeySeen, key, remote } from "./util.js";
 
 const files = useStoreDir("keysync-uplink-");
@@ -101,12 +99,8 @@ describe("keys that leave the bridge: a claim is refused until confirmed", () =>
 });
 
 describe("store format 6", () => {
-  const fixture = join(import.meta.dirname, "../fixtures/store/v5");
-  const expected = JSON.parse(readFileSync(join(fixture, "loaded-nodes.json"), "utf8")) as unknown[];
-  const nodesOf = (records: Parameters<typeof serializeRecords>[0]): unknown => (JSON.parse(serializeRecords(records, 0)) as { nodes: unknown }).nodes;
-
   it("a store written by the version-5 code loads as that code loaded it, and is rewritten once as version 6", async () => {
-    cpSync(fixture, files.dir, { recursive: true, filter: (src) => !src.endsWith("loaded-nodes.json") });
+    const expected = copyOldStore(files, 5);
     expect(JSON.parse(await readFile(files.path, "utf8"))).toMatchObject({ version: 5 });
     const { store, directory, settings } = await files.open();
     const written = new Promise<void>((resolve) => store.once("written", () => resolve()));

@@ -50,6 +50,14 @@ async function settled(rig: ApiRig, client: TestClient, sender = [...rig.sim.nod
   await client.waitFor((f) => f.payloadVariant.case === "packet" && f.payloadVariant.value.id === id, from, "our marker packet");
 }
 
+/** A re-read that finds nothing new sends the client no node_info at all. */
+async function expectQuietReread(rig: ApiRig, client: TestClient): Promise<void> {
+  const before = client.frames.length;
+  await rig.radio.requestNodeDb();
+  await settled(rig, client);
+  expect(client.frames.slice(before).filter(isNodeInfo)).toHaveLength(0);
+}
+
 describe("API clients that stay connected", () => {
   it("a re-read bringing 3 new nodes and 1 changed key sends exactly those 4 node_infos; the list equals a fresh handshake's", async () => {
     const rig = await startApiRig();
@@ -65,10 +73,7 @@ describe("API clients that stay connected", () => {
     expect(nodeList(client.frames)[changed]?.key).toBe(hex(key));
     expect(nodeList(client.frames)).toEqual(await fresh(rig));
     // A re-read that finds nothing new sends nothing.
-    const before = client.frames.length;
-    await rig.radio.requestNodeDb();
-    await settled(rig, client);
-    expect(client.frames.slice(before).filter(isNodeInfo)).toHaveLength(0);
+    await expectQuietReread(rig, client);
   });
 
   it("a node the radio learned silently reaches a connected client with its key once its undecryptable packet makes the bridge sync", async () => {
@@ -121,10 +126,7 @@ describe("API clients that stay connected", () => {
     expect(nodeNums(client.frames.slice(from))).toEqual([num]);
     expect(nodeList(client.frames)[num]?.key).toBe(hex(key));
     expect(nodeList(client.frames)).toEqual(await fresh(rig));
-    const before = client.frames.length;
-    await rig.radio.requestNodeDb();
-    await settled(rig, client);
-    expect(client.frames.slice(before).filter(isNodeInfo)).toHaveLength(0);
+    await expectQuietReread(rig, client);
   });
 
   it("an emptied NodeDB, refilled node by node, never changes the client's list but where a node came back different", async () => {

@@ -9,7 +9,7 @@
 import { EventEmitter } from "node:events";
 import { AnnouncementQueue, type Announcement } from "./announcements.js";
 import type { KeyEvent } from "./events.js";
-import { linkReplacements } from "./identity.js";
+import { linkReplacements, type IdentityChange } from "./identity.js";
 import { mergeObservations, type DirectorySnapshot, type MergeCounts, type Observation } from "./merge.js";
 import { recordOf, toView, type KeyPolicy, type KeyRecord, type KeySource, type NodeStatus, type NodeView } from "./record.js";
 import { shareableKey, type Shareable, type ShareFacts } from "./shareable.js";
@@ -113,18 +113,20 @@ export class KeyDirectory extends EventEmitter<DirectoryEvents> implements Direc
     const result = mergeObservations(this, observations, source, policy, this.options.now(), { uplinkTrust: this.options.uplinkTrust });
     this.keyTotals.added += result.counts.added;
     this.keyTotals.updated += result.counts.updated;
-    const updates: Update[] = result.changes.map((change) => ({ num: change.next.num, next: change.next }));
-    // Firmware 2.8 re-flashes: advice after the merge, which never links identities itself.
-    const replaced = linkReplacements(result.changes, this.records.values());
-    for (const { next } of replaced) updates.push({ num: next.num, next });
+    const changes: IdentityChange[] = [...result.changes];
     if (source === "nodedb") {
       const listed = new Set(observations.map((obs) => obs.num >>> 0));
       for (const record of this.records.values()) {
         if (listed.has(record.num)) continue;
         const next = leftRadio(record);
-        if (next !== record) updates.push({ num: record.num, next });
+        if (next !== record) changes.push({ prev: record, next });
       }
     }
+    // Firmware 2.8 re-flashes: advice after the merge, which never links identities itself.
+    // After the pass above, so an old node that also left the radio in this dump (a full
+    // NodeDB evicting it for its own new identity) is marked on the record that left.
+    const replaced = linkReplacements(changes, this.records.values());
+    const updates: Update[] = [...changes, ...replaced].map(({ next }) => ({ num: next.num, next }));
     const merged = options.keyAdded === false ? result.events.filter((e) => e.type !== "key_added") : result.events;
     const events = replaced.length === 0 ? merged : [...merged, ...replaced.map((r) => r.event)];
     this.commit(updates, events, true);

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { crc32 } from "../../src/directory/crc32.js";
+import type { KeyEvent } from "../../src/directory/events.js";
 import { identityKey, numberedByKey, replacedBy, type IdentityFacts } from "../../src/directory/identity.js";
+import { KeyDirectory } from "../../src/directory/keys.js";
+import { nodeId } from "../../src/node-id.js";
+import { dump, ingestDump, key, remote } from "./util.js";
 
 const HW = 0x2b | (1 << 12);
 
@@ -68,5 +72,23 @@ describe("identity: a 2.8 re-flash linked to the node it replaced", () => {
     expect(identityKey({ longName: "", shortName: "A", traits: HW })).toBeNull();
     expect(identityKey({ longName: "A", shortName: "A", traits: 0 })).toBeNull();
     expect(identityKey(old)).toBe(identityKey(node()));
+  });
+});
+
+describe("KeyDirectory: identity_replaced from NodeDB dumps", () => {
+  const user = { longName: "Garden relay", shortName: "GRD", traits: HW };
+
+  it("marks the old node even when the same dump no longer lists it (a full NodeDB evicted it for the new identity)", () => {
+    const directory = new KeyDirectory({ now: () => 1_800_000_000, weakHashes: new Set() });
+    const events: KeyEvent[] = [];
+    directory.on("event", (e) => events.push(e));
+    ingestDump(directory, dump(null, [remote(0x0a1b2c3d, key(1), { ...user, lastHeard: 1_700_000_000 })]), "alert");
+    const fresh = new Uint8Array(randomBytes(32));
+    const num = crc32(fresh);
+    // The new identity is in the dump; the old entry is gone from it.
+    ingestDump(directory, dump(null, [remote(num, fresh, { ...user, lastHeard: 1_799_999_000 })]), "alert");
+    expect(events.filter((e) => e.type === "identity_replaced")).toHaveLength(1);
+    expect(directory.view(0x0a1b2c3d)).toMatchObject({ in_radio: false, replaced_by: nodeId(num) });
+    expect(directory.shareable(0x0a1b2c3d, ["*"])).toHaveProperty("refused");
   });
 });

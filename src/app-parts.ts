@@ -109,7 +109,7 @@ export function metricsPart(config: Config, parts: { radio: MeshtasticRadio; eng
       stats: () => engine.manager.stats(),
       radio: () => radio.status,
       mqttConnected: () => client.connected,
-      health: () => client.health as unknown as Record<string, unknown>,
+      health: () => client.health,
       pushes: () => engine.pusher.figures(),
       version: packageVersion(),
     },

@@ -80,9 +80,9 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     return this.client?.connected === true;
   }
 
-  /** What bridge/health shows now (the metrics read it when scraped). */
-  get health(): MqttHealthSnapshot {
-    return this.troubles.health();
+  /** What bridge/health shows now, its other sections (the uplink's) included: the metrics read it when scraped. */
+  get health(): MqttHealthSnapshot & Readonly<Record<string, unknown>> {
+    return this.healthPayload();
   }
 
   /** 5 until the broker turns it down (aedes speaks 3.1.1 only), then 4. */
@@ -163,7 +163,7 @@ export class BridgeMqttClient extends EventEmitter<ClientEvents> {
     this.publishRetained(this.topics.bridgeHealth, this.healthPayload());
   }
 
-  private healthPayload(): object {
+  private healthPayload(): MqttHealthSnapshot & Readonly<Record<string, unknown>> {
     return { ...this.troubles.health(), ...Object.fromEntries(this.healthSections) };
   }
 

@@ -1,26 +1,11 @@
 // A running bridge (simulated radio, embedded broker, metrics on port 0) scraped after a sync,
 // a DM and a push: every family is there with values that fit what happened. /healthz follows
 // the radio link: 503 while the simulator is gone, 200 once the bridge has reconnected to it.
-import { request } from "node:http";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { SimRadio } from "../../src/sim/index.js";
 import { BASE, observedBridge } from "../helpers/bridge-rig.js";
 import { json } from "../helpers/mqtt.js";
-import { samples } from "../helpers/prometheus.js";
-
-function get(address: string, path: string): Promise<{ code: number; body: string }> {
-  const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ code: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+import { get, samples } from "../helpers/prometheus.js";
 
 const P = "meshtastic_keysync_";
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedBroker } from "../../../src/mqtt/broker.js";
 import { startBridge, type RunningBridge } from "../../helpers/app.js";
 import { json, Observer } from "../../helpers/mqtt.js";
+import { get, samples } from "../../helpers/prometheus.js";
 import { garbageEnvelope, nodeIdOf, nodeInfoEnvelope, pkiEnvelope, signedNodeInfoEnvelope, textEnvelope, UplinkPublisher, type Channel } from "../../helpers/uplink-publisher.js";
 import { makeSigner } from "../../helpers/xeddsa-signer.js";
 
@@ -38,7 +39,12 @@ let gateways: UplinkPublisher;
 beforeAll(async () => {
   meshBroker = new EmbeddedBroker({ host: "127.0.0.1", port: 0 });
   await meshBroker.start();
-  bridge = await startBridge({ uplink: { enabled: true, server: meshBroker.url, channels: { Friends: FRIENDS.psk }, max_per_minute: 100_000 }, homeassistant: { enabled: true }, push: { enabled: true } });
+  bridge = await startBridge({
+    uplink: { enabled: true, server: meshBroker.url, channels: { Friends: FRIENDS.psk }, max_per_minute: 100_000 },
+    homeassistant: { enabled: true },
+    push: { enabled: true },
+    metrics: { enabled: true, port: 0 },
+  });
   observer = await Observer.connect(bridge.mqttUrl, [`${BASE}/#`, "homeassistant/#"]);
   await observer.next(`${BASE}/sync/stats`, (t) => (json(t) as Stats).sync_count >= 1);
   await observer.next(`${BASE}/bridge/health`, (t) => (json(t) as Health).uplink?.connected === true);
@@ -162,5 +168,16 @@ describe("firmware 2.8 signed NodeInfos on the uplink", () => {
     await gateways.publish(nodeInfoEnvelope({ from: plain.nodeNum, key: plain.publicKey, gateway: "!0badf00d" }));
     const unsigned = json((await observer.next(nodeTopic(plain.nodeNum), (t) => (json(t) as NodePayload).has_key, mark2)).text) as NodePayload & { confirmed: boolean; signed: boolean };
     expect(unsigned).toMatchObject({ key_source: "uplink:!0badf00d", confirmed: false, signed: false });
+  });
+});
+
+describe("the uplink's figures in /metrics", () => {
+  it("exports the stats figures and the uplink connection's health, as bridge/health shows them", async () => {
+    await gateways.publish(textEnvelope(0x1234, "for the metrics"));
+    await observer.next(`${BASE}/bridge/health`, (t) => ((json(t) as Health).uplink?.envelopes ?? 0) >= 1);
+    const s = samples((await get(bridge.app.addresses.metrics as string, "/metrics")).body);
+    expect(s.get('meshtastic_keysync_uplink{figure="health_connected"}')).toBe(1);
+    expect(s.get('meshtastic_keysync_uplink{figure="health_envelopes"}')).toBeGreaterThanOrEqual(1);
+    expect(s.get('meshtastic_keysync_uplink{figure="envelopes"}')).toBeGreaterThanOrEqual(1);
   });
 });

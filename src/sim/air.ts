@@ -4,6 +4,7 @@
 // src/mesh/NodeDB.cpp NodeDB::updateUser: "Public Key mismatch, dropping NodeInfo"), and
 // numbers no device uses any more (a 2.8 re-flash moved it to the number of its new key).
 import type { SimNode } from "./nodedb.js";
+import { sameBytes } from "./node.js";
 
 export class SimAir {
   /** Devices the NodeDB has no entry for. */
@@ -71,8 +72,4 @@ export class SimAir {
     if (key === null || (stored && sameBytes(stored, key))) this.keys.delete(num >>> 0);
     else this.keys.set(num >>> 0, key);
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -2,6 +2,7 @@
 // gets, and the admin messages that change the NodeDB. Pure over the NodeDB.
 import { BROADCAST_NUM, PortNum, RoutingError, decodeAdmin, type MeshPacket } from "../protocol/messages.js";
 import type { ContactResult, SimNodeDb } from "./nodedb.js";
+import { sameBytes } from "./node.js";
 
 export interface RoutingAnswer {
   /** Mesh.Routing_Error code; 0 is an ACK. */
@@ -91,10 +92,4 @@ function applyAdmin(packet: MeshPacket, db: SimNodeDb, now: number): AdminEffect
     return { kind: "removeNode", num: variant.value, removed: db.remove(variant.value) };
   }
   return { kind: "other", case: variant.case };
-}
-
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -3,7 +3,7 @@
 // for add_contact; TypeConversions CopyUserToNodeInfoLite copies the User). Pure over the
 // entry it is given; nodedb.ts finds or makes the entry and keeps the air in step.
 import { DeviceRole, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
-import { UNMARKED, type SimNode } from "./node.js";
+import { sameBytes, UNMARKED, type SimNode } from "./node.js";
 
 /** SharedContact's User, as far as the NodeDB stores it. */
 export interface ContactUser {
@@ -94,7 +94,3 @@ export function freshEntry(num: number, device: SimNode | undefined): SimNode {
 }
 
 const NO_KEY = new Uint8Array(0);
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}

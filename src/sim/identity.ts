@@ -5,7 +5,7 @@
 import { crc32 } from "../crc32.js";
 import { nodeId } from "../node-id.js";
 import { BROADCAST_NUM, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
-import { UNMARKED, type SimNode } from "./node.js";
+import { sameBytes, UNMARKED, type SimNode } from "./node.js";
 
 /** The number firmware 2.8 gives the holder of `key`. */
 export function keyNumber(key: Uint8Array): number {
@@ -93,8 +93,4 @@ export function reflashedIdentity(device: SimNode, key: Uint8Array): SimNode {
  */
 export function verifiesSigned(num: number, sent: Uint8Array | null, stored: Uint8Array | null): boolean {
   return sent !== null && keyNumber(sent) === num >>> 0 && (stored === null || sameBytes(stored, sent));
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

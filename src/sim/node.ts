@@ -51,3 +51,10 @@ export const UNMARKED: Pick<SimNode, "lacksOurKey" | "isFavorite" | "isIgnored" 
   xeddsaSigned: false,
   rev: 0,
 });
+
+/** Two keys (or any byte strings) with the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -4,11 +4,11 @@
 // what the firmware writes into an entry, so that each part reads against its own firmware
 // functions. The devices' own keys, where they differ, are kept apart in air.ts.
 import { nodeId } from "../node-id.js";
-import { BROADCAST_NUM, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
+import { PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
 import { SimAir } from "./air.js";
 import { pickEviction } from "./eviction.js";
 import { generateMesh, makeNode } from "./generate.js";
-import { numberByKey, numberMeshByKeys } from "./identity.js";
+import { numberByKey, numberMeshByKeys, usableNum } from "./identity.js";
 import type { SimNode } from "./node.js";
 import { Prng } from "./prng.js";
 
@@ -193,8 +193,7 @@ export class NodeDbEntries {
   private freshNum(): number {
     for (;;) {
       const num = this.prng.nextU32();
-      // Low numbers are reserved by the firmware; broadcast is never a node.
-      if (num < 16 || num === BROADCAST_NUM || this.others.has(num) || this.air.has(num) || num === this.own?.num) continue;
+      if (!usableNum(num) || this.taken(num)) continue;
       return num;
     }
   }

@@ -6,7 +6,7 @@
 // NodeInfo never replaces a stored key, and one with the radio's own key is refused.
 import { nodeId } from "../node-id.js";
 import { PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
-import { sameBytes } from "./client-packets.js";
+import { sameBytes } from "./node.js";
 import { applyContact, freshEntry, type ContactOutcome, type ContactUser, type SharedContactFlags } from "./contact.js";
 import { identityKey, reflashedIdentity } from "./identity.js";
 import { NodeDbEntries } from "./nodedb-entries.js";

@@ -5,7 +5,7 @@ import type { MeshPacketInit } from "../protocol/messages.js";
 import { packetWithSigned } from "../protocol/signed-flags.js";
 import { runDemo, type DemoOptions } from "./demo.js";
 import { encryptedPacket, nodeInfoPacket, warningFrame, pkiDmPacket, positionPacket, telemetryPacket } from "./encode.js";
-import { sameBytes } from "./client-packets.js";
+import { sameBytes } from "./node.js";
 import type { SimNode } from "./nodedb.js";
 import type { SimRadioOptions } from "./options.js";
 import { Prng } from "./prng.js";

@@ -29,7 +29,7 @@ import { encodeUser, PortNum } from "../dist/protocol/messages.js";
 import { SimRadio } from "../dist/sim/index.js";
 import { systemClock } from "../dist/timing/clock.js";
 import { ChannelKeys } from "../dist/uplink/channels.js";
-import { channelEncrypt, channelHash, expandPsk } from "../dist/uplink/crypto.js";
+import { channelCrypt, channelHash, expandPsk } from "../dist/uplink/crypto.js";
 import { UplinkSource } from "../dist/uplink/source.js";
 import { tempDir } from "./lib/setup.mjs";
 import { median, p95 } from "./lib/stats.mjs";
@@ -45,7 +45,7 @@ function envelope(from, id, gateway = "!0badf00d") {
   const user = encodeUser({ id: `!${from.toString(16).padStart(8, "0")}`, longName: `Far ${from}`, shortName: "FAR", publicKey: randomBytes(32) });
   const data = encodeData(PortNum.NODEINFO_APP, user);
   const payload = encodeServiceEnvelope({
-    packet: { from, to: 0xffffffff, id, channel: HASH, hopLimit: 3, payloadVariant: { case: "encrypted", value: channelEncrypt(KEY, id, from, data) } },
+    packet: { from, to: 0xffffffff, id, channel: HASH, hopLimit: 3, payloadVariant: { case: "encrypted", value: channelCrypt(KEY, id, from, data) } },
     channelId: "LongFast",
     gatewayId: gateway,
   });

@@ -77,8 +77,9 @@ async function assemble(config: Config, log: Logger, started: Started, sources: 
   const settings = await started.add(new RuntimeSettings({ configured, loaded: settingsDoc, store, log: log.child({ part: "sync" }) }));
   const mqttUrl = config.mqtt.server ?? (await startBroker(config, log, started));
   if (config.mqtt.server !== undefined) checkTlsFiles(config.mqtt.tls);
-  const client = await started.add(mqttClient(config, mqttUrl, log));
+  // Before anything connects: a missing certificate is a config error, not a broker that waits.
   if (config.uplink.enabled) checkTlsFiles(config.uplink.tls, "uplink.tls");
+  const client = await started.add(mqttClient(config, mqttUrl, log));
   // The mesh's MQTT uplink: claims go to the directory as `uplink:<gateway>`; how far they
   // are trusted (uplink.trust) is the directory's rule, handed over here with the sink.
   // A claim raises no key_added: a regional broker brings thousands of nodes, each its own

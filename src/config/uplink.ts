@@ -5,6 +5,7 @@ import { z } from "zod";
 import { isBrokerUrl } from "./broker-url.js";
 import { tlsSchema } from "./tls-schema.js";
 
+/** PSK lengths the firmware accepts: none, a 1-byte index into the default key, AES-128, AES-256. */
 const PSK_LENGTHS = [0, 1, 16, 32];
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 

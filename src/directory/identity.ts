@@ -5,10 +5,12 @@
 // short name, hardware and role) on a node that went silent when a self-numbered one
 // appeared. Names are free text, so the link never moves a key: it raises one
 // `identity_replaced`, marks the old node (`replaced_by`) and keeps its key from leaving the
-// bridge. Pure; the directory keeps the name index and applies the result.
+// bridge. Pure; KeyDirectory.ingest runs it after each merge and applies the result. It
+// looks through the directory only when a new node numbered by its key appeared (every
+// new node on a 2.8 mesh, practically none elsewhere): once per ingest, not per node.
 import { crc32 } from "./crc32.js";
 import type { IdentityReplacedEvent } from "./events.js";
-import { withNotes, type KeyRecord } from "./record.js";
+import { isKey, sameKey, withNotes, type KeyRecord } from "./record.js";
 
 /** What the rule reads of a node; a KeyRecord is one. */
 export interface IdentityFacts {
@@ -56,7 +58,7 @@ export function identityKey(node: Pick<IdentityFacts, "longName" | "shortName" |
 
 /** A node created by a 2.8 identity: its number derives from its key. */
 export function numberedByKey(node: Pick<IdentityFacts, "num" | "key">): boolean {
-  return node.key !== null && node.key.length === 32 && crc32(node.key) === node.num >>> 0;
+  return isKey(node.key) && crc32(node.key) === node.num >>> 0;
 }
 
 /**
@@ -70,7 +72,7 @@ export function replacedBy(fresh: IdentityFacts, sameUser: Iterable<IdentityFact
   for (const old of sameUser) {
     if (old.num === fresh.num || old.notes.replacedBy !== null || old.key === null) continue;
     if (identityKey(old) !== identityKey(fresh)) continue;
-    if (sameBytes(old.key, fresh.key)) continue; // the same key under a new number is a renumbering (health.ts)
+    if (sameKey(old.key, fresh.key)) continue; // the same key under a new number is a renumbering (health.ts)
     // Heard after the new identity appeared: two live devices, not a replacement.
     if (old.lastSeen > fresh.firstSeen) continue;
     if (found !== null) return null;
@@ -140,8 +142,4 @@ export function linkReplacements(changes: readonly IdentityChange[], records: It
  */
 export function heardAgain(record: KeyRecord, live: boolean): KeyRecord {
   return live && record.notes.replacedBy !== null ? { ...record, notes: withNotes(record.notes, { replacedBy: null }) } : record;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
-  return b !== null && a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

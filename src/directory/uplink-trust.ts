@@ -7,9 +7,9 @@
 // Under `uplink.trust: claim` the claim is held but not confirmed (confirmedKey null), and only
 // the confirmed key ever leaves the bridge (shareable.ts), so a claim is never pushed, shared
 // or served until our radio or a trusted gateway reports the same key, or accept_key.
-import { crc32 } from "./crc32.js";
+import { numberedByKey } from "./identity.js";
 import type { KeyEvent } from "./events.js";
-import { isKey, keyFields, sameKey, type KeyRecord, type KeySource } from "./record.js";
+import { keyFields, sameKey, type KeyRecord, type KeySource } from "./record.js";
 import { noteConflict, relationOf } from "./trust.js";
 
 /** `uplink.trust`: "claim" (default) or "confirmed" (a closed broker of one's own: as a trusted gateway). */
@@ -50,7 +50,7 @@ export function unconfirmedClaim(record: Pick<KeyRecord, "key" | "confirmedKey">
  * Whoever sets `signed` on an observation must have checked the signature itself.
  */
 export function selfCertified(facts: UplinkFacts): boolean {
-  return facts.signed === true && isKey(facts.key) && crc32(facts.key) === facts.num >>> 0;
+  return facts.signed === true && numberedByKey(facts);
 }
 
 /** An uplink key is confirmed as it comes: by `trust: confirmed`, or because it certifies itself. */

@@ -74,6 +74,7 @@ export class ListeningMqttClient extends EventEmitter<ListeningClientEvents> {
   start(): void {
     if (this.client !== null) throw new Error("listening MQTT client already started");
     const protocol = this.opts.protocolVersion ?? 5;
+    // Our id on someone else's broker, unless configured: meshtastic-keysync-uplink-<6 hex>, recognisable and unique per start.
     const options = connectOptions({ ...this.opts, baseTopic: "meshtastic-keysync-uplink" }, protocol, null);
     if (this.opts.maxPacketBytes !== undefined) options.properties = { maximumPacketSize: this.opts.maxPacketBytes };
     const client = dialMqtt(this.opts.url, options);

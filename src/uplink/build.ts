@@ -14,8 +14,6 @@ export function buildUplink(config: Config, sink: UplinkSink, log: LogPort): Upl
   if (uplink.server === undefined) throw new Error("uplink.server is required with uplink.enabled (the schema checks it)");
   const client = new ListeningMqttClient({
     url: uplink.server,
-    // Our own id on someone else's broker: recognisable, and unique per start.
-    clientId: `meshtastic-keysync-uplink-${Math.random().toString(16).slice(2, 8)}`,
     username: uplink.username,
     password: uplink.password,
     tls: { ca: uplink.tls.ca, cert: uplink.tls.cert, key: uplink.tls.key, rejectUnauthorized: uplink.tls.reject_unauthorized },

@@ -1,12 +1,9 @@
 // Channel encryption of the mesh as the firmware does it (CryptoEngine.cpp, Channels.cpp;
 // FIRMWARE.md "The mesh's MQTT uplink"). Pure, over node:crypto: no extra dependency.
-import { createDecipheriv, createCipheriv } from "node:crypto";
+import { createDecipheriv } from "node:crypto";
 
 /** The firmware's default channel key (Channels.h defaultpsk); a 1-byte PSK n is it with its last byte + (n-1). */
 const DEFAULT_KEY = Buffer.from("d4f1bb3a20290759f0bcffabcf4e6901", "hex");
-
-/** PSK lengths the firmware accepts: none, a 1-byte index into the default key, AES-128, AES-256. */
-export const PSK_LENGTHS = [0, 1, 16, 32] as const;
 
 /**
  * The AES key a configured PSK stands for; an empty key means "no encryption" (a 0-length
@@ -53,11 +50,4 @@ export function channelCrypt(key: Uint8Array, packetId: number, from: number, by
   const algorithm = key.length === 32 ? "aes-256-ctr" : "aes-128-ctr";
   const decipher = createDecipheriv(algorithm, key, packetNonce(packetId, from));
   return Buffer.concat([decipher.update(bytes), decipher.final()]);
-}
-
-/** For the publishers of tests and the bench; the same as channelCrypt, named for the direction. */
-export function channelEncrypt(key: Uint8Array, packetId: number, from: number, bytes: Uint8Array): Uint8Array {
-  if (key.length === 0) return bytes;
-  const cipher = createCipheriv(key.length === 32 ? "aes-256-ctr" : "aes-128-ctr", key, packetNonce(packetId, from));
-  return Buffer.concat([cipher.update(bytes), cipher.final()]);
 }

@@ -5,6 +5,7 @@
 import { decodeData, decodeServiceEnvelope, type Envelope, type UplinkData, type UplinkPacket } from "../protocol/envelope.js";
 import { decodeUser, PortNum, PUBLIC_KEY_LENGTH } from "../protocol/messages.js";
 import { selfCertified } from "../protocol/xeddsa.js";
+import { nodeId } from "../node-id.js";
 import type { ChannelKeys } from "./channels.js";
 import { channelCrypt } from "./crypto.js";
 import { parseUplinkTopic, PKI_CHANNEL } from "./topic.js";
@@ -122,7 +123,7 @@ function claimOf(packet: UplinkPacket, data: UplinkData, gateway: string): Uplin
       return "malformed";
     }
     // A NodeInfo speaks for its sender alone (NodeDB::updateUser keys it by `from`).
-    if (user.id !== "" && user.id.toLowerCase() !== `!${packet.from.toString(16).padStart(8, "0")}`) return "malformed";
+    if (user.id !== "" && user.id.toLowerCase() !== nodeId(packet.from)) return "malformed";
     const key = user.publicKey.length === PUBLIC_KEY_LENGTH ? user.publicKey : packet.publicKey;
     if (key.length !== PUBLIC_KEY_LENGTH) return null;
     const claim: UplinkClaim = { ...base, longName: user.longName, shortName: user.shortName, key };

@@ -201,7 +201,7 @@ export function selfCertified(packet: SignedPacket): boolean {
   if (!Number.isInteger(from) || !Number.isInteger(id) || from < 0 || id < 0 || from > 0xffffffff || id > 0xffffffff) {
     return false;
   }
-  if (crc32(key) >>> 0 !== from) return false;
+  if (crc32(key) !== from) return false;
   const userKey = readBytesField(payload, USER_PUBLIC_KEY_FIELD);
   if (userKey === null || !Buffer.from(userKey).equals(Buffer.from(key))) return false;
   return verifyXeddsa(key, signedMessage(from, id, portnum, payload), signature);

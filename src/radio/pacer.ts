@@ -51,13 +51,14 @@ export interface PacerOptions {
   onLength?: (length: number) => void;
 }
 
+/** How many of the packets written last are remembered, so a second queueStatus for one is ignored (the Linux build answers twice). */
+const RECENT_IDS = 64;
+
 /**
  * marginMs: a port's window already starts at the radio's answer, after the firmware stamped
  * the packet, and the next packet still has to cross the line: the margin only covers timer
  * rounding (the firmware refuses a gap under 2,000 ms and takes 2,000).
  */
-const RECENT_IDS = 64;
-
 export const PACER_DEFAULTS = { marginMs: 25, window: 4, answerTimeoutMs: 3_000, maxQueued: 256, maxPerOwner: 32 };
 
 /** A MeshPacket's facts the pacer needs; null for a ToRadio that is not a packet (no answer, no port). */

@@ -3,6 +3,7 @@
 // anything.
 import { ApiServer } from "./api-server/server.js";
 import type { Config } from "./config/schema.js";
+import { clientTls } from "./config/tls.js";
 import type { KeyDirectory } from "./directory/keys.js";
 import type { KeyStore } from "./directory/store.js";
 import type { Logger } from "./log.js";
@@ -37,8 +38,7 @@ export function mqttClient(config: Config, url: string, log: Logger): BridgeMqtt
     clientId: mqtt.client_id,
     username: mqtt.username,
     password: mqtt.password,
-    // Always passed: `reject_unauthorized: false` alone must reach an mqtts:// connection.
-    tls: { ca: mqtt.tls.ca, cert: mqtt.tls.cert, key: mqtt.tls.key, rejectUnauthorized: mqtt.tls.reject_unauthorized },
+    tls: clientTls(mqtt.tls),
     log: log.child({ part: "mqtt" }),
   });
 }

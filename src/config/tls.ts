@@ -1,5 +1,6 @@
-// The TLS files of mqtt.tls, checked at start-up: an unreadable or malformed file is a
-// config error naming the field (exit 2), not a crash deep inside the MQTT client later.
+// The TLS files of mqtt.tls and uplink.tls, checked at start-up: an unreadable or malformed
+// file is a config error naming the field (exit 2), not a crash deep inside the MQTT client
+// later. And the one translation of such a section into what the MQTT clients take.
 import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
@@ -9,6 +10,11 @@ export interface TlsFiles {
   ca?: string;
   cert?: string;
   key?: string;
+}
+
+/** A tls section as the MQTT clients take it. Always passed whole: `reject_unauthorized: false` alone must reach an mqtts:// connection. */
+export function clientTls(tls: TlsFiles & { reject_unauthorized: boolean }): TlsFiles & { rejectUnauthorized: boolean } {
+  return { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.reject_unauthorized };
 }
 
 /** `section`: where the files were named, for the messages ("mqtt.tls", "uplink.tls"). */

@@ -2,6 +2,7 @@
 // keys, the source that feeds the directory. Called by app.ts, which wires its figures.
 import type { Config } from "../config/schema.js";
 import { redactUrl } from "../config/redact.js";
+import { clientTls } from "../config/tls.js";
 import type { LogPort } from "../log-port.js";
 import { ListeningMqttClient } from "../mqtt/listen-client.js";
 import { systemClock } from "../timing/clock.js";
@@ -16,7 +17,7 @@ export function buildUplink(config: Config, sink: UplinkSink, log: LogPort): Upl
     url: uplink.server,
     username: uplink.username,
     password: uplink.password,
-    tls: { ca: uplink.tls.ca, cert: uplink.tls.cert, key: uplink.tls.key, rejectUnauthorized: uplink.tls.reject_unauthorized },
+    tls: clientTls(uplink.tls),
     filters: uplink.topics,
     // Room for the topic and headers around the largest envelope we read.
     maxPacketBytes: MAX_ENVELOPE_BYTES + 1024,

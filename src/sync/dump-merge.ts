@@ -55,7 +55,7 @@ export class DumpMerge {
     const ownNum = dump.own?.num ?? radio.info?.myNodeNum ?? null;
     const inRadioBefore = this.emptied.before(reading, ownNum);
     const observations = observeDump(dump, reading);
-    const fresh = observations !== null && this.firstSync.claim(directory.size);
+    const fresh = observations !== null && this.firstSync.claim(() => directory.snapshot());
     const counts = observations ? this.opts.quietly(() => directory.ingest(observations, "nodedb", this.opts.keyChange, { keyAdded: !fresh })) : null;
     if (reading === "listed") this.radioNodes = afterDump(this.radioNodes, dump);
     if (reading === "emptied") this.radioNodes = afterEmptied(this.radioNodes, dump);

@@ -342,6 +342,15 @@ describe("a fresh directory's first sync", () => {
     await flush();
     expect(events.map((e) => e.type)).toEqual(["key_added", "key_added", "key_added"]);
   });
+
+  it("uplink claims that came before the radio's first dump do not make a new install's first sync news", async () => {
+    const { radio, directory, events } = setup();
+    directory.on("event", (e) => events.push(e));
+    directory.ingest([{ num: 9, key: key(9) }], "uplink:!0badf00d", "alert", { keyAdded: false });
+    radio.deliver(handshake([remote(2, key(2)), remote(9, key(9))]));
+    await flush();
+    expect(events).toEqual([{ type: "first_sync", data: { checked: 3, added: 2 } }]);
+  });
 });
 
 // An own-node-only dump: an emptied NodeDB on 2.7, nothing learned on 2.8 (sync/nodedb-emptied.ts).
